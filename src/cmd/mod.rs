@@ -1,0 +1,22 @@
+//! One module per subcommand, each with a `run` returning the exit status.
+
+pub mod init;
+pub mod path;
+
+use std::io::Write;
+
+/// Exit status: it worked.
+pub const OK: u8 = 0;
+/// Exit status: it could not be done (the reason is on stderr).
+pub const FAILED: u8 = 1;
+
+/// Print one `tmpguard:` line on stderr, ignoring a closed stderr.
+pub fn say(msg: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "tmpguard: {msg}");
+}
+
+/// Write all of `bytes` to stdout; `false` if stdout is gone.
+pub fn emit(bytes: &[u8]) -> bool {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).is_ok()
+}

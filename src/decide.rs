@@ -1,0 +1,243 @@
+//! Which TMPDIR to export, and why: the rules of the README, as one pure function.
+//!
+//! Inputs are plain data gathered at the edges (the environment and a few
+//! filesystem facts); the output says where the directory comes from. The
+//! rules are tried in the order the README's table lists them.
+
+use std::path::{Path, PathBuf};
+
+/// What is at an existing, non-empty `$TMPDIR`, reduced to what the rules need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Facts {
+    /// A directory (reached through links owned by root or the user).
+    Dir {
+        owner: u32,
+        /// Group or others can write into it.
+        open: bool,
+        /// Root-owned, world-writable and sticky, like `/tmp`.
+        shared_sticky: bool,
+        /// CPython's probe passes in it; `Err` says why not.
+        usable: Result<(), String>,
+    },
+    /// The last component is missing.
+    Missing { parent: Parent },
+    /// Anything else (not a directory, an unsafe link, an error): why.
+    Bad(String),
+}
+
+/// The directory a missing `$TMPDIR` would be made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// Root-owned, world-writable, sticky.
+    SharedSticky,
+    /// The user's own: owned by the uid, not writable by group or others.
+    Own,
+    /// Missing, unsafe, or someone else's.
+    Other,
+}
+
+/// Everything the decision depends on.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    pub uid: u32,
+    /// `$TMPDIR` normalised like `os.path.abspath`; `None` when unset or empty.
+    pub tmpdir: Option<&'a Path>,
+    /// Facts about `tmpdir`; ignored when `tmpdir` is `None`.
+    pub facts: &'a Facts,
+    /// `<base>/<name>` for the configured (or default) base.
+    pub target: &'a Path,
+    pub force: bool,
+    /// `--base` or `TMPGUARD_BASE` was given.
+    pub base_configured: bool,
+    /// A batch-job marker is set.
+    pub in_job: bool,
+}
+
+/// Where the exported directory comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// `<base>/<name>` in the configured (or default) base: create, tighten, verify.
+    Target,
+    /// `<dir>/<name>` where `dir` is a shared sticky directory taken as the base.
+    TargetIn(PathBuf),
+    /// `$TMPDIR` as it is (normalised).
+    Keep,
+    /// `$TMPDIR` is missing inside the user's own directory: create it there.
+    CreateInOwn,
+}
+
+/// Why: each variant is one row of the README's rules table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    Unset,
+    Forced,
+    IsTarget,
+    SharedSticky,
+    Private,
+    JobDir,
+    MissingInShared,
+    MissingInOwn,
+    /// Replaced by the target; the reason in words.
+    Replaced(String),
+}
+
+/// The decision: where, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub choice: Choice,
+    pub why: Why,
+}
+
+fn d(choice: Choice, why: Why) -> Decision {
+    Decision { choice, why }
+}
+
+/// Apply the rules, in order.
+pub fn decide(i: &Input<'_>) -> Decision {
+    let Some(tmpdir) = i.tmpdir else {
+        return d(Choice::Target, Why::Unset);
+    };
+    if i.force {
+        return d(Choice::Target, Why::Forced);
+    }
+    if tmpdir == i.target {
+        return d(Choice::Target, Why::IsTarget);
+    }
+    let shared = |why| match i.base_configured {
+        true => d(Choice::Target, why),
+        false => d(Choice::TargetIn(shared_base(tmpdir, why == Why::MissingInShared)), why),
+    };
+    match i.facts {
+        Facts::Dir { shared_sticky: true, .. } => shared(Why::SharedSticky),
+        Facts::Dir { owner, open: false, usable: Ok(()), .. } if *owner == i.uid => {
+            d(Choice::Keep, Why::Private)
+        }
+        Facts::Dir { owner, usable: Ok(()), .. } if i.in_job && (*owner == i.uid || *owner == 0) => {
+            d(Choice::Keep, Why::JobDir)
+        }
+        Facts::Dir { owner, .. } if *owner != i.uid && *owner != 0 => {
+            d(Choice::Target, Why::Replaced(format!("belongs to uid {owner}")))
+        }
+        Facts::Dir { open: true, .. } if !i.in_job => d(
+            Choice::Target,
+            Why::Replaced("is writable by group or others (allowed only inside a batch job)".into()),
+        ),
+        Facts::Dir { owner: 0, .. } if !i.in_job => {
+            d(Choice::Target, Why::Replaced("belongs to root, not to you".into()))
+        }
+        Facts::Dir { usable: Err(e), .. } => d(Choice::Target, Why::Replaced(format!("is not usable: {e}"))),
+        Facts::Dir { .. } => d(Choice::Target, Why::Replaced("is not private".into())),
+        Facts::Missing { parent: Parent::SharedSticky } => shared(Why::MissingInShared),
+        Facts::Missing { parent: Parent::Own } => d(Choice::CreateInOwn, Why::MissingInOwn),
+        Facts::Missing { parent: Parent::Other } => d(
+            Choice::Target,
+            Why::Replaced("does not exist, and its parent is not a directory of yours".into()),
+        ),
+        Facts::Bad(why) => d(Choice::Target, Why::Replaced(why.clone())),
+    }
+}
+
+/// The shared sticky directory a rule takes as the base: `$TMPDIR` itself, or
+/// its parent when `$TMPDIR` is missing in it.
+fn shared_base(tmpdir: &Path, missing: bool) -> PathBuf {
+    match missing {
+        true => tmpdir.parent().unwrap_or(Path::new("/")).to_owned(),
+        false => tmpdir.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UID: u32 = 1000;
+
+    fn dir(owner: u32, open: bool, shared_sticky: bool, usable: bool) -> Facts {
+        let usable = if usable { Ok(()) } else { Err("ENOSPC".into()) };
+        Facts::Dir { owner, open, shared_sticky, usable }
+    }
+
+    fn run(tmpdir: Option<&str>, facts: Facts, tweak: impl FnOnce(&mut Input<'_>)) -> Decision {
+        let tmpdir = tmpdir.map(Path::new);
+        let mut i = Input {
+            uid: UID,
+            tmpdir,
+            facts: &facts,
+            target: Path::new("/tmp/alice"),
+            force: false,
+            base_configured: false,
+            in_job: false,
+        };
+        tweak(&mut i);
+        decide(&i)
+    }
+
+    #[test]
+    fn unset_uses_target() {
+        assert_eq!(run(None, Facts::Bad(String::new()), |_| ()), d(Choice::Target, Why::Unset));
+    }
+
+    #[test]
+    fn force_and_already_target() {
+        let kept = dir(UID, false, false, true);
+        assert_eq!(run(Some("/x"), kept.clone(), |i| i.force = true).choice, Choice::Target);
+        assert_eq!(run(Some("/tmp/alice"), kept, |_| ()).why, Why::IsTarget);
+    }
+
+    #[test]
+    fn shared_sticky_becomes_base_unless_configured() {
+        let f = dir(0, true, true, true);
+        assert_eq!(run(Some("/scratch"), f.clone(), |_| ()).choice, Choice::TargetIn("/scratch".into()));
+        assert_eq!(run(Some("/tmp"), f.clone(), |i| i.in_job = true).choice, Choice::TargetIn("/tmp".into()));
+        assert_eq!(run(Some("/scratch"), f, |i| i.base_configured = true).choice, Choice::Target);
+    }
+
+    #[test]
+    fn private_and_usable_is_kept() {
+        assert_eq!(run(Some("/job/1"), dir(UID, false, false, true), |_| ()), d(Choice::Keep, Why::Private));
+    }
+
+    #[test]
+    fn private_but_unusable_is_replaced() {
+        assert!(matches!(run(Some("/full"), dir(UID, false, false, false), |_| ()).why, Why::Replaced(_)));
+    }
+
+    #[test]
+    fn job_keeps_open_root_or_own_dir_never_foreign() {
+        let job = |i: &mut Input<'_>| i.in_job = true;
+        assert_eq!(run(Some("/j"), dir(0, true, false, true), job).why, Why::JobDir);
+        assert_eq!(run(Some("/j"), dir(UID, true, false, true), job).why, Why::JobDir);
+        assert_eq!(run(Some("/j"), dir(0, false, false, true), job).why, Why::JobDir);
+        assert!(matches!(run(Some("/j"), dir(2000, true, false, true), job).why, Why::Replaced(_)));
+        assert!(matches!(run(Some("/j"), dir(2000, false, false, true), job).why, Why::Replaced(_)));
+        assert!(matches!(run(Some("/j"), dir(0, true, false, false), job).why, Why::Replaced(_)));
+    }
+
+    #[test]
+    fn outside_job_open_or_root_dirs_are_replaced() {
+        assert!(matches!(run(Some("/j"), dir(0, true, false, true), |_| ()).why, Why::Replaced(_)));
+        assert!(matches!(run(Some("/j"), dir(0, false, false, true), |_| ()).why, Why::Replaced(_)));
+        assert!(matches!(run(Some("/j"), dir(UID, true, false, true), |_| ()).why, Why::Replaced(_)));
+    }
+
+    #[test]
+    fn missing_in_shared_uses_target_in_that_parent() {
+        let m = Facts::Missing { parent: Parent::SharedSticky };
+        assert_eq!(run(Some("/scratch/bob"), m.clone(), |_| ()).choice, Choice::TargetIn("/scratch".into()));
+        assert_eq!(run(Some("/scratch/bob"), m, |i| i.base_configured = true).choice, Choice::Target);
+    }
+
+    #[test]
+    fn missing_in_own_is_created_elsewhere_replaced() {
+        let own = Facts::Missing { parent: Parent::Own };
+        assert_eq!(run(Some("/home/alice/tmp"), own, |_| ()).choice, Choice::CreateInOwn);
+        let other = Facts::Missing { parent: Parent::Other };
+        assert_eq!(run(Some("/nope/x"), other, |_| ()).choice, Choice::Target);
+    }
+
+    #[test]
+    fn bad_is_replaced_with_reason() {
+        let why = run(Some("/x"), Facts::Bad("is a regular file".into()), |_| ()).why;
+        assert_eq!(why, Why::Replaced("is a regular file".into()));
+    }
+}

@@ -1,0 +1,28 @@
+//! tmpguard: make TMPDIR a private, verified directory at shell start.
+
+mod cli;
+mod cmd;
+mod decide;
+mod env;
+mod identity;
+mod pathnorm;
+mod privdir;
+mod probe;
+mod quote;
+mod resolve;
+mod shell;
+#[cfg(test)]
+mod testutil;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // clap exits 2 on a usage error, after printing it on stderr.
+    let cli = cli::Cli::parse();
+    ExitCode::from(match &cli.cmd {
+        cli::Cmd::Init(args) => cmd::init::run(args),
+        cli::Cmd::Path(args) => cmd::path::run(args),
+    })
+}

@@ -1,0 +1,542 @@
+//! The private directory: create and verify it through file descriptors.
+//!
+//! Nothing here trusts a path twice. Names are opened relative to an fd of
+//! their parent with `O_NOFOLLOW`, checked with `fstat`, fixed with `fchmod`
+//! on the same fd, and the name is confirmed to still refer to the checked
+//! inode before it is handed out. Nothing that is not the user's is touched.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{openat, readlinkat, AtFlags, OFlag, AT_FDCWD};
+use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
+
+use crate::identity::describe_uid;
+use crate::probe::{errno_text, ProbeError};
+
+/// Symlinks followed in one path before giving up, as the kernel's limit.
+const MAX_LINKS: u32 = 40;
+
+/// The kind of object at a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Dir,
+    Symlink,
+    File,
+    Fifo,
+    Socket,
+    CharDevice,
+    BlockDevice,
+    Unknown,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Dir => "a directory",
+            Kind::Symlink => "a symlink",
+            Kind::File => "a regular file",
+            Kind::Fifo => "a FIFO",
+            Kind::Socket => "a socket",
+            Kind::CharDevice => "a character device",
+            Kind::BlockDevice => "a block device",
+            Kind::Unknown => "an object of unknown type",
+        })
+    }
+}
+
+/// The parts of `stat` that safety depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub uid: u32,
+    /// Full `st_mode`: type and permission bits.
+    pub mode: u32,
+}
+
+impl Stat {
+    fn from(st: &FileStat) -> Stat {
+        Stat { dev: st.st_dev, ino: st.st_ino, uid: st.st_uid, mode: st.st_mode }
+    }
+
+    /// The object's type.
+    pub fn kind(&self) -> Kind {
+        match SFlag::from_bits_truncate(self.mode & SFlag::S_IFMT.bits()) {
+            SFlag::S_IFDIR => Kind::Dir,
+            SFlag::S_IFLNK => Kind::Symlink,
+            SFlag::S_IFREG => Kind::File,
+            SFlag::S_IFIFO => Kind::Fifo,
+            SFlag::S_IFSOCK => Kind::Socket,
+            SFlag::S_IFCHR => Kind::CharDevice,
+            SFlag::S_IFBLK => Kind::BlockDevice,
+            _ => Kind::Unknown,
+        }
+    }
+
+    /// Permission bits, including setuid/setgid/sticky.
+    pub fn perm(&self) -> u32 {
+        self.mode & 0o7777
+    }
+
+    /// Group or others may create and remove names in it.
+    pub fn writable_by_others(&self) -> bool {
+        self.mode & 0o022 != 0
+    }
+
+    /// The sticky bit (only owners may remove their names).
+    pub fn sticky(&self) -> bool {
+        self.mode & 0o1000 != 0
+    }
+
+    /// A directory owned by `uid` that neither group nor others can write.
+    pub fn private_to(&self, uid: u32) -> bool {
+        self.kind() == Kind::Dir && self.uid == uid && !self.writable_by_others()
+    }
+
+    /// Owned by root, writable by others, sticky: like `/tmp`.
+    pub fn shared_sticky(&self) -> bool {
+        self.kind() == Kind::Dir && self.uid == 0 && self.mode & 0o002 != 0 && self.sticky()
+    }
+
+    fn same_inode(&self, other: &Stat) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+}
+
+/// Why an object may not be used: someone else could control it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsafe {
+    /// A symlink where a directory of ours should be.
+    Symlink { owner: u32 },
+    /// Not a directory at all.
+    NotDirectory { kind: Kind, owner: u32 },
+    /// A directory that belongs to another uid.
+    ForeignOwner { owner: u32, mode: u32 },
+    /// Our directory, but group or others can write into it.
+    OpenToOthers { mode: u32 },
+    /// A symlink on the way belongs to neither root nor the user.
+    ForeignLink { link: PathBuf, owner: u32 },
+    /// A base owned by neither root nor the user.
+    BaseOwner { owner: u32 },
+    /// A base others can write that lacks the sticky bit.
+    BaseNotSticky { mode: u32 },
+}
+
+impl Unsafe {
+    /// The uid that owns the offending object, for warnings and the system log.
+    pub fn offender(&self) -> Option<u32> {
+        match *self {
+            Unsafe::Symlink { owner }
+            | Unsafe::NotDirectory { owner, .. }
+            | Unsafe::ForeignOwner { owner, .. }
+            | Unsafe::ForeignLink { owner, .. }
+            | Unsafe::BaseOwner { owner } => Some(owner),
+            Unsafe::OpenToOthers { .. } | Unsafe::BaseNotSticky { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for Unsafe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unsafe::Symlink { owner } => {
+                write!(f, "is a symlink owned by uid {}; refusing to follow it", describe_uid(*owner))
+            }
+            Unsafe::NotDirectory { kind, owner } => {
+                write!(f, "is {kind}, not a directory, owned by uid {}", describe_uid(*owner))
+            }
+            Unsafe::ForeignOwner { owner, mode } => write!(
+                f,
+                "is a directory owned by uid {} (mode {:04o}), not by you",
+                describe_uid(*owner),
+                mode & 0o7777
+            ),
+            Unsafe::OpenToOthers { mode } => write!(
+                f,
+                "is your directory but group or others can write into it (mode {:04o}); fix: chmod 700 it",
+                mode & 0o7777
+            ),
+            Unsafe::ForeignLink { link, owner } => write!(
+                f,
+                "passes through the symlink {} owned by uid {}",
+                link.display(),
+                describe_uid(*owner)
+            ),
+            Unsafe::BaseOwner { owner } => {
+                write!(f, "is owned by uid {}, neither root nor you", describe_uid(*owner))
+            }
+            Unsafe::BaseNotSticky { mode } => write!(
+                f,
+                "is writable by others without the sticky bit (mode {:04o})",
+                mode & 0o7777
+            ),
+        }
+    }
+}
+
+/// What went wrong with a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Someone else could control it: never used.
+    Unsafe(Unsafe),
+    /// A system call failed.
+    Os { op: &'static str, errno: Errno },
+    /// It is safe, but CPython's probe fails in it.
+    Probe(ProbeError),
+    /// The name stopped referring to the inode that was checked.
+    Moved,
+}
+
+/// A directory that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub path: PathBuf,
+    pub problem: Problem,
+}
+
+impl Error {
+    fn new(path: impl Into<PathBuf>, problem: Problem) -> Error {
+        Error { path: path.into(), problem }
+    }
+    fn os(path: impl Into<PathBuf>, op: &'static str, errno: Errno) -> Error {
+        Error::new(path, Problem::Os { op, errno })
+    }
+
+    /// The errno behind the failure, if a system call or the probe failed.
+    pub fn errno(&self) -> Option<Errno> {
+        match self.problem {
+            Problem::Os { errno, .. } => Some(errno),
+            Problem::Probe(p) => Some(p.errno),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        match &self.problem {
+            Problem::Unsafe(u) => write!(f, "{path} {u}"),
+            Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno_text(*errno)),
+            Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
+            Problem::Moved => write!(f, "{path} was replaced while being checked"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A directory opened and checked, with the path it will be exported as.
+#[derive(Debug)]
+pub struct Dir {
+    pub fd: OwnedFd,
+    pub path: PathBuf,
+    pub stat: Stat,
+}
+
+/// A private directory ready to export.
+#[derive(Debug)]
+pub struct Verified {
+    pub dir: Dir,
+    /// tmpguard made it in this run.
+    pub created: bool,
+    /// Its mode before tmpguard set 0700, if it did.
+    pub tightened_from: Option<u32>,
+}
+
+fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
+    fstat(fd.as_fd()).map(|s| Stat::from(&s)).map_err(|e| Error::os(path, "stat", e))
+}
+
+fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
+    fstatat(dir.fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).map(|s| Stat::from(&s))
+}
+
+/// Resolve an absolute, normalised `path` one component at a time, following
+/// a symlink only when it belongs to root or `uid`. Returns an `O_PATH` fd of
+/// the object reached, which may be of any type.
+pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
+    let path_flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let open_root = || {
+        openat(AT_FDCWD, "/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| Error::os("/", "open", e))
+    };
+    let mut fd = open_root()?;
+    let mut at = PathBuf::from("/");
+    // Components still to walk, next first.
+    let mut todo: Vec<Vec<u8>> = components(path.as_os_str().as_bytes());
+    todo.reverse();
+    let mut links = 0;
+    while let Some(c) = todo.pop() {
+        if c.is_empty() || c == b"." {
+            continue;
+        }
+        let name = OsStr::from_bytes(&c);
+        let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
+            .map_err(|e| Error::os(at.join(name), "open", e))?;
+        let st = stat_fd(&next, &at.join(name))?;
+        if st.kind() == Kind::Symlink {
+            if st.uid != 0 && st.uid != uid {
+                return Err(Error::new(
+                    path,
+                    Problem::Unsafe(Unsafe::ForeignLink { link: at.join(name), owner: st.uid }),
+                ));
+            }
+            links += 1;
+            if links > MAX_LINKS {
+                return Err(Error::os(path, "resolve", Errno::ELOOP));
+            }
+            let target = readlinkat(next.as_fd(), "").map_err(|e| Error::os(at.join(name), "read link", e))?;
+            let target = target.as_bytes();
+            let mut parts = components(target);
+            parts.reverse();
+            todo.extend(parts);
+            if target.first() == Some(&b'/') {
+                fd = open_root()?;
+                at = PathBuf::from("/");
+            }
+            continue;
+        }
+        if c == b".." {
+            at.pop();
+        } else {
+            at.push(name);
+        }
+        fd = next;
+    }
+    let st = stat_fd(&fd, path)?;
+    Ok((fd, st))
+}
+
+fn components(p: &[u8]) -> Vec<Vec<u8>> {
+    p.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec).collect()
+}
+
+/// Open a base directory: owned by root or `uid`, sticky if others can write
+/// it, reached only through symlinks owned by root or `uid`.
+pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
+    let (fd, stat) = chase(path, uid)?;
+    if stat.kind() != Kind::Dir {
+        let u = Unsafe::NotDirectory { kind: stat.kind(), owner: stat.uid };
+        return Err(Error::new(path, Problem::Unsafe(u)));
+    }
+    if stat.uid != 0 && stat.uid != uid {
+        return Err(Error::new(path, Problem::Unsafe(Unsafe::BaseOwner { owner: stat.uid })));
+    }
+    if stat.writable_by_others() && !stat.sticky() {
+        return Err(Error::new(path, Problem::Unsafe(Unsafe::BaseNotSticky { mode: stat.mode })));
+    }
+    Ok(Dir { fd, path: path.to_owned(), stat })
+}
+
+/// Open `<base>/<name>` without following it and check it is a directory of
+/// `uid` that group and others cannot write. Changes nothing.
+pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
+    let path = base.path.join(name);
+    let flags = OFlag::O_RDONLY
+        | OFlag::O_DIRECTORY
+        | OFlag::O_NOFOLLOW
+        | OFlag::O_NONBLOCK // belt and braces: O_DIRECTORY already refuses a FIFO unopened
+        | OFlag::O_CLOEXEC;
+    let fd = match openat(base.fd.as_fd(), name, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(errno) => {
+            // Say what is there instead, from an lstat of the name.
+            return Err(match lstat_at(base, name) {
+                Ok(st) => match unsafe_object(&st, uid) {
+                    Some(u) => Error::new(path, Problem::Unsafe(u)),
+                    None => Error::os(path, "open", errno),
+                },
+                Err(_) => Error::os(path, "open", errno),
+            });
+        }
+    };
+    let stat = stat_fd(&fd, &path)?;
+    if let Some(u) = unsafe_object(&stat, uid) {
+        return Err(Error::new(path, Problem::Unsafe(u)));
+    }
+    Ok(Dir { fd, path, stat })
+}
+
+/// Why `st` is not a directory `uid` may use privately, if it is not.
+fn unsafe_object(st: &Stat, uid: u32) -> Option<Unsafe> {
+    match st.kind() {
+        Kind::Symlink => Some(Unsafe::Symlink { owner: st.uid }),
+        Kind::Dir if st.uid != uid => Some(Unsafe::ForeignOwner { owner: st.uid, mode: st.mode }),
+        Kind::Dir if st.writable_by_others() => Some(Unsafe::OpenToOthers { mode: st.mode }),
+        Kind::Dir => None,
+        kind => Some(Unsafe::NotDirectory { kind, owner: st.uid }),
+    }
+}
+
+/// Make `<base>/<name>` exist as a private directory of `uid` with mode
+/// exactly 0700: `mkdirat` (EEXIST is a concurrent shell: go verify), then
+/// [`open_private`], then `fchmod` through the fd if other bits are set.
+pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
+    let created = match mkdirat(base.fd.as_fd(), name, Mode::from_bits_truncate(0o700)) {
+        Ok(()) => true,
+        Err(Errno::EEXIST) => false,
+        Err(e) => return Err(Error::os(base.path.join(name), "create", e)),
+    };
+    let mut dir = open_private(base, name, uid)?;
+    let mut tightened_from = None;
+    if dir.stat.perm() != 0o700 {
+        fchmod(dir.fd.as_fd(), Mode::from_bits_truncate(0o700))
+            .map_err(|e| Error::os(&dir.path, "chmod", e))?;
+        tightened_from = Some(dir.stat.perm());
+        dir.stat.mode = (dir.stat.mode & !0o7777) | 0o700;
+    }
+    Ok(Verified { dir, created, tightened_from })
+}
+
+/// Confirm `<base>/<name>` still names the inode that was verified.
+pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
+    match lstat_at(base, name) {
+        Ok(st) if st.same_inode(&dir.stat) => Ok(()),
+        Ok(_) => Err(Error::new(&dir.path, Problem::Moved)),
+        Err(e) => Err(Error::os(&dir.path, "stat", e)),
+    }
+}
+
+/// Confirm `path`, resolved again, still reaches the inode that was verified.
+pub fn confirm_path(path: &Path, dir: &Dir, uid: u32) -> Result<(), Error> {
+    let (_, st) = chase(path, uid)?;
+    if st.same_inode(&dir.stat) {
+        Ok(())
+    } else {
+        Err(Error::new(path, Problem::Moved))
+    }
+}
+
+/// What is at an existing `$TMPDIR`.
+#[derive(Debug)]
+pub enum Found {
+    /// A directory, reached through symlinks owned by root or the user only.
+    Dir(Dir),
+    /// Nothing at the last component; `parent` is the directory it would be
+    /// made in, when that resolves safely to a directory.
+    Missing { parent: Option<Stat> },
+    /// Anything else.
+    Bad(Error),
+}
+
+/// Look at `path` (absolute, normalised) without changing anything.
+pub fn find(path: &Path, uid: u32) -> Found {
+    match chase(path, uid) {
+        Ok((fd, stat)) if stat.kind() == Kind::Dir => {
+            Found::Dir(Dir { fd, path: path.to_owned(), stat })
+        }
+        Ok((_, stat)) => Found::Bad(Error::new(
+            path,
+            Problem::Unsafe(Unsafe::NotDirectory { kind: stat.kind(), owner: stat.uid }),
+        )),
+        Err(e) if e.errno() == Some(Errno::ENOENT) => {
+            let parent = path.parent().and_then(|p| open_parent(p, uid).ok());
+            match parent {
+                // Only "missing" if the last name itself is absent (not a dangling link).
+                Some(p) => match lstat_at(&p, path.file_name().unwrap_or_default()) {
+                    Err(Errno::ENOENT) => Found::Missing { parent: Some(p.stat) },
+                    _ => Found::Bad(e),
+                },
+                None => Found::Missing { parent: None },
+            }
+        }
+        Err(e) => Found::Bad(e),
+    }
+}
+
+/// Open the parent directory of a missing `$TMPDIR`.
+pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
+    let (fd, stat) = chase(path, uid)?;
+    if stat.kind() != Kind::Dir {
+        let u = Unsafe::NotDirectory { kind: stat.kind(), owner: stat.uid };
+        return Err(Error::new(path, Problem::Unsafe(u)));
+    }
+    Ok(Dir { fd, path: path.to_owned(), stat })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    fn scratch() -> PathBuf {
+        let d = std::env::temp_dir()
+            .join(format!("tmpguard-privdir-{}-{}", std::process::id(), crate::testutil::unique()));
+        std::fs::create_dir(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::canonicalize(d).unwrap()
+    }
+    fn uid() -> u32 {
+        nix::unistd::getuid().as_raw()
+    }
+
+    #[test]
+    fn creates_0700_and_is_idempotent() {
+        let b = scratch();
+        let base = open_base(&b, uid()).unwrap();
+        let v = ensure(&base, OsStr::new("me"), uid()).unwrap();
+        assert!(v.created);
+        assert_eq!(std::fs::metadata(b.join("me")).unwrap().permissions().mode() & 0o7777, 0o700);
+        let again = ensure(&base, OsStr::new("me"), uid()).unwrap();
+        assert!(!again.created && again.tightened_from.is_none());
+        confirm_at(&base, OsStr::new("me"), &again.dir).unwrap();
+    }
+
+    #[test]
+    fn tightens_read_bits_but_refuses_writable() {
+        let b = scratch();
+        let base = open_base(&b, uid()).unwrap();
+        std::fs::create_dir(b.join("r")).unwrap();
+        std::fs::set_permissions(b.join("r"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(ensure(&base, OsStr::new("r"), uid()).unwrap().tightened_from, Some(0o755));
+        std::fs::create_dir(b.join("w")).unwrap();
+        std::fs::set_permissions(b.join("w"), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = ensure(&base, OsStr::new("w"), uid()).unwrap_err();
+        assert!(matches!(e.problem, Problem::Unsafe(Unsafe::OpenToOthers { .. })));
+        assert_eq!(std::fs::metadata(b.join("w")).unwrap().permissions().mode() & 0o7777, 0o777);
+    }
+
+    #[test]
+    fn never_follows_a_symlink_at_the_name() {
+        let b = scratch();
+        std::fs::create_dir(b.join("real")).unwrap();
+        symlink(b.join("real"), b.join("me")).unwrap();
+        let base = open_base(&b, uid()).unwrap();
+        let e = ensure(&base, OsStr::new("me"), uid()).unwrap_err();
+        assert!(matches!(e.problem, Problem::Unsafe(Unsafe::Symlink { .. })), "{e:?}");
+    }
+
+    #[test]
+    fn a_file_or_fifo_is_not_a_directory() {
+        let b = scratch();
+        std::fs::write(b.join("f"), "x").unwrap();
+        nix::unistd::mkfifo(&b.join("p"), Mode::from_bits_truncate(0o600)).unwrap();
+        let base = open_base(&b, uid()).unwrap();
+        for (n, k) in [("f", Kind::File), ("p", Kind::Fifo)] {
+            let e = ensure(&base, OsStr::new(n), uid()).unwrap_err();
+            assert_eq!(e.problem, Problem::Unsafe(Unsafe::NotDirectory { kind: k, owner: uid() }));
+        }
+    }
+
+    #[test]
+    fn chase_follows_own_links_and_reports_missing() {
+        let b = scratch();
+        std::fs::create_dir_all(b.join("a/b")).unwrap();
+        symlink("a/b", b.join("l")).unwrap();
+        symlink(b.join("a"), b.join("abs")).unwrap();
+        let (_, st) = chase(&b.join("l"), uid()).unwrap();
+        assert_eq!(st.kind(), Kind::Dir);
+        let (_, st2) = chase(&b.join("abs/b"), uid()).unwrap();
+        assert_eq!(st.ino, st2.ino);
+        assert!(matches!(find(&b.join("a/none"), uid()), Found::Missing { parent: Some(_) }));
+        assert!(matches!(find(&b.join("none/none"), uid()), Found::Missing { parent: None }));
+        symlink(b.join("nowhere"), b.join("dangling")).unwrap();
+        assert!(matches!(find(&b.join("dangling"), uid()), Found::Bad(_)));
+    }
+}

@@ -1,0 +1,199 @@
+//! One decision, end to end: read the world, decide, create and verify,
+//! probe, confirm. Shared by `init`, `path` and `exec`.
+
+use std::ffi::OsStr;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::decide::{self, Choice, Facts, Parent, Why};
+use crate::env::Snapshot;
+use crate::identity::{self, Identity, SystemPasswd};
+use crate::pathnorm::abspath;
+use crate::privdir::{self, Dir, Found, Problem};
+use crate::probe::probe_fd;
+
+/// The flags `init`, `path` and `exec` share.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub base: Option<PathBuf>,
+    pub force: bool,
+}
+
+/// A directory to export, and what to tell the user about it.
+#[derive(Debug)]
+pub struct Resolved {
+    /// Absolute and normalised, verified private (or a kept job directory), probed.
+    pub dir: PathBuf,
+    /// One line saying what changed and why; `None` when nothing did.
+    pub note: Option<String>,
+    /// Problems that did not stop us (a refused base): always shown by `init`.
+    pub warnings: Vec<String>,
+    /// `$TMPDIR` named the directory exported, before this run.
+    pub unchanged: bool,
+    pub why: Why,
+}
+
+/// Why no directory can be exported.
+pub type Failure = privdir::Error;
+
+/// The default base.
+pub const DEFAULT_BASE: &str = "/tmp";
+
+/// Run the whole decision for this process.
+pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
+    let uid = snap.uid;
+    let mut warnings = Vec::new();
+
+    // The base: configured, else /tmp; a refused configured base falls back to /tmp.
+    let configured = snap.configured_base(opts.base.as_ref());
+    let base = match &configured {
+        Some(b) => match abspath(b).map_err(|_| ()).and_then(|p| privdir::open_base(&p, uid).map_err(|e| warnings.push(base_warning(&e)))) {
+            Ok(base) => base,
+            Err(()) => {
+                if warnings.is_empty() {
+                    warnings.push(format!("base {} cannot be made absolute; using {DEFAULT_BASE}", Path::new(b).display()));
+                }
+                privdir::open_base(Path::new(DEFAULT_BASE), uid)?
+            }
+        },
+        None => privdir::open_base(Path::new(DEFAULT_BASE), uid)?,
+    };
+
+    let ident = identity::resolve(
+        uid,
+        snap.user.as_deref().map(OsStrExt::as_bytes),
+        |name| owned_by(&base, name, uid),
+        &SystemPasswd,
+    );
+    let target = base.path.join(&ident.name);
+
+    let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
+    let normalized = tmpdir.map(abspath);
+    let (tmpdir_path, found) = match normalized {
+        Some(Ok(p)) => {
+            let needed = !opts.force && p != target;
+            let found = if needed { Some(privdir::find(&p, uid)) } else { None };
+            (Some(p), found)
+        }
+        // Relative, and the current directory is gone: nothing to keep.
+        Some(Err(_)) => (None, None),
+        None => (None, None),
+    };
+    let facts = match (&found, &tmpdir_path) {
+        (Some(f), Some(p)) => facts_of(f, p, uid),
+        _ => Facts::Bad(String::new()),
+    };
+
+    let decision = decide::decide(&decide::Input {
+        uid,
+        tmpdir: tmpdir_path.as_deref(),
+        facts: &facts,
+        target: &target,
+        force: opts.force,
+        base_configured: configured.is_some() && warnings.is_empty(),
+        in_job: snap.job.is_some(),
+    });
+
+    let (dir, created, tightened) = match &decision.choice {
+        Choice::Keep => {
+            let Some(Found::Dir(dir)) = found else { unreachable!("Keep is only decided for a directory") };
+            privdir::confirm_path(&dir.path, &dir, uid)?;
+            (dir.path, false, None)
+        }
+        Choice::Target => make_private(&base, &ident)?,
+        Choice::TargetIn(shared) => {
+            let shared = privdir::open_base(shared, uid)?;
+            make_private(&shared, &ident)?
+        }
+        Choice::CreateInOwn => {
+            let path = tmpdir_path.as_deref().expect("CreateInOwn needs TMPDIR");
+            let parent = privdir::open_parent(path.parent().unwrap_or(Path::new("/")), uid)?;
+            let name = path.file_name().unwrap_or_default();
+            let v = privdir::ensure(&parent, name, uid)?;
+            check_usable(&v.dir)?;
+            privdir::confirm_at(&parent, name, &v.dir)?;
+            (v.dir.path, v.created, v.tightened_from)
+        }
+    };
+
+    let unchanged = tmpdir.map(Path::new) == Some(dir.as_path());
+    let note = note(&decision.why, snap.tmpdir.as_deref(), &dir, created, tightened, unchanged);
+    Ok(Resolved { dir, note, warnings, unchanged, why: decision.why })
+}
+
+/// `<base>/<name>`: create or tighten to 0700, verify, probe, confirm.
+fn make_private(base: &Dir, ident: &Identity) -> Result<(PathBuf, bool, Option<u32>), Failure> {
+    let name = OsStr::new(&ident.name);
+    let v = privdir::ensure(base, name, ident.uid)?;
+    check_usable(&v.dir)?;
+    privdir::confirm_at(base, name, &v.dir)?;
+    Ok((v.dir.path, v.created, v.tightened_from))
+}
+
+fn check_usable(dir: &Dir) -> Result<(), Failure> {
+    probe_fd(dir.fd.as_fd())
+        .map_err(|p| privdir::Error { path: dir.path.clone(), problem: Problem::Probe(p) })
+}
+
+fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
+    nix::sys::stat::fstatat(base.fd.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
+        .is_ok_and(|st| st.st_uid == uid)
+}
+
+fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
+    match found {
+        Found::Dir(dir) => {
+            let st = &dir.stat;
+            let worth_probing = (st.uid == uid || st.uid == 0) && !st.shared_sticky();
+            Facts::Dir {
+                owner: st.uid,
+                open: st.writable_by_others(),
+                shared_sticky: st.shared_sticky(),
+                usable: if worth_probing {
+                    probe_fd(dir.fd.as_fd()).map_err(|e| e.to_string())
+                } else {
+                    Err("not probed".into())
+                },
+            }
+        }
+        Found::Missing { parent: Some(p) } if p.shared_sticky() => Facts::Missing { parent: Parent::SharedSticky },
+        Found::Missing { parent: Some(p) } if p.private_to(uid) => Facts::Missing { parent: Parent::Own },
+        Found::Missing { .. } => Facts::Missing { parent: Parent::Other },
+        Found::Bad(e) => Facts::Bad(match &e.problem {
+            // The path is already in the note; say only what is wrong with it.
+            Problem::Unsafe(u) if e.path == path => u.to_string(),
+            _ => format!("is not usable ({e})"),
+        }),
+    }
+}
+
+fn base_warning(e: &privdir::Error) -> String {
+    format!("refusing base {e}; using {DEFAULT_BASE}")
+}
+
+/// The one line `init` prints when something changed.
+fn note(why: &Why, old: Option<&OsStr>, dir: &Path, created: bool, tightened: Option<u32>, unchanged: bool) -> Option<String> {
+    let dir = dir.display();
+    let what = match (created, tightened) {
+        (true, _) => format!("created {dir} (mode 0700)"),
+        (false, Some(m)) => format!("set {dir} to mode 0700 (was {m:04o})"),
+        (false, None) => format!("using {dir}"),
+    };
+    let old = old.map(|o| Path::new(o).display().to_string()).unwrap_or_default();
+    let reason = match why {
+        Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
+        Why::SharedSticky => format!("TMPDIR={old} is shared; "),
+        Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
+        Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
+        _ => String::new(),
+    };
+    // Nothing new to say: the same directory as before, untouched.
+    if unchanged && !created && tightened.is_none() {
+        return None;
+    }
+    if reason.is_empty() && !created && tightened.is_none() && !matches!(why, Why::Forced) {
+        return None;
+    }
+    Some(format!("{reason}{what}"))
+}
