@@ -7,13 +7,13 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use nix::fcntl::{openat, readlinkat, AtFlags, OFlag, AT_FDCWD};
-use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
+use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
 
 use crate::identity::describe_uid;
 use crate::probe::{errno_text, ProbeError};
@@ -336,13 +336,13 @@ pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
 
 /// Open `<base>/<name>` without following it and check it is a directory of
 /// `uid` that group and others cannot write. Changes nothing.
+///
+/// The fd is `O_PATH`: it needs no read permission (a umask of 0777 makes a
+/// mode-000 directory that is still ours to fix), opens a FIFO without
+/// blocking, and serves as the `dirfd` of the probe.
 pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
     let path = base.path.join(name);
-    let flags = OFlag::O_RDONLY
-        | OFlag::O_DIRECTORY
-        | OFlag::O_NOFOLLOW
-        | OFlag::O_NONBLOCK // belt and braces: O_DIRECTORY already refuses a FIFO unopened
-        | OFlag::O_CLOEXEC;
+    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let fd = match openat(base.fd.as_fd(), name, flags, Mode::empty()) {
         Ok(fd) => fd,
         Err(errno) => {
@@ -361,6 +361,14 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
     Ok(Dir { fd, path, stat })
+}
+
+/// `fchmod` for an `O_PATH` fd: through its `/proc/self/fd` link, which names
+/// exactly the inode the fd holds (no path lookup that could be raced).
+fn fchmod_opath(dir: &Dir, mode: u32) -> Result<(), Error> {
+    let link = format!("/proc/self/fd/{}", dir.fd.as_raw_fd());
+    nix::sys::stat::fchmodat(AT_FDCWD, link.as_str(), Mode::from_bits_truncate(mode), nix::sys::stat::FchmodatFlags::FollowSymlink)
+        .map_err(|e| Error::os(&dir.path, "chmod", e))
 }
 
 /// Why `st` is not a directory `uid` may use privately, if it is not.
@@ -386,8 +394,7 @@ pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
     let mut dir = open_private(base, name, uid)?;
     let mut tightened_from = None;
     if dir.stat.perm() != 0o700 {
-        fchmod(dir.fd.as_fd(), Mode::from_bits_truncate(0o700))
-            .map_err(|e| Error::os(&dir.path, "chmod", e))?;
+        fchmod_opath(&dir, 0o700)?;
         tightened_from = Some(dir.stat.perm());
         dir.stat.mode = (dir.stat.mode & !0o7777) | 0o700;
     }
