@@ -45,6 +45,9 @@ pub struct InitArgs {
     /// Print no notes on stderr (failures are still reported)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not register the prompt hook that re-checks TMPDIR in interactive shells
+    #[arg(long)]
+    pub no_hook: bool,
 }
 
 /// `tmpguard path`.

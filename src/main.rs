@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod decide;
 mod env;
+mod exe;
 mod identity;
 mod pathnorm;
 mod privdir;

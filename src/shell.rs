@@ -2,7 +2,8 @@
 //!
 //! Template syntax, kept tiny on purpose: `{{TMPDIR}}` is replaced by the
 //! directory quoted for the shell; a line starting with `{{?FLAG}}` is kept
-//! (without the marker) only when FLAG is on.
+//! (without the marker) only when FLAG is on; lines between `{{#FLAG}}` and
+//! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output.
 
 use std::fmt;
 
@@ -46,29 +47,69 @@ impl fmt::Display for Unquotable {
     }
 }
 
-/// What the rendered code sets.
+/// What the rendered code sets, and how its prompt hook re-checks it.
 #[derive(Debug, Clone, Default)]
 pub struct Exports<'a> {
     pub tmpdir: &'a [u8],
     /// Also export `TMP` / `TEMP` with the same value (they are set now).
     pub tmp: bool,
     pub temp: bool,
+    /// Register the prompt hook (interactive shells only; the code checks).
+    pub hook: bool,
+    /// The hook only checks that TMPDIR is still a directory (a kept job
+    /// directory), not that it is the user's.
+    pub job_dir: bool,
+    /// This binary, for the hook to run again.
+    pub tmpguard: &'a [u8],
 }
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
-    let value = shell.quote(ex.tmpdir)?;
+    let tmpdir = shell.quote(ex.tmpdir)?;
+    let tmpguard = if ex.hook { shell.quote(ex.tmpguard)? } else { Vec::new() };
+    let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
     let flag = |name: &str| match name {
         "TMP" => ex.tmp,
         "TEMP" => ex.temp,
+        "HOOK" => ex.hook,
         _ => false,
     };
-    Ok(fill(shell.template(), &value, flag))
+    let value = |name: &str| -> &[u8] {
+        match name {
+            "TMPDIR" => &tmpdir,
+            "TMPGUARD" => &tmpguard,
+            "CHECK" => check,
+            other => panic!("unknown template value {other}"),
+        }
+    };
+    Ok(fill(shell.template(), flag, value))
 }
 
-fn fill(template: &str, value: &[u8], flag: impl Fn(&str) -> bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(template.len() + value.len() * 3);
+/// Expand a template: `{{NAME}}` values, `{{?FLAG}}` lines, `{{#FLAG}}`..`{{/FLAG}}` blocks.
+fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str) -> &'v [u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(template.len() + 64);
+    let mut skipping: Option<&str> = None;
     for line in template.split_inclusive('\n') {
+        if let Some(name) = skipping {
+            if line.trim_end() == format!("{{{{/{name}}}}}") {
+                skipping = None;
+            }
+            continue;
+        }
+        let trimmed = line.trim_end();
+        // Template comments explain the code to us; the shell need not parse them.
+        if trimmed.trim_start() == "#" || trimmed.trim_start().starts_with("# ") {
+            continue;
+        }
+        if let Some(name) = trimmed.strip_prefix("{{#").and_then(|r| r.strip_suffix("}}")) {
+            if !flag(name) {
+                skipping = Some(name);
+            }
+            continue;
+        }
+        if trimmed.starts_with("{{/") {
+            continue;
+        }
         let line = match line.strip_prefix("{{?") {
             Some(rest) => {
                 let (name, rest) = rest.split_once("}}").expect("template flag is closed");
@@ -79,12 +120,14 @@ fn fill(template: &str, value: &[u8], flag: impl Fn(&str) -> bool) -> Vec<u8> {
             }
             None => line,
         };
-        let mut parts = line.split("{{TMPDIR}}");
-        out.extend_from_slice(parts.next().unwrap_or_default().as_bytes());
-        for part in parts {
-            out.extend_from_slice(value);
-            out.extend_from_slice(part.as_bytes());
+        let mut rest = line;
+        while let Some(i) = rest.find("{{") {
+            out.extend_from_slice(rest[..i].as_bytes());
+            let (name, after) = rest[i + 2..].split_once("}}").expect("template value is closed");
+            out.extend_from_slice(value(name));
+            rest = after;
         }
+        out.extend_from_slice(rest.as_bytes());
     }
     out
 }
@@ -95,7 +138,7 @@ mod tests {
 
     #[test]
     fn bash_exports_only_what_is_set() {
-        let out = render(Shell::Bash, &Exports { tmpdir: b"/tmp/a", tmp: false, temp: true }).unwrap();
+        let out = render(Shell::Bash, &Exports { tmpdir: b"/tmp/a", temp: true, ..Default::default() }).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "export TMPDIR='/tmp/a'\nexport TEMP='/tmp/a'\n");
     }
 
@@ -103,5 +146,17 @@ mod tests {
     fn fish_uses_set_gx() {
         let out = render(Shell::Fish, &Exports { tmpdir: b"/t'", ..Default::default() }).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "set -gx TMPDIR '/t\\''\n");
+    }
+
+    #[test]
+    fn hook_block_only_when_asked_with_values_quoted() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let base = Exports { tmpdir: b"/tmp/a", tmpguard: b"/opt/my tg", ..Default::default() };
+            let plain = String::from_utf8(render(shell, &base).unwrap()).unwrap();
+            assert!(!plain.contains("hook") && !plain.contains("{{"), "{plain}");
+            let hooked = String::from_utf8(render(shell, &Exports { hook: true, ..base }).unwrap()).unwrap();
+            assert!(hooked.contains("'/opt/my tg' init") && hooked.contains("__tmpguard_check=private") || hooked.contains("__tmpguard_check private"), "{hooked}");
+            assert!(!hooked.contains("{{"), "{hooked}");
+        }
     }
 }

@@ -78,7 +78,7 @@ fn mode_is_exactly_0700_whatever_the_umask() {
     }
     // An existing directory of the user's with loose read bits is tightened.
     let out = sb
-        .run(r#"as alice mkdir -m 755 /tmp/alice; as alice "$TG" init bash; stat -c %a /tmp/alice"#)
+        .run(r#"as alice mkdir -m 755 /tmp/alice; as alice "$TG" init bash --no-hook; stat -c %a /tmp/alice"#)
         .ok();
     assert_eq!(out.lines(), ["export TMPDIR='/tmp/alice'", "700"]);
     assert!(out.stderr.contains("mode 0700 (was 0755)"), "{}", out.stderr);
@@ -128,7 +128,7 @@ fn existing_tmpdir_rules() {
 fn relative_and_trailing_slash_tmpdir_exported_normalised() {
     let Some(sb) = sandbox() else { return };
     let out = sb
-        .run(r#"as alice bash -c 'cd "$HOME" && mkdir -m 700 mytmp && TMPDIR=mytmp/ "$TG" init bash && TMPDIR=/tmp//alice/./ "$TG" init bash'"#)
+        .run(r#"as alice bash -c 'cd "$HOME" && mkdir -m 700 mytmp && TMPDIR=mytmp/ "$TG" init bash --no-hook && TMPDIR=/tmp//alice/./ "$TG" init bash --no-hook'"#)
         .ok();
     assert_eq!(out.lines(), ["export TMPDIR='/mnt/tg/home/alice/mytmp'", "export TMPDIR='/tmp/alice'"]);
     // And python prints exactly that after eval.
@@ -141,7 +141,7 @@ fn relative_and_trailing_slash_tmpdir_exported_normalised() {
 #[test]
 fn tmp_and_temp_follow_tmpdir_when_set() {
     let Some(sb) = sandbox() else { return };
-    let out = sb.run(r#"as alice env TMP=/x TEMP= "$TG" init bash; as alice "$TG" init fish"#).ok();
+    let out = sb.run(r#"as alice env TMP=/x TEMP= "$TG" init bash --no-hook; as alice "$TG" init fish --no-hook"#).ok();
     assert_eq!(
         out.lines(),
         [
@@ -189,7 +189,7 @@ grep -c "TMPDIR='/tmp/alice'" /mnt/tg/out || true"#
 fn root_with_another_users_name_creates_nothing_under_it() {
     let Some(sb) = sandbox() else { return };
     let out = sb
-        .run(r#"env USER=alice TMPDIR=/tmp/alice "$TG" init bash; ls -A /tmp"#)
+        .run(r#"env USER=alice TMPDIR=/tmp/alice "$TG" init bash --no-hook; ls -A /tmp"#)
         .ok();
     assert_eq!(out.lines(), ["export TMPDIR='/tmp/root'", "root"]);
 }

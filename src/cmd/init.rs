@@ -3,7 +3,11 @@
 use std::os::unix::ffi::OsStrExt;
 
 use super::{emit, say, FAILED, OK};
+use std::path::PathBuf;
+
 use crate::cli::InitArgs;
+use crate::decide::Why;
+use crate::exe;
 use crate::env::Snapshot;
 use crate::resolve::resolve;
 use crate::shell::{render, Exports};
@@ -18,10 +22,14 @@ pub fn run(args: &InitArgs) -> u8 {
             return FAILED;
         }
     };
+    let exe = if args.no_hook { PathBuf::new() } else { exe::invoked() };
     let exports = Exports {
         tmpdir: resolved.dir.as_os_str().as_bytes(),
         tmp: snap.tmp.is_some(),
         temp: snap.temp.is_some(),
+        hook: !args.no_hook,
+        job_dir: resolved.why == Why::JobDir,
+        tmpguard: exe.as_os_str().as_bytes(),
     };
     let code = match render(args.shell, &exports) {
         Ok(code) => code,
