@@ -6,12 +6,15 @@
 
 use std::ffi::OsStr;
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::errno::Errno;
+use nix::libc;
 
 use super::{say, FAILED};
 use crate::cli::ExecArgs;
@@ -52,10 +55,44 @@ pub fn run(args: &ExecArgs) -> u8 {
         // A cron job should not be lost because /tmp is full: run it anyway.
         Err(e) => say(format_args!("{e}; running {} with TMPDIR unchanged", show(program))),
     }
+    restore_sigpipe(&mut command);
     // Replaces this process (execvp): CMD keeps our pid, signals and exit status are its own.
     let err = command.exec();
     say(format_args!("{}: {}", show(program), describe(&err, program)));
-    exit_status(&err, program)
+    exit_status(&err)
+}
+
+/// Whether SIGPIPE was ignored when this process started, read before Rust's
+/// runtime sets it to "ignore" (which `Command::exec` undoes to "default").
+static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
+
+// Runs before `main`, so before std touches SIGPIPE. systemd starts services
+// with SIGPIPE ignored (IgnoreSIGPIPE=yes): CMD must get what it would have got.
+#[used]
+#[link_section = ".init_array"]
+static SAVE_SIGPIPE: extern "C" fn() = save_sigpipe;
+
+extern "C" fn save_sigpipe() {
+    let mut old = MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: a null new action only reads the current one into `old`.
+    let ok = unsafe { libc::sigaction(libc::SIGPIPE, std::ptr::null(), old.as_mut_ptr()) } == 0;
+    // SAFETY: zero-initialised, and filled in by sigaction when it succeeded.
+    let ignored = ok && unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN;
+    SIGPIPE_WAS_IGNORED.store(ignored, Ordering::Relaxed);
+}
+
+/// Give CMD the SIGPIPE disposition tmpguard was started with.
+fn restore_sigpipe(command: &mut Command) {
+    if SIGPIPE_WAS_IGNORED.load(Ordering::Relaxed) {
+        // SAFETY: runs just before execvp (after std's signal reset) and only calls
+        // signal(2), which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+                Ok(())
+            })
+        };
+    }
 }
 
 /// What a shell would say: `command not found` for a name searched on PATH.
@@ -70,10 +107,11 @@ fn describe(err: &io::Error, program: &OsStr) -> String {
     }
 }
 
-/// 127 when there is nothing to run, 126 when it cannot be run (as bash).
-fn exit_status(err: &io::Error, program: &OsStr) -> u8 {
+/// 127 when there is nothing to run (a missing `#!` interpreter too, as bash 5.2
+/// does), 126 when it cannot be run.
+fn exit_status(err: &io::Error) -> u8 {
     match err.raw_os_error().map(Errno::from_raw) {
-        Some(Errno::ENOENT) if !has_slash(program) || !Path::new(program).exists() => NOT_FOUND,
+        Some(Errno::ENOENT) => NOT_FOUND,
         _ => CANNOT_EXECUTE,
     }
 }
