@@ -204,3 +204,15 @@ done"#,
     // The cases really differ, so the comparison above means something.
     assert_ne!(lines[0].split_once(": ").unwrap().1, lines[1].split_once(": ").unwrap().1, "{out:?}");
 }
+
+#[test]
+fn as_a_container_entrypoint_cmd_stays_pid_1() {
+    let Some(sb) = common::sandbox() else { return };
+    // A new pid namespace, as `docker run` gives: tmpguard is PID 1 and CMD must stay PID 1
+    // (the process that receives `docker stop`'s SIGTERM).
+    let out = sb.run(r#"unshare --pid --fork "$TG" exec -- sh -c 'echo "$$ $TMPDIR"'"#).ok();
+    assert_eq!(out.lines().len(), 1, "{out:?}");
+    let (pid, tmpdir) = out.lines()[0].split_once(' ').unwrap();
+    assert_eq!(pid, "1", "{out:?}");
+    assert!(tmpdir.starts_with("/tmp/"), "{out:?}");
+}
