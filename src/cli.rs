@@ -1,5 +1,6 @@
 //! The command line, as clap derive types: one variant per subcommand.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -21,6 +22,16 @@ pub enum Cmd {
     Init(InitArgs),
     /// Print the directory `init` would export, and nothing else
     Path(PathArgs),
+    /// Run a command with a private, verified TMPDIR: tmpguard exec -- CMD [ARGS...]
+    ///
+    /// For cron jobs, systemd units, container entrypoints and CI steps, which
+    /// never read a shell rc file. Makes the same decision as `init`, sets
+    /// TMPDIR (and TMP/TEMP when they are set), then replaces itself with CMD.
+    /// If no safe directory can be had, CMD runs with TMPDIR unchanged after a
+    /// one-line warning (unless --strict). Exit status 127: CMD not found;
+    /// 126: CMD cannot be executed.
+    #[command(override_usage = "tmpguard exec [--base DIR] [--force] [--strict] [--] CMD [ARGS]...")]
+    Exec(ExecArgs),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -58,6 +69,19 @@ pub struct PathArgs {
     /// Accepted for symmetry with `init`; `path` prints no notes anyway
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `tmpguard exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Do not run CMD when no safe TMPDIR can be had: exit 1 with the reason
+    #[arg(long)]
+    pub strict: bool,
+    /// The command to run, and its arguments (passed through byte for byte)
+    #[arg(value_name = "CMD", required = true, trailing_var_arg = true)]
+    pub command: Vec<OsString>,
 }
 
 impl Common {

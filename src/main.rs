@@ -25,5 +25,6 @@ fn main() -> ExitCode {
     ExitCode::from(match &cli.cmd {
         cli::Cmd::Init(args) => cmd::init::run(args),
         cli::Cmd::Path(args) => cmd::path::run(args),
+        cli::Cmd::Exec(args) => cmd::exec::run(args),
     })
 }
