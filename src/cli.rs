@@ -21,6 +21,8 @@ pub enum Cmd {
     Init(InitArgs),
     /// Print the directory `init` would export, and nothing else
     Path(PathArgs),
+    /// Show where temp files really go, and why; change nothing
+    Doctor(DoctorArgs),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -55,6 +57,17 @@ pub struct PathArgs {
     /// Accepted for symmetry with `init`; `path` prints no notes anyway
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `tmpguard doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print one JSON object (schema 1, see the README) instead of the report
+    #[arg(long)]
+    pub json: bool,
+    /// Look at the private directory `init --base DIR` would use (overrides TMPGUARD_BASE)
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
 }
 
 impl Common {

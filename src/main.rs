@@ -3,12 +3,15 @@
 mod cli;
 mod cmd;
 mod decide;
+mod doctor;
 mod env;
+mod fsinfo;
 mod identity;
 mod pathnorm;
 mod privdir;
 mod probe;
 mod quote;
+mod rcfiles;
 mod resolve;
 mod shell;
 #[cfg(test)]
@@ -24,5 +27,6 @@ fn main() -> ExitCode {
     ExitCode::from(match &cli.cmd {
         cli::Cmd::Init(args) => cmd::init::run(args),
         cli::Cmd::Path(args) => cmd::path::run(args),
+        cli::Cmd::Doctor(args) => cmd::doctor::run(args),
     })
 }

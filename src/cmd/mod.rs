@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run` returning the exit status.
 
+pub mod doctor;
 pub mod init;
 pub mod path;
 
