@@ -213,8 +213,10 @@ pub enum DirState {
     },
     /// It does not exist; init would create it (mode 0700).
     Missing,
-    /// init refuses it.
-    Refused(privdir::Error),
+    /// It does not exist, and init could not create it (read-only, no permission).
+    CannotCreate(Errno),
+    /// init refuses it; what is at the name, when something is.
+    Refused(privdir::Error, Option<Stat>),
 }
 
 /// What `init` would do.
@@ -252,6 +254,9 @@ impl Private {
             None => return "fail: no base directory".into(),
             Some(DirState::Kept(_)) => format!("keep {dir}"),
             Some(DirState::Missing) => format!("create {dir} (mode 0700) and export it"),
+            Some(DirState::CannotCreate(e)) => {
+                return format!("fail: cannot create {dir}: {}", probe::errno_text(*e))
+            }
             Some(DirState::Ready { usable: Err(e), .. }) => {
                 return format!("fail: {dir} is not usable: {e}")
             }
@@ -259,7 +264,12 @@ impl Private {
                 format!("set {dir} to mode 0700 and export it")
             }
             Some(DirState::Ready { .. }) => format!("export {dir}"),
-            Some(DirState::Refused(e)) => return format!("refuse it: {e}"),
+            Some(DirState::Refused(e, _)) => {
+                return match &e.problem {
+                    Problem::Unsafe(_) => format!("refuse {dir}: it is not safe"),
+                    _ => format!("fail: {e}"),
+                }
+            }
         };
         if why.is_empty() {
             what
@@ -281,8 +291,10 @@ impl Private {
                 };
                 (Some(safe), why)
             }
-            Some(DirState::Missing) => (None, "does not exist yet".into()),
-            Some(DirState::Refused(e)) => match &e.problem {
+            Some(DirState::Missing) | Some(DirState::CannotCreate(_)) => {
+                (None, "does not exist yet".into())
+            }
+            Some(DirState::Refused(e, _)) => match &e.problem {
                 Problem::Unsafe(u) => (Some(false), u.to_string()),
                 _ => (None, e.to_string()),
             },
@@ -619,7 +631,8 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     });
 
     let inspect = |base: &Dir| -> DirState {
-        match privdir::open_private(base, OsStr::new(&ident.name), uid) {
+        let name = OsStr::new(&ident.name);
+        match privdir::open_private(base, name, uid) {
             Ok(dir) => DirState::Ready {
                 stat: dir.stat,
                 usable: probe::probe_fd(dir.fd.as_fd()),
@@ -633,9 +646,9 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
                     }
                 ) =>
             {
-                DirState::Missing
+                creatable_in(base)
             }
-            Err(e) => DirState::Refused(e),
+            Err(e) => DirState::Refused(e, lstat_at(base, name)),
         }
     };
     let (dir, state) = match &decision.choice {
@@ -651,10 +664,21 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
             let path = shared.join(&ident.name);
             match privdir::open_base(shared, uid) {
                 Ok(b) => (Some(path), Some(inspect(&b))),
-                Err(e) => (Some(path), Some(DirState::Refused(e))),
+                Err(e) => (Some(path), Some(DirState::Refused(e, None))),
             }
         }
-        decide::Choice::CreateInOwn => (tmpdir_path.map(Path::to_owned), Some(DirState::Missing)),
+        decide::Choice::CreateInOwn => {
+            let path = tmpdir_path.map(Path::to_owned);
+            let parent = path
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("/"));
+            let state = match privdir::open_parent(parent, uid) {
+                Ok(p) => creatable_in(&p),
+                Err(e) => DirState::Refused(e, None),
+            };
+            (path, Some(state))
+        }
     };
     let private = Private {
         base: base_path,
@@ -668,6 +692,32 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
         state,
     };
     (tmpdir, private)
+}
+
+/// A missing directory: could init make it in `parent`? (`faccessat`, changes nothing.)
+fn creatable_in(parent: &Dir) -> DirState {
+    use nix::unistd::{faccessat, AccessFlags};
+    let mode = AccessFlags::W_OK | AccessFlags::X_OK;
+    match faccessat(parent.fd.as_fd(), ".", mode, nix::fcntl::AtFlags::empty()) {
+        Ok(()) => DirState::Missing,
+        Err(e) => DirState::CannotCreate(e),
+    }
+}
+
+/// What is at `<dir>/<name>`, not following a symlink, for the report.
+fn lstat_at(dir: &Dir, name: &OsStr) -> Option<Stat> {
+    let st = nix::sys::stat::fstatat(
+        dir.fd.as_fd(),
+        name,
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .ok()?;
+    Some(Stat {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        uid: st.st_uid,
+        mode: st.st_mode,
+    })
 }
 
 fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesystem> {

@@ -349,7 +349,7 @@ fn assigns_tmpdir(family: Family, words: &[&str]) -> bool {
                 || joined.starts_with("os.environ['TMPDIR']")
                 || joined.starts_with("os.environ[\"TMPDIR\"]");
             is_target
-                && target_end.is_some_and(|i| joined[i + 1..].chars().next() != Some('='))
+                && target_end.is_some_and(|i| !joined[i + 1..].starts_with('='))
                 && !joined.contains(" if ")
         }
         _ => false,

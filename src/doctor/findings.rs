@@ -11,7 +11,7 @@ use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir,
 use crate::decide::{Choice, Why};
 use crate::fsinfo::{human_bytes, socket_room, SOCKET_PATH_MAX, SOCKET_SUFFIX};
 use crate::identity::describe_uid;
-use crate::privdir::{Found, Kind, Problem, Unsafe};
+use crate::privdir::{Error, Found, Kind, Problem, Unsafe};
 use crate::probe::errno_text;
 use crate::quote;
 
@@ -157,7 +157,7 @@ pub fn judge(r: &Report, w: &World) -> Vec<Finding> {
     j.job();
     let mut out = j.out;
     // Worst first; stable, so each group keeps the order of the sections.
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 
@@ -185,8 +185,23 @@ impl Judge<'_> {
         });
     }
 
+    /// The init line that fixes things now: with `--base /var/tmp` when init
+    /// would refuse its usual directory (someone else's, say) and no base was given.
     fn init_line(&self) -> String {
-        self.setup.init_line(self.w.base_flag.as_deref())
+        let refused = matches!(
+            self.r.private.state,
+            Some(DirState::Refused(
+                Error {
+                    problem: Problem::Unsafe(_),
+                    ..
+                },
+                _
+            ))
+        );
+        match (self.w.base_flag.as_deref(), refused) {
+            (None, true) => self.setup.init_line(Some(Path::new("/var/tmp"))),
+            (base, _) => self.setup.init_line(base),
+        }
     }
 
     fn tmpdir_abs(&self) -> Option<&Path> {
@@ -201,7 +216,9 @@ impl Judge<'_> {
             DirState::Kept(_) => format!("keeps {dir}"),
             DirState::Missing => format!("creates {dir} (mode 0700) and exports it"),
             DirState::Ready { usable: Ok(()), .. } => format!("exports {dir}"),
-            DirState::Ready { usable: Err(_), .. } | DirState::Refused(_) => return None,
+            DirState::Ready { usable: Err(_), .. }
+            | DirState::Refused(..)
+            | DirState::CannotCreate(_) => return None,
         })
     }
 
@@ -266,8 +283,7 @@ impl Judge<'_> {
                 .python
                 .tempdir
                 .as_deref()
-                .map(show)
-                .unwrap_or_else(|| "nowhere".into());
+                .map_or_else(|| "/tmp".into(), show);
             let msg = format!(
                 "TMPDIR is not set: temp files go to {py}, shared with every user; add `{}` to {}",
                 self.init_line(),
@@ -323,7 +339,15 @@ impl Judge<'_> {
             None => msg.push_str("; Python finds no other directory either"),
         }
         if !failing.is_empty() {
-            msg.push_str(&format!("; {} use it anyway and fail", names(&failing)));
+            let (uses, fails) = if failing.len() == 1 {
+                ("uses", "fails")
+            } else {
+                ("use", "fail")
+            };
+            msg.push_str(&format!(
+                "; {} {uses} it anyway and {fails}",
+                names(&failing)
+            ));
         }
         if let Some(would) = self.init_would() {
             msg.push_str(&format!(". tmpguard init {would}"));
@@ -445,16 +469,22 @@ impl Judge<'_> {
             let msg = if dir == "no directory" {
                 format!("{}: {why}", names(&who))
             } else {
+                let they = if who.len() == 1 {
+                    "it uses"
+                } else {
+                    "they use"
+                };
                 format!(
-                    "{} would fail: they use {dir} without checking it ({why})",
+                    "{} would fail: {they} {dir} without checking it ({why})",
                     names(&who)
                 )
             };
             self.add(Severity::Error, msg, Some(self.init_line()));
         }
         for (dir, who) in elsewhere {
+            let put = if who.len() == 1 { "puts" } else { "put" };
             let msg = format!(
-                "{} put temp files in {dir}, Python in {}",
+                "{} {put} temp files in {dir}, Python in {}",
                 names(&who),
                 show(&py)
             );
@@ -500,10 +530,10 @@ impl Judge<'_> {
         let d = show(dir);
         let is_tmpdir = self.tmpdir_abs() == Some(dir.as_path());
         match state {
-            DirState::Refused(e) if !is_tmpdir => {
+            DirState::Refused(e, _) => {
                 let msg = match &e.problem {
                     Problem::Unsafe(u) => {
-                        format!("tmpguard init will not use {} {u}", show(&e.path))
+                        format!("tmpguard init will not use {}: it {u}", show(&e.path))
                     }
                     _ => format!("tmpguard init cannot use {d}: {e}"),
                 };
@@ -531,12 +561,12 @@ impl Judge<'_> {
                 );
                 self.add(Severity::Info, msg, Some(self.init_line()));
             }
-            DirState::Missing if !is_tmpdir || self.r.tmpdir.is_none() => {
-                self.add(
-                    Severity::Info,
-                    format!("tmpguard init would create {d} (mode 0700)"),
-                    None,
+            DirState::CannotCreate(e) if self.r.python.tempdir.is_some() => {
+                let msg = format!(
+                    "tmpguard init would fail: it cannot create {d}: {}",
+                    errno_text(*e)
                 );
+                self.add(Severity::Warning, msg, None);
             }
             _ => {}
         }
@@ -642,7 +672,8 @@ impl Judge<'_> {
                     "tmpguard init is not in your start-up files; add it to {}",
                     self.setup.rc
                 );
-                self.add(Severity::Info, msg, Some(self.init_line()));
+                let line = self.setup.init_line(self.w.base_flag.as_deref());
+                self.add(Severity::Info, msg, Some(line));
             }
         }
     }

@@ -11,8 +11,8 @@ use crate::probe::errno_text;
 
 /// Lines are wrapped to this many columns.
 const WIDTH: usize = 80;
-/// Keys of the sections are padded to this many columns.
-const KEY: usize = 13;
+/// Keys of the sections are padded to this many columns (then one space).
+const KEY: usize = 12;
 
 /// Colours, or none.
 #[derive(Debug, Clone, Copy)]
@@ -129,9 +129,9 @@ fn section(out: &mut String, p: Paint, title: &str) {
 
 fn row(out: &mut String, key: &str, value: impl AsRef<str>) {
     let mut lines = value.as_ref().lines();
-    let _ = writeln!(out, "  {key:<KEY$}{}", lines.next().unwrap_or_default());
+    let _ = writeln!(out, "  {key:<KEY$} {}", lines.next().unwrap_or_default());
     for line in lines {
-        let _ = writeln!(out, "  {:<KEY$}{line}", "");
+        let _ = writeln!(out, "  {:<KEY$} {line}", "");
     }
 }
 
@@ -247,15 +247,19 @@ fn private(out: &mut String, p: Paint, r: &Report) {
     if let Some(dir) = &pv.dir {
         row(out, "directory", show(dir));
     }
-    let state = match &pv.state {
-        Some(DirState::Kept(st)) | Some(DirState::Ready { stat: st, .. }) => format!(
+    let described = |st: &crate::privdir::Stat| {
+        format!(
             "{}, owner {}, mode {:04o}",
             kind_word(st.kind()),
             describe_uid(st.uid),
             st.perm()
-        ),
-        Some(DirState::Missing) => "does not exist".into(),
-        Some(DirState::Refused(e)) => e.to_string(),
+        )
+    };
+    let state = match &pv.state {
+        Some(DirState::Kept(st)) | Some(DirState::Ready { stat: st, .. }) => described(st),
+        Some(DirState::Refused(_, Some(st))) => described(st),
+        Some(DirState::Missing) | Some(DirState::CannotCreate(_)) => "does not exist".into(),
+        Some(DirState::Refused(e, None)) => e.to_string(),
         None => "-".into(),
     };
     row(out, "state", state);

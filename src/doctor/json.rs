@@ -224,6 +224,7 @@ pub fn render(r: &Report) -> String {
         .collect();
     let stat = match &pv.state {
         Some(DirState::Kept(st)) | Some(DirState::Ready { stat: st, .. }) => Some(*st),
+        Some(DirState::Refused(_, st)) => *st,
         _ => None,
     };
     let (safe, verdict) = pv.verdict();
@@ -231,8 +232,7 @@ pub fn render(r: &Report) -> String {
         base: t.of(&pv.base),
         base_configured: pv.configured,
         dir: pv.dir.as_ref().map(|d| t.of(d)),
-        exists: stat.is_some()
-            || matches!(&pv.state, Some(DirState::Refused(e)) if e.errno().is_none()),
+        exists: stat.is_some(),
         kind: stat.map(|s| kind_word(s.kind())),
         owner: stat.map(|s| s.uid),
         mode: stat.map(|s| format!("{:04o}", s.perm())),
