@@ -720,25 +720,21 @@ impl Judge<'_> {
             .find(|v| v.0 == marker)
             .map(|v| show(&v.1))
             .unwrap_or_default();
-        let tmpdir = self
-            .r
-            .tmpdir
-            .as_ref()
-            .map(|t| show(&t.raw))
-            .unwrap_or_default();
+        let tmpdir = match &self.r.tmpdir {
+            Some(t) => format!("TMPDIR={}", show(&t.raw)),
+            None => "TMPDIR (unset)".into(),
+        };
         match (job.tmpdir_is_job_dir, &job.job_dir) {
             (Some(true), _) => {
                 self.add(
                     Severity::Info,
-                    format!(
-                        "Inside {scheduler} job {id}: TMPDIR={tmpdir} is the job's own directory"
-                    ),
+                    format!("Inside {scheduler} job {id}: {tmpdir} is the job's own directory"),
                     None,
                 );
             }
             (Some(false), Some((var, dir))) => {
                 let msg = format!(
-                    "Inside {scheduler} job {id}, TMPDIR={tmpdir} is not the job's directory {} ({var}): a start-up file probably replaced it",
+                    "Inside {scheduler} job {id}, {tmpdir} is not the job's directory {} ({var}): a start-up file probably replaced it",
                     show(dir)
                 );
                 self.add(

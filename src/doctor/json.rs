@@ -214,8 +214,8 @@ pub fn render(r: &Report) -> String {
             usable: matches!(rt.usable, Some(Ok(()))),
             error: match rt.usable {
                 Some(Err(e)) => Some(format!("{:?}", e.errno)),
-                None => Some("ENOENT".into()),
-                Some(Ok(())) => None,
+                // It raises (dir is null): no errno to name.
+                None | Some(Ok(())) => None,
             },
             same_as_python: rt.abs.is_some()
                 && rt.abs == r.python.tempdir
