@@ -847,3 +847,89 @@ fn the_readme_sample_is_what_doctor_prints() {
         .ok();
     assert_eq!(out.stdout, sample, "update the README's sample");
 }
+
+/// Collapse repeated slashes and drop a trailing one, to compare spellings of one directory.
+fn norm(p: &str) -> String {
+    let mut out = String::new();
+    for c in p.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    if out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+#[test]
+fn other_runtimes_match_the_real_mktemp_perl_and_node() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(common::have("node"), "node (Debian package nodejs)")
+        || !common::require(common::have("perl"), "perl")
+    {
+        return;
+    }
+    let setup = "install -d -m 0700 -o alice -g alice /tmp/v /tmp/t /tmp/u; install -d -m 0500 -o alice -g alice /tmp/ro";
+    let cases = [
+        ("TMPDIR=/tmp/nope", ""),
+        ("TMPDIR= TMP=/tmp/t", ""),
+        ("TMPDIR=/tmp/ro", ""),
+        ("TMPDIR=/tmp/v/", ""),
+        ("TMP=/tmp/t TEMP=/tmp/u", ""),
+        ("TMPDIR=/tmp/nope TMP=/tmp/ro TEMP=/tmp/u", ""),
+        // A read-only /tmp: Perl judges by mode bits and still picks it; mktemp fails.
+        ("", "mount -o remount,ro /tmp"),
+    ];
+    for (env, extra) in cases {
+        let out = sb
+            .run(&format!(
+                r#"{setup}; {extra}
+                run() {{ as alice env {env} "$@"; }}
+                run $TG doctor --json; echo @@@
+                if f=$(run mktemp 2>/dev/null); then dirname "$f"; rm -f "$f"; else echo FAILED; fi; echo @@@
+                run perl -MFile::Spec -e 'print File::Spec->tmpdir, "\n"'; echo @@@
+                run node -e 'console.log(require("os").tmpdir())'"#
+            ))
+            .ok();
+        let parts: Vec<&str> = out.stdout.split("@@@\n").map(str::trim).collect();
+        let d: Value =
+            serde_json::from_str(parts[0]).unwrap_or_else(|e| panic!("{env}: {e}: {}", out.stdout));
+        let rt = |name: &str| {
+            d["runtimes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["name"] == name)
+                .unwrap()
+                .clone()
+        };
+        let mktemp = rt("mktemp");
+        if parts[1] == "FAILED" {
+            assert_eq!(
+                mktemp["usable"], false,
+                "{env} {extra}: real mktemp failed, doctor says usable: {mktemp}"
+            );
+        } else {
+            assert_eq!(
+                mktemp["usable"], true,
+                "{env} {extra}: real mktemp worked: {mktemp}"
+            );
+            assert_eq!(
+                norm(parts[1]),
+                norm(mktemp["dir"].as_str().unwrap()),
+                "{env} {extra}: mktemp"
+            );
+        }
+        assert_eq!(
+            norm(parts[2]),
+            norm(rt("Perl")["dir"].as_str().unwrap()),
+            "{env} {extra}: Perl"
+        );
+        assert_eq!(
+            parts[3],
+            rt("Node")["dir"].as_str().unwrap(),
+            "{env} {extra}: Node"
+        );
+    }
+}
