@@ -15,8 +15,9 @@ use crate::privdir::{Error, Found, Kind, Problem, Unsafe};
 use crate::probe::errno_text;
 use crate::quote;
 
-/// Below this much free space, or this share of the filesystem, temp files are fragile.
+/// Below this much free space, temp files are fragile (a warning)...
 pub const MIN_FREE_BYTES: u64 = 1 << 30;
+/// ...and below this share of the filesystem's space or inodes too.
 pub const MIN_FREE_PERCENT: f64 = 5.0;
 
 /// A path for a message: lossy, with control characters escaped so a hostile
