@@ -32,6 +32,8 @@ pub enum Cmd {
     /// 126: CMD cannot be executed.
     #[command(override_usage = "tmpguard exec [--base DIR] [--force] [--strict] [--] CMD [ARGS]...")]
     Exec(ExecArgs),
+    /// Show where temp files really go, and why; change nothing
+    Doctor(DoctorArgs),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -82,6 +84,17 @@ pub struct ExecArgs {
     /// The command to run, and its arguments (passed through byte for byte)
     #[arg(value_name = "CMD", required = true, trailing_var_arg = true)]
     pub command: Vec<OsString>,
+}
+
+/// `tmpguard doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print one JSON object (schema 1, see the README) instead of the report
+    #[arg(long)]
+    pub json: bool,
+    /// Look at the private directory `init --base DIR` would use (overrides TMPGUARD_BASE)
+    #[arg(long, value_name = "DIR")]
+    pub base: Option<PathBuf>,
 }
 
 impl Common {

@@ -3,13 +3,16 @@
 mod cli;
 mod cmd;
 mod decide;
+mod doctor;
 mod env;
 mod exe;
+mod fsinfo;
 mod identity;
 mod pathnorm;
 mod privdir;
 mod probe;
 mod quote;
+mod rcfiles;
 mod resolve;
 mod shell;
 #[cfg(test)]
@@ -26,5 +29,6 @@ fn main() -> ExitCode {
         cli::Cmd::Init(args) => cmd::init::run(args),
         cli::Cmd::Path(args) => cmd::path::run(args),
         cli::Cmd::Exec(args) => cmd::exec::run(args),
+        cli::Cmd::Doctor(args) => cmd::doctor::run(args),
     })
 }

@@ -136,12 +136,14 @@ fn check_usable(dir: &Dir) -> Result<(), Failure> {
         .map_err(|p| privdir::Error { path: dir.path.clone(), problem: Problem::Probe(p) })
 }
 
-fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
+/// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
+pub fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
     nix::sys::stat::fstatat(base.fd.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
         .is_ok_and(|st| st.st_uid == uid)
 }
 
-fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
+/// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
+pub fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
     match found {
         Found::Dir(dir) => {
             let st = &dir.stat;

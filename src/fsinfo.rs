@@ -1,0 +1,261 @@
+//! The filesystem under a directory: type and mount from `/proc/self/mountinfo`,
+//! space, inodes and flags from `statvfs`. For `doctor` only.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::sys::statvfs::{statvfs, FsFlags};
+
+/// `sun_path` holds 108 bytes on Linux, one of them the terminating NUL.
+pub const SOCKET_PATH_MAX: usize = 107;
+/// Room left for what tools append under the directory (`/tmux-1000/default`,
+/// `/ssh-XXXXXXXXXX/agent.12345`, PMIx's names, ...).
+pub const SOCKET_SUFFIX: usize = 40;
+
+/// What `doctor` reports about the filesystem holding a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FsInfo {
+    /// Filesystem type from mountinfo (`tmpfs`, `ext4`, `nfs4`, `lustre`, ...).
+    pub fstype: Option<String>,
+    /// Where it is mounted, and what is mounted there.
+    pub mount_point: Option<PathBuf>,
+    pub source: Option<String>,
+    /// Bytes in total and available to an unprivileged user.
+    pub size: u64,
+    pub avail: u64,
+    /// Inodes in total (0: the filesystem does not count them) and available.
+    pub inodes: u64,
+    pub inodes_avail: u64,
+    pub read_only: bool,
+    pub noexec: bool,
+    pub nosuid: bool,
+}
+
+impl FsInfo {
+    /// Available space as a percentage of the size (100 when the size is 0).
+    pub fn avail_percent(&self) -> f64 {
+        percent(self.avail, self.size)
+    }
+    /// Available inodes as a percentage, `None` when inodes are not counted.
+    pub fn inodes_percent(&self) -> Option<f64> {
+        (self.inodes > 0).then(|| percent(self.inodes_avail, self.inodes))
+    }
+    /// Shared between machines: files may be seen elsewhere, locks and sockets may misbehave.
+    pub fn is_network(&self) -> bool {
+        let t = self.fstype.as_deref().unwrap_or_default();
+        [
+            "nfs",
+            "nfs4",
+            "lustre",
+            "gpfs",
+            "beegfs",
+            "cifs",
+            "smb3",
+            "ceph",
+            "glusterfs",
+            "panfs",
+            "wekafs",
+            "afs",
+        ]
+        .contains(&t)
+            || (t.starts_with("fuse.")
+                && ["sshfs", "gcsfuse", "s3fs"].iter().any(|f| t.ends_with(f)))
+    }
+}
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// Whether `dir/` plus [`SOCKET_SUFFIX`] bytes fits in a socket path.
+pub fn socket_room(dir: &Path) -> bool {
+    dir.as_os_str().len() + SOCKET_SUFFIX <= SOCKET_PATH_MAX
+}
+
+/// Look at the filesystem holding `dir` (following symlinks, as every program does).
+pub fn inspect(dir: &Path) -> Result<FsInfo, Errno> {
+    let vfs = statvfs(dir)?;
+    let frag = vfs.fragment_size() as u64;
+    let flags = vfs.flags();
+    let mount = std::fs::read("/proc/self/mountinfo")
+        .ok()
+        .and_then(|text| mount_of(dir, &parse_mountinfo(&text)).cloned());
+    Ok(FsInfo {
+        fstype: mount.as_ref().map(|m| m.fstype.clone()),
+        mount_point: mount.as_ref().map(|m| m.point.clone()),
+        source: mount.as_ref().map(|m| m.source.clone()),
+        size: vfs.blocks() as u64 * frag,
+        avail: vfs.blocks_available() as u64 * frag,
+        inodes: vfs.files() as u64,
+        inodes_avail: vfs.files_available() as u64,
+        read_only: flags.contains(FsFlags::ST_RDONLY),
+        noexec: flags.contains(FsFlags::ST_NOEXEC),
+        nosuid: flags.contains(FsFlags::ST_NOSUID),
+    })
+}
+
+/// One line of `/proc/self/mountinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// `st_dev` of files on it.
+    pub dev: u64,
+    pub point: PathBuf,
+    pub fstype: String,
+    pub source: String,
+}
+
+/// Parse mountinfo (`proc(5)`): `id parent major:minor root point opts [tags] - type source superopts`.
+pub fn parse_mountinfo(text: &[u8]) -> Vec<Mount> {
+    text.split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            let sep = fields.iter().position(|f| *f == b"-")?;
+            let (major, minor) = std::str::from_utf8(fields.get(2)?).ok()?.split_once(':')?;
+            let dev = nix::sys::stat::makedev(major.parse().ok()?, minor.parse().ok()?);
+            Some(Mount {
+                dev,
+                point: PathBuf::from(OsString::from_vec(unescape(fields.get(4)?))),
+                fstype: String::from_utf8_lossy(&unescape(fields.get(sep + 1)?)).into_owned(),
+                source: String::from_utf8_lossy(&unescape(fields.get(sep + 2)?)).into_owned(),
+            })
+        })
+        .collect()
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\ooo`.
+fn unescape(field: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        let oct = field
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match (field[i], oct) {
+            (b'\\', Some(d)) => {
+                out.push(d.iter().fold(0u8, |n, c| n.wrapping_mul(8) + (c - b'0')));
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The mount `dir` is on: the longest mount point that is a prefix of its real
+/// path, preferring one whose device matches and, on ties, the last (the one on top).
+pub fn mount_of<'a>(dir: &Path, mounts: &'a [Mount]) -> Option<&'a Mount> {
+    let real = std::fs::canonicalize(dir).ok()?;
+    let dev = std::fs::metadata(&real).ok()?.dev();
+    let under = |m: &&Mount| real.starts_with(&m.point);
+    let longest = |candidates: Vec<&'a Mount>| {
+        candidates
+            .into_iter()
+            .rev()
+            .max_by_key(|m| m.point.as_os_str().as_bytes().len())
+    };
+    longest(
+        mounts
+            .iter()
+            .filter(under)
+            .filter(|m| m.dev == dev)
+            .collect(),
+    )
+    .or_else(|| longest(mounts.iter().filter(under).collect()))
+}
+
+/// A byte count for people: `512 B`, `3.2 MiB`, `1.5 TiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{n} B"),
+        _ if v < 10.0 => format!("{v:.1} {}", UNITS[unit]),
+        _ => format!("{v:.0} {}", UNITS[unit]),
+    }
+}
+
+/// A count for people: `950`, `12k`, `3.1M`.
+pub fn human_count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &[u8] = b"22 27 0:21 / /proc rw,relatime - proc proc rw\n\
+27 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n\
+40 27 0:35 / /tmp rw,nosuid,nodev shared:5 - tmpfs tmpfs rw,size=1024k\n\
+41 40 0:36 / /tmp/with\\040space rw - nfs4 server:/export rw\n\
+42 27 0:37 / /tmp rw - tmpfs other rw\n";
+
+    #[test]
+    fn parses_fields_and_escapes() {
+        let m = parse_mountinfo(SAMPLE);
+        assert_eq!(m.len(), 5);
+        assert_eq!(m[1].fstype, "ext4");
+        assert_eq!(m[1].source, "/dev/sda1");
+        assert_eq!(m[2].dev, nix::sys::stat::makedev(0, 35));
+        assert_eq!(m[3].point, Path::new("/tmp/with space"));
+        assert_eq!(m[3].fstype, "nfs4");
+    }
+
+    #[test]
+    fn finds_the_mount_of_a_real_directory() {
+        let text = std::fs::read("/proc/self/mountinfo").unwrap();
+        let mounts = parse_mountinfo(&text);
+        assert_eq!(
+            mount_of(Path::new("/"), &mounts).unwrap().point,
+            Path::new("/")
+        );
+        assert_eq!(
+            mount_of(Path::new("/proc/self"), &mounts).unwrap().fstype,
+            "proc"
+        );
+    }
+
+    #[test]
+    fn inspects_root() {
+        let info = inspect(Path::new("/proc")).unwrap();
+        assert_eq!(info.fstype.as_deref(), Some("proc"));
+        assert_eq!(
+            inspect(Path::new("/nonexistent/x")).unwrap_err(),
+            Errno::ENOENT
+        );
+    }
+
+    #[test]
+    fn socket_room_counts_bytes() {
+        assert!(socket_room(Path::new("/tmp/alice")));
+        assert!(socket_room(Path::new(&format!("/{}", "a".repeat(66)))));
+        assert!(!socket_room(Path::new(&format!("/{}", "a".repeat(67)))));
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(3 << 20), "3.0 MiB");
+        assert_eq!(human_bytes(200 << 30), "200 GiB");
+        assert_eq!(human_count(4096), "4096");
+        assert_eq!(human_count(123_456), "123k");
+    }
+}
