@@ -24,7 +24,7 @@ use crate::decide::{self, Decision, Facts};
 use crate::env::{Snapshot, JOB_MARKERS};
 use crate::fsinfo::{self, FsInfo};
 use crate::identity::{self, Identity, Passwd, SystemPasswd};
-use crate::pathnorm::abspath;
+use crate::pathnorm::{abspath, python_abspath};
 use crate::privdir::{self, Dir, Found, Problem, Stat};
 use crate::probe::{self, ProbeError};
 use crate::rcfiles::{self, Scan};
@@ -455,7 +455,7 @@ fn python_view(snap: &Snapshot, cwd: Option<&Path>, probes: &Probes) -> Python {
         let dir = if raw == "." && origin == Origin::Cwd {
             Ok(PathBuf::from("."))
         } else {
-            abspath(&raw).map_err(|e| e.raw_os_error().map_or(Errno::ENOENT, Errno::from_raw))
+            python_abspath(&raw).map_err(|e| e.raw_os_error().map_or(Errno::ENOENT, Errno::from_raw))
         };
         match dir {
             Ok(dir) => {

@@ -18,6 +18,20 @@ pub fn abspath(p: &OsStr) -> io::Result<PathBuf> {
     Ok(PathBuf::from(OsString::from_vec(normalize(&joined))))
 }
 
+/// Exactly `os.path.abspath`, which keeps a leading `//` (POSIX leaves two
+/// initial slashes implementation-defined): for `doctor`, which must print
+/// what Python prints. `init` exports [`abspath`]'s form, also a fixed point.
+pub fn python_abspath(p: &OsStr) -> io::Result<PathBuf> {
+    let abs = abspath(p)?;
+    let b = p.as_bytes();
+    if b.starts_with(b"//") && !b.starts_with(b"///") {
+        let mut v = b"/".to_vec();
+        v.extend_from_slice(abs.as_os_str().as_bytes());
+        return Ok(PathBuf::from(OsString::from_vec(v)));
+    }
+    Ok(abs)
+}
+
 /// Lexical normalisation of an absolute path: no `.`, no `..`, no empty
 /// components, no trailing slash. Leading `//` becomes `/` (Python keeps it,
 /// but both spell the same directory and `/x` is a fixed point of abspath).
@@ -61,6 +75,15 @@ mod tests {
         assert_eq!(n("/"), "/");
         assert_eq!(n("///"), "/");
         assert_eq!(n("//tmp"), "/tmp");
+    }
+
+    #[test]
+    fn python_keeps_exactly_two_leading_slashes() {
+        let p = |s: &str| python_abspath(OsStr::new(s)).unwrap().into_os_string().into_string().unwrap();
+        assert_eq!(p("//tmp/x/"), "//tmp/x");
+        assert_eq!(p("///tmp/x"), "/tmp/x");
+        assert_eq!(p("//"), "//");
+        assert_eq!(p("/tmp"), "/tmp");
     }
 
     #[test]

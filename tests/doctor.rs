@@ -331,6 +331,15 @@ fn agrees_with_python_for_a_relative_tmpdir() {
 }
 
 #[test]
+fn agrees_with_python_on_a_leading_double_slash() {
+    let Some(sb) = common::sandbox() else { return };
+    // os.path.abspath keeps exactly two leading slashes: doctor must print that.
+    let setup = "install -d -m 0700 -o alice -g alice /tmp/dd";
+    let v = agree(&sb, &Case { name: "//", setup, env: "TMPDIR=//tmp/dd/", ..Case::default() });
+    assert_eq!(v.doctor["python"]["tempdir"], "//tmp/dd");
+}
+
+#[test]
 fn agrees_with_python_when_nothing_is_usable() {
     let Some(sb) = common::sandbox() else { return };
     // /usr/tmp is absent on Debian; cover it with a read-only tmpfs when a host has it.
