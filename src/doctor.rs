@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::decide::{self, Decision, Facts};
+use crate::decide::{self, Decision};
 use crate::env::{Snapshot, JOB_MARKERS};
 use crate::fsinfo::{self, FsInfo};
 use crate::identity::{self, Identity, Passwd, SystemPasswd};
@@ -568,67 +568,20 @@ fn runtime_views(w: &World, probes: &Probes) -> Vec<Runtime> {
 fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     let snap = &w.snap;
     let uid = snap.uid;
-    let configured = snap.configured_base(w.base_flag.as_ref());
-    let mut base_refused = None;
-    let mut base = None;
-    if let Some(b) = &configured {
-        match abspath(b)
-            .map_err(|e| e.to_string())
-            .and_then(|p| privdir::open_base(&p, uid).map_err(|e| e.to_string()))
-        {
-            Ok(d) => base = Some(d),
-            Err(e) => base_refused = Some(format!("base {}: {e}", Path::new(b).display())),
-        }
-    }
-    let mut base_error = None;
-    if base.is_none() {
-        match privdir::open_base(Path::new(DEFAULT_BASE), uid) {
-            Ok(d) => base = Some(d),
-            Err(e) => base_error = Some(e),
-        }
-    }
-    let base_path = base
-        .as_ref()
-        .map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
-    let user = snap.user.as_deref().map(OsStrExt::as_bytes);
-    let ident = identity::resolve(
-        uid,
-        user,
-        |n| base.as_ref().is_some_and(|b| resolve::owned_by(b, n, uid)),
-        &SystemPasswd,
-    );
-    let passwd_name = SystemPasswd.name_of(uid);
-    let target = base_path.join(&ident.name);
-
-    let tmpdir = snap.tmpdir.as_ref().map(|raw| {
-        let abs = Some(raw)
-            .filter(|r| !r.is_empty())
-            .and_then(|r| abspath(r).ok());
-        let found = abs.as_deref().map(|p| privdir::find(p, uid));
-        Tmpdir {
-            raw: raw.clone(),
-            abs,
-            found,
-        }
-    });
-    let facts = match &tmpdir {
-        Some(Tmpdir {
-            abs: Some(p),
-            found: Some(f),
-            ..
-        }) if *p != target => resolve::facts_of(f, p, uid),
-        _ => Facts::Bad(String::new()),
+    // The very decision init would make (init's own code: one rule, one place).
+    let opts = resolve::Options { base: w.base_flag.clone(), force: false };
+    let resolve::Plan { base, base_configured, base_refused, ident, target, tmpdir: abs, found, decision } =
+        resolve::plan(snap, &opts);
+    let (base, base_error) = match base {
+        Ok(b) => (Some(b), None),
+        Err(e) => (None, Some(e)),
     };
-    let tmpdir_path = tmpdir.as_ref().and_then(|t| t.abs.as_deref());
-    let decision = decide::decide(&decide::Input {
-        uid,
-        tmpdir: tmpdir_path,
-        facts: &facts,
-        target: &target,
-        force: false,
-        base_configured: configured.is_some() && base_refused.is_none(),
-        in_job: snap.job.is_some(),
-    });
+    let base_path = base.as_ref().map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
+    let passwd_name = SystemPasswd.name_of(uid);
+    let tmpdir_path = abs.as_deref();
+    // Doctor looks at TMPDIR even where init's fast path need not.
+    let found = found.or_else(|| tmpdir_path.map(|p| privdir::find(p, uid)));
+    let tmpdir = snap.tmpdir.as_ref().map(|raw| Tmpdir { raw: raw.clone(), abs: abs.clone(), found });
 
     let inspect = |base: &Dir| -> DirState {
         let name = OsStr::new(&ident.name);
@@ -682,7 +635,7 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     };
     let private = Private {
         base: base_path,
-        configured: configured.is_some() && base_refused.is_none(),
+        configured: base_configured,
         base_refused,
         base_error,
         ident,

@@ -40,60 +40,76 @@ pub type Failure = privdir::Error;
 /// The default base.
 pub const DEFAULT_BASE: &str = "/tmp";
 
-/// Run the whole decision for this process.
-pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
-    let uid = snap.uid;
-    let mut warnings = Vec::new();
+/// What `init` would do, worked out without creating or changing anything (an
+/// existing `$TMPDIR` is probed, as Python would). `doctor` shows it;
+/// [`resolve`] carries it out.
+#[derive(Debug)]
+pub struct Plan {
+    /// The base in use: the configured one, else `/tmp`; `Err` when even that fails.
+    pub base: Result<Dir, Failure>,
+    /// A base was configured and accepted.
+    pub base_configured: bool,
+    /// Why a configured base was refused (then `/tmp` is used).
+    pub base_refused: Option<String>,
+    pub ident: Identity,
+    /// `<base>/<name>`.
+    pub target: PathBuf,
+    /// `$TMPDIR` as `os.path.abspath` makes it; `None` when unset or empty
+    /// (or relative with no current directory: nothing to keep).
+    pub tmpdir: Option<PathBuf>,
+    /// What is at `tmpdir`, when the rules needed to look.
+    pub found: Option<Found>,
+    pub decision: decide::Decision,
+}
 
+/// Gather the facts and apply the rules; creates nothing.
+pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
+    let uid = snap.uid;
     // The base: configured, else /tmp; a refused configured base falls back to /tmp.
     let configured = snap.configured_base(opts.base.as_ref());
-    let base = match &configured {
-        Some(b) => match abspath(b).map_err(|_| ()).and_then(|p| privdir::open_base(&p, uid).map_err(|e| warnings.push(base_warning(&e)))) {
-            Ok(base) => base,
-            Err(()) => {
-                if warnings.is_empty() {
-                    warnings.push(format!("base {} cannot be made absolute; using {DEFAULT_BASE}", Path::new(b).display()));
-                }
-                privdir::open_base(Path::new(DEFAULT_BASE), uid)?
-            }
-        },
-        None => privdir::open_base(Path::new(DEFAULT_BASE), uid)?,
-    };
+    let mut base_refused = None;
+    let configured_dir = configured.as_ref().and_then(|b| {
+        let opened = abspath(b)
+            .map_err(|e| e.to_string())
+            .and_then(|p| privdir::open_base(&p, uid).map_err(|e| e.to_string()));
+        opened.map_err(|why| base_refused = Some(format!("base {}: {why}", Path::new(b).display()))).ok()
+    });
+    let base_configured = configured_dir.is_some();
+    let base = configured_dir.map_or_else(|| privdir::open_base(Path::new(DEFAULT_BASE), uid), Ok);
 
     let ident = identity::resolve(
         uid,
         snap.user.as_deref().map(OsStrExt::as_bytes),
-        |name| owned_by(&base, name, uid),
+        |name| base.as_ref().is_ok_and(|b| owned_by(b, name, uid)),
         &SystemPasswd,
     );
-    let target = base.path.join(&ident.name);
+    let target = base.as_ref().map_or(Path::new(DEFAULT_BASE), |b| &b.path).join(&ident.name);
 
-    let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
-    let normalized = tmpdir.map(abspath);
-    let (tmpdir_path, found) = match normalized {
-        Some(Ok(p)) => {
-            let needed = !opts.force && p != target;
-            let found = if needed { Some(privdir::find(&p, uid)) } else { None };
-            (Some(p), found)
-        }
-        // Relative, and the current directory is gone: nothing to keep.
-        Some(Err(_)) => (None, None),
-        None => (None, None),
-    };
-    let facts = match (&found, &tmpdir_path) {
+    let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty()).and_then(|v| abspath(v).ok());
+    // The fast path (TMPDIR already the target) needs no look at it.
+    let found = tmpdir.as_deref().filter(|p| !opts.force && *p != target).map(|p| privdir::find(p, uid));
+    let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
         _ => Facts::Bad(String::new()),
     };
-
     let decision = decide::decide(&decide::Input {
         uid,
-        tmpdir: tmpdir_path.as_deref(),
+        tmpdir: tmpdir.as_deref(),
         facts: &facts,
         target: &target,
         force: opts.force,
-        base_configured: configured.is_some() && warnings.is_empty(),
+        base_configured,
         in_job: snap.job.is_some(),
     });
+    Plan { base, base_configured, base_refused, ident, target, tmpdir, found, decision }
+}
+
+/// Run the whole decision for this process: plan, then create, verify, probe, confirm.
+pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
+    let Plan { base, base_refused, ident, tmpdir: tmpdir_path, found, decision, .. } = plan(snap, opts);
+    let uid = snap.uid;
+    let warnings: Vec<String> = base_refused.map(|why| format!("refusing {why}; using {DEFAULT_BASE}")).into_iter().collect();
+    let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
 
     let (dir, created, tightened) = match &decision.choice {
         Choice::Keep => {
@@ -101,7 +117,7 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
             privdir::confirm_path(&dir.path, &dir, uid)?;
             (dir.path, false, None)
         }
-        Choice::Target => make_private(&base, &ident)?,
+        Choice::Target => make_private(&base?, &ident)?,
         Choice::TargetIn(shared) => {
             let shared = privdir::open_base(shared, uid)?;
             make_private(&shared, &ident)?
@@ -137,13 +153,13 @@ fn check_usable(dir: &Dir) -> Result<(), Failure> {
 }
 
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
-pub fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
+fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
     nix::sys::stat::fstatat(base.fd.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
         .is_ok_and(|st| st.st_uid == uid)
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
-pub fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
+fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
     match found {
         Found::Dir(dir) => {
             let st = &dir.stat;
@@ -168,10 +184,6 @@ pub fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
             _ => format!("is not usable ({e})"),
         }),
     }
-}
-
-fn base_warning(e: &privdir::Error) -> String {
-    format!("refusing base {e}; using {DEFAULT_BASE}")
 }
 
 /// The one line `init` prints when something changed.
