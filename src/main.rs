@@ -6,6 +6,7 @@ mod decide;
 mod doctor;
 mod env;
 mod exe;
+mod fallback;
 mod fsinfo;
 mod identity;
 mod pathnorm;
@@ -15,6 +16,7 @@ mod quote;
 mod rcfiles;
 mod resolve;
 mod shell;
+mod syslog;
 #[cfg(test)]
 mod testutil;
 

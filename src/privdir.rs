@@ -190,6 +190,8 @@ pub enum Problem {
     Probe(ProbeError),
     /// The name stopped referring to the inode that was checked.
     Moved,
+    /// The name is taken (`taken` says how) and no fallback could be made.
+    NoFallback { taken: Box<Error>, fallback: Box<Error> },
 }
 
 /// A directory that cannot be used, and why.
@@ -209,9 +211,10 @@ impl Error {
 
     /// The errno behind the failure, if a system call or the probe failed.
     pub fn errno(&self) -> Option<Errno> {
-        match self.problem {
-            Problem::Os { errno, .. } => Some(errno),
+        match &self.problem {
+            Problem::Os { errno, .. } => Some(*errno),
             Problem::Probe(p) => Some(p.errno),
+            Problem::NoFallback { fallback, .. } => fallback.errno(),
             _ => None,
         }
     }
@@ -225,6 +228,9 @@ impl fmt::Display for Error {
             Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno_text(*errno)),
             Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
             Problem::Moved => write!(f, "{path} was replaced while being checked"),
+            Problem::NoFallback { taken, fallback } => {
+                write!(f, "{taken}; and no private fallback could be made: {fallback}")
+            }
         }
     }
 }

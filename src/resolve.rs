@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 
 use crate::decide::{self, Choice, Facts, Parent, Why};
 use crate::env::Snapshot;
+use crate::fallback::{self, Taken};
 use crate::identity::{self, Identity, SystemPasswd};
 use crate::pathnorm::abspath;
 use crate::privdir::{self, Dir, Found, Problem};
 use crate::probe::probe_fd;
+use crate::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]
@@ -108,7 +110,7 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
 pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     let Plan { base, base_refused, ident, tmpdir: tmpdir_path, found, decision, .. } = plan(snap, opts);
     let uid = snap.uid;
-    let warnings: Vec<String> = base_refused.map(|why| format!("refusing {why}; using {DEFAULT_BASE}")).into_iter().collect();
+    let mut warnings: Vec<String> = base_refused.map(|why| format!("refusing {why}; using {DEFAULT_BASE}")).into_iter().collect();
     let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
 
     let (dir, created, tightened) = match &decision.choice {
@@ -117,10 +119,10 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
             privdir::confirm_path(&dir.path, &dir, uid)?;
             (dir.path, false, None)
         }
-        Choice::Target => make_private(&base?, &ident)?,
+        Choice::Target => private_or_fallback(&base?, &ident, &mut warnings)?,
         Choice::TargetIn(shared) => {
             let shared = privdir::open_base(shared, uid)?;
-            make_private(&shared, &ident)?
+            private_or_fallback(&shared, &ident, &mut warnings)?
         }
         Choice::CreateInOwn => {
             let path = tmpdir_path.as_deref().expect("CreateInOwn needs TMPDIR");
@@ -138,12 +140,43 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     Ok(Resolved { dir, note, warnings, unchanged, why: decision.why })
 }
 
+/// A directory ready to export: path, made in this run, mode before 0700.
+type Made = (PathBuf, bool, Option<u32>);
+
+/// `<base>/<name>`, or, when someone else holds that name, a private fallback
+/// beside it: warned about, and written to the system log when it is a squat.
+fn private_or_fallback(base: &Dir, ident: &Identity, warnings: &mut Vec<String>) -> Result<Made, Failure> {
+    let error = match make_private(base, OsStr::new(&ident.name), ident.uid) {
+        Err(e) if fallback::taken(&e) => e,
+        other => return other,
+    };
+    let taken = Taken { error, victim: ident.uid };
+    let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|v| finish(base, v));
+    if taken.is_squat() {
+        syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
+    }
+    match made {
+        Ok(m) => {
+            warnings.push(taken.warning(&m.0));
+            Ok(m)
+        }
+        Err(fallback) => Err(privdir::Error {
+            path: taken.error.path.clone(),
+            problem: Problem::NoFallback { taken: Box::new(taken.error), fallback: Box::new(fallback) },
+        }),
+    }
+}
+
 /// `<base>/<name>`: create or tighten to 0700, verify, probe, confirm.
-fn make_private(base: &Dir, ident: &Identity) -> Result<(PathBuf, bool, Option<u32>), Failure> {
-    let name = OsStr::new(&ident.name);
-    let v = privdir::ensure(base, name, ident.uid)?;
+fn make_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Made, Failure> {
+    let v = privdir::ensure(base, name, uid)?;
+    finish(base, v)
+}
+
+/// Probe a verified directory in `base`, then confirm its name still refers to it.
+fn finish(base: &Dir, v: privdir::Verified) -> Result<Made, Failure> {
     check_usable(&v.dir)?;
-    privdir::confirm_at(base, name, &v.dir)?;
+    privdir::confirm_at(base, v.dir.path.file_name().unwrap_or_default(), &v.dir)?;
     Ok((v.dir.path, v.created, v.tightened_from))
 }
 

@@ -1,0 +1,335 @@
+//! The fallback when `<base>/<name>` is taken: a private directory at a name
+//! nobody can predict, `<base>/<name>.<8 random characters>`.
+//!
+//! Later shells find it again by that shape and accept only one that passes
+//! the same verification as the target, with mode exactly 0700: only the uid
+//! itself (or root) can make a directory owned by the uid, so whoever planted
+//! names of that shape cannot plant one we would use.
+
+use std::ffi::OsStr;
+use std::os::fd::AsFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::stat::{mkdirat, Mode};
+use rand::{Rng, SeedableRng};
+
+use crate::privdir::{self, Dir, Error, Problem, Verified};
+
+/// Random characters after `<name>.`.
+pub const SUFFIX_LEN: usize = 8;
+
+/// The characters of the suffix: 36^8 (about 2.8e12) names.
+const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Fresh names tried before giving up; a collision is already unlikely once.
+const CREATE_ATTEMPTS: usize = 10;
+
+/// Whether a failure to use `<base>/<name>` means someone else holds the name
+/// (so a fallback is the answer) rather than a fault that a fallback in the
+/// same base would meet too (read-only, full, over quota: those fail).
+pub fn taken(e: &Error) -> bool {
+    match e.problem {
+        Problem::Unsafe(_) | Problem::Moved => true,
+        // After mkdir said EEXIST, the object vanished or changed type before
+        // the open or the confirmation could look at it: a race at the name.
+        Problem::Os {
+            op: "open" | "stat",
+            errno,
+        } => {
+            matches!(
+                errno,
+                Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES
+            )
+        }
+        _ => false,
+    }
+}
+
+/// `entry` has the shape of a fallback of `name`: `<name>.` and then exactly
+/// [`SUFFIX_LEN`] characters of the alphabet.
+pub fn is_fallback_of(entry: &[u8], name: &[u8]) -> bool {
+    entry.len() == name.len() + 1 + SUFFIX_LEN
+        && entry.starts_with(name)
+        && entry[name.len()] == b'.'
+        && entry[name.len() + 1..].iter().all(|b| ALPHABET.contains(b))
+}
+
+/// An existing fallback of `name` in `base` that passes verification, else a
+/// new one. The caller probes and confirms it, as for the target.
+pub fn ensure(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
+    if let Some(dir) = existing(base, name, uid) {
+        return Ok(Verified {
+            dir,
+            created: false,
+            tightened_from: None,
+        });
+    }
+    create(base, name, uid)
+}
+
+/// The first (by name, so every shell picks the same) fallback of `name` that
+/// is a directory of `uid` with mode exactly 0700. Entries that fail are left
+/// alone: they may be someone else's. An unlistable base finds none.
+fn existing(base: &Dir, name: &str, uid: u32) -> Option<Dir> {
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let mut listing = nix::dir::Dir::openat(base.fd.as_fd(), ".", flags, Mode::empty()).ok()?;
+    let mut names: Vec<Vec<u8>> = listing
+        .iter()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_bytes().to_vec())
+        .filter(|e| is_fallback_of(e, name.as_bytes()))
+        .collect();
+    names.sort();
+    names.into_iter().find_map(|n| {
+        privdir::open_private(base, OsStr::from_bytes(&n), uid)
+            .ok()
+            .filter(|d| d.stat.perm() == 0o700)
+    })
+}
+
+/// Make a new fallback: `mkdirat` at fresh random names until one is free,
+/// then the target's own create-and-verify sequence on it.
+fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
+    let mut rng = rand::rngs::SmallRng::from_os_rng();
+    let mut last = None;
+    for _ in 0..CREATE_ATTEMPTS {
+        let suffix: String = (0..SUFFIX_LEN)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect();
+        let candidate = format!("{name}.{suffix}");
+        let path = base.path.join(&candidate);
+        match mkdirat(
+            base.fd.as_fd(),
+            candidate.as_str(),
+            Mode::from_bits_truncate(0o700),
+        ) {
+            Ok(()) => {
+                // ensure sees EEXIST, verifies what we made and undoes a umask.
+                let mut v = privdir::ensure(base, OsStr::new(&candidate), uid)?;
+                v.created = true;
+                return Ok(v);
+            }
+            // Someone's object already has this name: never ours, try another.
+            Err(Errno::EEXIST) => last = Some(path),
+            Err(errno) => {
+                return Err(Error {
+                    path,
+                    problem: Problem::Os {
+                        op: "create",
+                        errno,
+                    },
+                })
+            }
+        }
+    }
+    let path = last.unwrap_or_else(|| base.path.join(name));
+    Err(Error {
+        path,
+        problem: Problem::Os {
+            op: "create",
+            errno: Errno::EEXIST,
+        },
+    })
+}
+
+/// Someone else holds `<base>/<name>`: what the user and the log are told.
+#[derive(Debug, Clone)]
+pub struct Taken {
+    /// Why the target was not used.
+    pub error: Error,
+    /// The uid tmpguard runs for.
+    pub victim: u32,
+}
+
+impl Taken {
+    /// The uid that owns the object in the way, when it is known.
+    pub fn offender(&self) -> Option<u32> {
+        match &self.error.problem {
+            Problem::Unsafe(u) => u.offender(),
+            _ => None,
+        }
+    }
+
+    /// Another uid's object (or one that changed under us): an attack, for
+    /// the system log. The user's own loose directory or symlink is not.
+    pub fn is_squat(&self) -> bool {
+        match &self.error.problem {
+            Problem::Unsafe(_) => self.offender().is_some_and(|o| o != self.victim),
+            _ => true,
+        }
+    }
+
+    /// The warning `init` prints: what is wrong, and what was used instead.
+    pub fn warning(&self, fallback: &Path) -> String {
+        let target = self.error.path.display();
+        let fallback = fallback.display();
+        let raced = match self.error.problem {
+            Problem::Unsafe(_) => "",
+            _ => " (it changed while being checked)",
+        };
+        let who = match self.is_squat() {
+            true => "; someone else may be attacking you (reported to the system log)",
+            false => "",
+        };
+        format!(
+            "WARNING: {}{raced}{who}. Not using {target}; using the private fallback {fallback} instead.",
+            self.error
+        )
+    }
+
+    /// One line for the system log: path, offending uid, victim uid, outcome.
+    pub fn log_line(&self, fallback: Option<&Path>) -> String {
+        let offender = self.offender().map_or("unknown".into(), |o| o.to_string());
+        let outcome = match fallback {
+            Some(f) => format!("using {}", f.display()),
+            None => "no fallback".into(),
+        };
+        format!(
+            "unsafe private directory {} (offending uid {offender}, victim uid {}): {}; {outcome}",
+            self.error.path.display(),
+            self.victim,
+            self.error
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::privdir::{open_base, Kind, Unsafe};
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    use std::path::PathBuf;
+
+    fn scratch() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "tmpguard-fallback-{}-{}",
+            std::process::id(),
+            crate::testutil::unique()
+        ));
+        std::fs::create_dir(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::canonicalize(d).unwrap()
+    }
+    fn uid() -> u32 {
+        nix::unistd::getuid().as_raw()
+    }
+    fn mode(p: &Path) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn shape_is_name_dot_eight_of_the_alphabet() {
+        assert!(is_fallback_of(b"alice.abcd0123", b"alice"));
+        assert!(is_fallback_of(b"j.doe.zzzzzzzz", b"j.doe"));
+        for bad in [
+            "alice.abcd012",
+            "alice.abcd01234",
+            "alice.ABCD0123",
+            "alice-abcd0123",
+            "alicex.abcd0123",
+            "alice.abcd_123",
+        ] {
+            assert!(!is_fallback_of(bad.as_bytes(), b"alice"), "{bad}");
+        }
+        // Another user's fallback never has our shape, whatever the names.
+        assert!(!is_fallback_of(b"j.doe.zzzzzzzz", b"j"));
+    }
+
+    #[test]
+    fn creates_then_reuses_the_same_one() {
+        let b = scratch();
+        let base = open_base(&b, uid()).unwrap();
+        let first = ensure(&base, "me", uid()).unwrap();
+        assert!(first.created);
+        let name = first.dir.path.file_name().unwrap().as_bytes().to_vec();
+        assert!(is_fallback_of(&name, b"me"), "{:?}", first.dir.path);
+        assert_eq!(mode(&first.dir.path), 0o700);
+        let again = ensure(&base, "me", uid()).unwrap();
+        assert!(!again.created);
+        assert_eq!(again.dir.path, first.dir.path);
+        assert_eq!(std::fs::read_dir(&b).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn reuses_only_verified_candidates_and_the_smallest_name() {
+        let b = scratch();
+        let base = open_base(&b, uid()).unwrap();
+        // Shaped like fallbacks but unusable: a symlink, a file, a loose dir.
+        std::fs::create_dir(b.join("elsewhere")).unwrap();
+        symlink(b.join("elsewhere"), b.join("me.aaaaaaaa")).unwrap();
+        std::fs::write(b.join("me.aaaaaaab"), "x").unwrap();
+        std::fs::create_dir(b.join("me.aaaaaaac")).unwrap();
+        std::fs::set_permissions(
+            b.join("me.aaaaaaac"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        for good in ["me.zzzzzzzz", "me.mmmmmmmm"] {
+            std::fs::create_dir(b.join(good)).unwrap();
+            std::fs::set_permissions(b.join(good), std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let v = ensure(&base, "me", uid()).unwrap();
+        assert_eq!(v.dir.path, b.join("me.mmmmmmmm"));
+        assert!(!v.created);
+        // The loose one was not tightened: a candidate is only ever read.
+        assert_eq!(mode(&b.join("me.aaaaaaac")), 0o755);
+    }
+
+    #[test]
+    fn taken_means_someone_holds_the_name_not_a_fault() {
+        let e = |problem| Error {
+            path: "/tmp/me".into(),
+            problem,
+        };
+        let u = Unsafe::NotDirectory {
+            kind: Kind::Fifo,
+            owner: 2,
+        };
+        assert!(taken(&e(Problem::Unsafe(u))));
+        assert!(taken(&e(Problem::Moved)));
+        assert!(taken(&e(Problem::Os {
+            op: "open",
+            errno: Errno::ENOENT
+        })));
+        for errno in [Errno::EROFS, Errno::ENOSPC, Errno::EDQUOT, Errno::EACCES] {
+            assert!(
+                !taken(&e(Problem::Os {
+                    op: "create",
+                    errno
+                })),
+                "{errno}"
+            );
+        }
+        let full = crate::probe::ProbeError {
+            step: crate::probe::Step::Write,
+            errno: Errno::EDQUOT,
+        };
+        assert!(!taken(&e(Problem::Probe(full))));
+    }
+
+    #[test]
+    fn squat_is_someone_elses_object() {
+        let t = |problem, victim| Taken {
+            error: Error {
+                path: "/tmp/me".into(),
+                problem,
+            },
+            victim,
+        };
+        let foreign = Problem::Unsafe(Unsafe::Symlink { owner: 7 });
+        assert!(t(foreign.clone(), 1).is_squat());
+        assert!(!t(foreign, 7).is_squat());
+        assert!(!t(Problem::Unsafe(Unsafe::OpenToOthers { mode: 0o777 }), 1).is_squat());
+        assert!(t(Problem::Moved, 1).is_squat());
+        let line = t(Problem::Unsafe(Unsafe::Symlink { owner: 7 }), 1)
+            .log_line(Some(Path::new("/tmp/me.abcdefgh")));
+        assert!(
+            line.starts_with("unsafe private directory /tmp/me (offending uid 7, victim uid 1): "),
+            "{line}"
+        );
+        assert!(line.ends_with("; using /tmp/me.abcdefgh"), "{line}");
+    }
+}
