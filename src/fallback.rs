@@ -163,16 +163,17 @@ impl Taken {
     }
 
     /// The warning `init` prints: what is wrong, and what was used instead.
-    pub fn warning(&self, fallback: &Path) -> String {
+    pub fn warning(&self, fallback: &Path, logged: bool) -> String {
         let target = self.error.path.display();
         let fallback = fallback.display();
         let raced = match self.error.problem {
-            Problem::Unsafe(_) => "",
-            _ => " (it changed while being checked)",
+            Problem::Os { .. } => " (it changed while being checked)",
+            _ => "",
         };
-        let who = match self.is_squat() {
-            true => "; someone else may be attacking you (reported to the system log)",
-            false => "",
+        let who = match (self.is_squat(), logged) {
+            (true, true) => "; someone else may be attacking you (reported to the system log)",
+            (true, false) => "; someone else may be attacking you",
+            (false, _) => "",
         };
         format!(
             "WARNING: {}{raced}{who}. Not using {target}; using the private fallback {fallback} instead.",
@@ -308,6 +309,55 @@ mod tests {
             errno: Errno::EDQUOT,
         };
         assert!(!taken(&e(Problem::Probe(full))));
+    }
+
+    // The kernel here has no quotas, so EDQUOT cannot be caused for real: the
+    // path it takes is proved on the errors privdir and the probe return.
+    #[test]
+    fn over_quota_fails_with_the_errno_by_name_and_in_words() {
+        let e = |problem| Error {
+            path: "/tmp/me".into(),
+            problem,
+        };
+        let mkdir = e(Problem::Os {
+            op: "create",
+            errno: Errno::EDQUOT,
+        });
+        let write = e(Problem::Probe(crate::probe::ProbeError {
+            step: crate::probe::Step::Write,
+            errno: Errno::EDQUOT,
+        }));
+        assert_eq!(
+            mkdir.to_string(),
+            "cannot create /tmp/me: EDQUOT: Disk quota exceeded"
+        );
+        assert_eq!(
+            write.to_string(),
+            "/tmp/me is not usable: writing a file failed: EDQUOT: Disk quota exceeded"
+        );
+        // A fault, not a squat: no fallback is tried, the run fails.
+        assert!(!taken(&mkdir) && !taken(&write));
+        // Squatted and over quota: both are said, and the errno is the quota's.
+        let both = e(Problem::NoFallback {
+            taken: Box::new(e(Problem::Unsafe(Unsafe::Symlink { owner: 7 }))),
+            fallback: Box::new(Error {
+                path: "/tmp/me.abcdefgh".into(),
+                problem: Problem::Os {
+                    op: "create",
+                    errno: Errno::EDQUOT,
+                },
+            }),
+        });
+        assert_eq!(both.errno(), Some(Errno::EDQUOT));
+        let text = both.to_string();
+        assert!(
+            text.starts_with("/tmp/me is a symlink owned by uid 7"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("; and no private fallback could be made: cannot create /tmp/me.abcdefgh: EDQUOT: Disk quota exceeded"),
+            "{text}"
+        );
     }
 
     #[test]

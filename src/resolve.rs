@@ -152,12 +152,10 @@ fn private_or_fallback(base: &Dir, ident: &Identity, warnings: &mut Vec<String>)
     };
     let taken = Taken { error, victim: ident.uid };
     let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|v| finish(base, v));
-    if taken.is_squat() {
-        syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
-    }
+    let logged = taken.is_squat() && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
     match made {
         Ok(m) => {
-            warnings.push(taken.warning(&m.0));
+            warnings.push(taken.warning(&m.0, logged));
             Ok(m)
         }
         Err(fallback) => Err(privdir::Error {

@@ -27,21 +27,21 @@ pub fn format(pid: u32, msg: &str) -> Vec<u8> {
     line
 }
 
-/// Send `msg` at auth.warning to `socket`; any failure is ignored.
-pub fn warn_to(socket: &Path, msg: &str) {
+/// Send `msg` at auth.warning to `socket`; whether it was sent.
+pub fn warn_to(socket: &Path, msg: &str) -> bool {
     let Ok(sock) = UnixDatagram::unbound() else {
-        return;
+        return false;
     };
     // A syslog daemon that stopped reading must not hang a login.
-    if sock.set_nonblocking(true).is_err() {
-        return;
-    }
-    let _ = sock.send_to(&format(std::process::id(), msg), socket);
+    sock.set_nonblocking(true).is_ok()
+        && sock
+            .send_to(&format(std::process::id(), msg), socket)
+            .is_ok()
 }
 
-/// Send `msg` at auth.warning to the system log.
-pub fn warn(msg: &str) {
-    warn_to(Path::new(SOCKET), msg);
+/// Send `msg` at auth.warning to the system log; whether it was sent.
+pub fn warn(msg: &str) -> bool {
+    warn_to(Path::new(SOCKET), msg)
 }
 
 #[cfg(test)]
@@ -64,11 +64,11 @@ mod tests {
         std::fs::create_dir(&dir).unwrap();
         let path = dir.join("log");
         let listener = UnixDatagram::bind(&path).unwrap();
-        warn_to(&path, "hello");
+        assert!(warn_to(&path, "hello"));
         let mut buf = [0u8; 256];
         let n = listener.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], format(std::process::id(), "hello").as_slice());
-        warn_to(&dir.join("none"), "nobody listens");
+        assert!(!warn_to(&dir.join("none"), "nobody listens"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -105,9 +105,25 @@ syslog_lines() { wc -l <"$AUX/syslog"; }
 /// Run `body` after the helpers; the script must reach `DONE` with no `FAIL`.
 fn check(sb: Sandbox, body: &str) -> Out {
     let out = sb.run(&format!("{HELPERS}\n{body}\necho DONE\n"));
-    let fails: Vec<&str> = out.lines().into_iter().filter(|l| l.starts_with("FAIL")).collect();
-    assert!(fails.is_empty(), "{}\nstdout:\n{}\nstderr:\n{}", fails.join("\n"), out.stdout, out.stderr);
-    assert_eq!(out.lines().last(), Some(&"DONE"), "script stopped early:\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    let fails: Vec<&str> = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("FAIL"))
+        .collect();
+    assert!(
+        fails.is_empty(),
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        fails.join("\n"),
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some(&"DONE"),
+        "script stopped early:\nstdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
     if std::env::var_os("HOSTILE_SHOW").is_some() {
         eprintln!("{}\n{}", out.stdout, out.stderr);
     }
@@ -186,7 +202,417 @@ for c in "${cases[@]}"; do
   private alice /tmp/alice
   echo "ok $kind"
 done
+
+# Without a syslog socket the squat is only warned about, and nothing else changes.
+syslog_send STOP; wait $SYSLOG_PID; rm /dev/log
+reset_tmp; as mallory mkdir /tmp/alice
+tg alice init bash
+[[ $rc/$(exported "$out") =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "no syslog: $rc $out $err"
+grep -q "^tmpguard: WARNING: /tmp/alice is a directory owned by uid 2002 (mallory) (mode 0755), not by you; someone else may be attacking you\. Not using" <<<"$err" \
+  || fail "no syslog: $err"
 "#,
     );
-    assert_eq!(out.lines().iter().filter(|l| l.starts_with("ok ")).count(), 12, "{}", out.stdout);
+    assert_eq!(
+        out.lines().iter().filter(|l| l.starts_with("ok ")).count(),
+        12,
+        "{}",
+        out.stdout
+    );
+}
+
+/// 150 shells starting at once (a job array, a terminal restoring its tabs):
+/// all get the same directory; with the name squatted, all get a verified
+/// fallback, and later shells settle on one of them without making more.
+#[test]
+fn many_shells_at_once_agree() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+syslog_start
+burst() {  # burst NAME: 150 concurrent `tmpguard path` as alice into $AUX/NAME/
+  mkdir -p "$AUX/$1"
+  local i pids=()
+  for i in $(seq 150); do
+    (as alice timeout 20 "$TG" path >"$AUX/$1/out.$i" 2>"$AUX/$1/err.$i"; echo $? >"$AUX/$1/rc.$i") &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+}
+burst fresh
+[ "$(cat "$AUX"/fresh/rc.* | sort -u)" = 0 ] || fail "fresh: exit codes $(cat "$AUX"/fresh/rc.* | sort | uniq -c)"
+[ "$(cat "$AUX"/fresh/out.* | sort | uniq -c | awk '{print $1, $2}')" = "150 /tmp/alice" ] || fail "fresh: $(cat "$AUX"/fresh/out.* | sort | uniq -c)"
+[ -z "$(cat "$AUX"/fresh/err.*)" ] || fail "fresh: stderr: $(cat "$AUX"/fresh/err.* | sort | uniq -c)"
+private alice /tmp/alice
+
+reset_tmp
+as mallory ln -s /tmp/elsewhere /tmp/alice
+burst squatted
+[ "$(cat "$AUX"/squatted/rc.* | sort -u)" = 0 ] || fail "squatted: exit codes $(cat "$AUX"/squatted/rc.* | sort | uniq -c)"
+[ -z "$(cat "$AUX"/squatted/err.*)" ] || fail "squatted: path printed on stderr"
+made=$(ls -d /tmp/alice.* | sort)
+[ "$(cat "$AUX"/squatted/out.* | sort -u)" = "$made" ] || fail "squatted: printed $(cat "$AUX"/squatted/out.* | sort -u), made $made"
+for d in $made; do
+  [[ $d =~ ^/tmp/alice\.[a-z0-9]{8}$ ]] || fail "squatted: made $d"
+  private alice "$d"
+done
+echo "fallbacks made by 150 concurrent first runs: $(wc -w <<<"$made")"
+# From now on every shell takes the first by name, and none is added.
+for i in 1 2 3; do
+  tg alice path
+  [ "$rc/$out/$err" = "0/$(head -n1 <<<"$made")/" ] || fail "settled: $rc/$out/$err"
+done
+[ "$(ls -d /tmp/alice.* | sort)" = "$made" ] || fail "later shells made more"
+[ "$(stat -c %F /tmp/alice)" = "symbolic link" ] || fail "the squat changed"
+"#,
+    );
+}
+
+/// An attacker swapping symlinks, directories, files and FIFOs at the names of
+/// two victims while they start 2000 shells between them; each victim removes
+/// its directory after each run, as cleanup would, so the race starts again.
+/// Every run exports a private directory of the victim or fails safe; the
+/// attacker's directory and the victims' homes, the symlinks' targets, never change.
+#[test]
+fn attacker_racing_the_creation_never_wins() {
+    let Some(sb) = common::sandbox() else { return };
+    let out = check(
+        sb,
+        r#"
+syslog_start
+trap_dir=$AUX/trap; mkdir -m 777 "$trap_dir"; chown mallory: "$trap_dir"; chmod 777 "$trap_dir"
+cat >"$AUX/attack.py" <<'PY'
+# Cycle through objects at each name as fast as possible; every step may fail
+# (the victim holds the name), which is the point.
+import os, socket, sys
+stop, trap, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+def steps(n):
+    home = "/mnt/tg/home/" + os.path.basename(n)
+    yield lambda: os.symlink(trap, n)
+    yield lambda: os.unlink(n)
+    yield lambda: os.symlink(home, n)
+    yield lambda: os.unlink(n)
+    yield lambda: os.mkdir(n, 0o777)
+    yield lambda: os.chmod(n, 0o777)
+    yield lambda: os.rmdir(n)
+    yield lambda: os.close(os.open(n, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    # Swap a symlink over the file in one step, then a directory in.
+    yield lambda: os.symlink(trap, n + ".swap")
+    yield lambda: os.rename(n + ".swap", n)
+    yield lambda: os.unlink(n)
+    yield lambda: os.mkdir(n + ".swap", 0o777)
+    yield lambda: os.rename(n + ".swap", n)
+    yield lambda: os.rmdir(n)
+    yield lambda: os.mkfifo(n)
+    yield lambda: os.unlink(n)
+    yield lambda: socket.socket(socket.AF_UNIX).bind(n)
+    yield lambda: os.unlink(n)
+while not os.path.exists(stop):
+    for n in names:
+        for step in steps(n):
+            try:
+                step()
+            except OSError:
+                pass
+PY
+cat >"$AUX/victim.py" <<'PY'
+# Run `tmpguard path` N times; check each answer at once; remove the target
+# after each use so the next run has to create it again.
+import os, re, stat, subprocess, sys
+tg, runs = os.environ["TG"], int(sys.argv[1])
+uid, target = os.getuid(), "/tmp/" + os.environ["USER"]
+shape = re.compile(re.escape(target) + r"\.[a-z0-9]{8}")
+counts = {"target": 0, "fallback": 0, "failed": 0}
+fallbacks, reasons, fails = set(), set(), []
+for _ in range(runs):
+    r = subprocess.run([tg, "path"], capture_output=True, timeout=10)
+    out, err = r.stdout.decode(), r.stderr.decode()
+    if r.returncode != 0:
+        counts["failed"] += 1
+        reasons.add(err.strip())
+        if r.returncode != 1 or out or not err.startswith("tmpguard: "):
+            fails.append(f"failure {r.returncode} {out!r} {err!r}")
+        continue
+    p = out[:-1]
+    st = os.lstat(p)
+    if err or not out.endswith("\n") or not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or stat.S_IMODE(st.st_mode) != 0o700:
+        fails.append(f"exported {out!r} (stderr {err!r}): mode {st.st_mode:o} uid {st.st_uid}")
+    elif p == target:
+        counts["target"] += 1
+        os.rmdir(p)
+    elif shape.fullmatch(p):
+        counts["fallback"] += 1
+        fallbacks.add(p)
+    else:
+        fails.append(f"exported {p!r}")
+for f in fails[:5]:
+    print("FAIL:", f)
+print("stats", os.environ["USER"], counts["target"], counts["fallback"], counts["failed"], len(fallbacks), *sorted(reasons))
+PY
+before=$(snap "$trap_dir" "$AUX/home/alice" "$AUX/home/bob")
+as mallory "$PY" "$AUX/attack.py" "$AUX/stop" "$trap_dir" /tmp/alice /tmp/bob &
+attacker=$!
+as alice "$PY" "$AUX/victim.py" 1000 >"$AUX/alice.txt" &
+victims=($!)
+as bob "$PY" "$AUX/victim.py" 1000 >"$AUX/bob.txt" &
+victims+=($!)
+wait "${victims[@]}"
+touch "$AUX/stop"; wait $attacker
+cat "$AUX/alice.txt" "$AUX/bob.txt"
+[ "$(snap "$trap_dir" "$AUX/home/alice" "$AUX/home/bob")" = "$before" ] || fail "the symlinks' targets changed"
+for u in alice bob; do
+  for d in /tmp/$u.*; do
+    [ -e "$d" ] || continue
+    [[ $d =~ ^/tmp/$u\.[a-z0-9]{8}$ ]] || { [ "$(stat -c %U "$d")" = mallory ] || fail "$d is not mallory's"; continue; }
+    private $u "$d"
+  done
+done
+syslog_sync
+echo "syslog lines $(syslog_lines)"
+"#,
+    );
+    let stats: Vec<Vec<&str>> = out
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("stats "))
+        .map(|l| l.split(' ').collect())
+        .collect();
+    assert_eq!(stats.len(), 2, "{}", out.stdout);
+    for s in &stats {
+        let n = |i: usize| s[i].parse::<u32>().unwrap();
+        // Every run succeeded, and the race really happened both ways.
+        assert_eq!(n(2) + n(3), 1000, "{}", out.stdout);
+        assert!(
+            n(2) > 0 && n(3) > 0,
+            "the race was never won by one side:\n{}",
+            out.stdout
+        );
+        // One sequential victim needs one fallback, found again ever after.
+        assert_eq!(n(5), 1, "{}", out.stdout);
+    }
+}
+
+/// /tmp read-only, with and without the directory already there: nothing
+/// exported, EROFS by name and in words, promptly.
+#[test]
+fn read_only_tmp_fails_with_erofs() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.tmp("mode=1777,ro"),
+        r#"
+syslog_start
+tg alice init bash
+failed "empty ro /tmp" "^tmpguard: cannot create /tmp/alice: EROFS: Read-only file system$"
+tg alice path
+failed "empty ro /tmp, path" "EROFS"
+mount -o remount,rw /tmp
+as alice mkdir -m 700 /tmp/alice
+mount -o remount,ro /tmp
+tg alice init bash
+failed "existing dir on ro /tmp" "^tmpguard: /tmp/alice is not usable: creating a file failed: EROFS: Read-only file system$"
+# Squatted as well: the fallback cannot be made either, and both are said.
+mount -o remount,rw /tmp
+rmdir /tmp/alice; as mallory mkdir /tmp/alice
+mount -o remount,ro /tmp
+tg alice init bash
+failed "squatted ro /tmp" "^tmpguard: /tmp/alice is a directory owned by uid 2002 \(mallory\).*no private fallback could be made: cannot create /tmp/alice\.[a-z0-9]{8}: EROFS: Read-only file system$"
+syslog_sync
+grep -q "(offending uid 2002, victim uid 2001): .*; no fallback$" "$AUX/syslog" || fail "not logged: $(cat "$AUX/syslog")"
+"#,
+    );
+}
+
+/// A full /tmp lets mkdir and open succeed and fails the write: the probe
+/// reports ENOSPC and leaves no file behind; nothing is exported.
+#[test]
+fn full_tmp_fails_with_enospc_and_leaves_nothing() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.tmp("mode=1777,size=64k"),
+        r#"
+dd if=/dev/zero of=/tmp/fill bs=4k count=100 2>/dev/null
+[ "$(df --output=avail /tmp | tail -n1 | tr -d ' ')" = 0 ] || fail "/tmp is not full"
+tg alice init bash
+failed "full /tmp" "^tmpguard: /tmp/alice is not usable: writing a file failed: ENOSPC: No space left on device$"
+[ "$(stat -c '%F %U %a' /tmp/alice)" = "directory alice 700" ] || fail "/tmp/alice: $(stat -c '%F %U %a' /tmp/alice)"
+[ -z "$(ls -A /tmp/alice)" ] || fail "probe file left: $(ls -A /tmp/alice)"
+tg alice path
+failed "full /tmp, path" "ENOSPC"
+[ -z "$(ls -A /tmp/alice)" ] || fail "probe file left: $(ls -A /tmp/alice)"
+# Once there is room again, the same directory works.
+rm /tmp/fill
+tg alice path
+[ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "after cleanup: $rc/$out/$err"
+"#,
+    );
+}
+
+/// No inodes left: mkdir fails, or with the directory there the probe's
+/// create fails; both ENOSPC, nothing exported, nothing left.
+#[test]
+fn inode_exhaustion_fails_with_enospc() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.tmp("mode=1777,nr_inodes=16"),
+        r#"
+fill() { local i=0; while touch "/tmp/f$i" 2>/dev/null; do i=$((i + 1)); done; }
+fill
+tg alice init bash
+failed "no inodes" "^tmpguard: cannot create /tmp/alice: ENOSPC: No space left on device$"
+[ ! -e /tmp/alice ] || fail "/tmp/alice was made"
+rm /tmp/f*
+as alice mkdir -m 700 /tmp/alice
+fill
+tg alice init bash
+failed "no inodes, dir exists" "^tmpguard: /tmp/alice is not usable: creating a file failed: ENOSPC: No space left on device$"
+[ -z "$(ls -A /tmp/alice)" ] || fail "probe file left: $(ls -A /tmp/alice)"
+"#,
+    );
+}
+
+/// A configured base that does not exist: said with its errno, and /tmp is
+/// used; with /tmp read-only too, nothing is exported.
+#[test]
+fn missing_base_is_reported() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+tg alice TMPGUARD_BASE=/mnt/tg/none init bash
+[ "$rc" = 0 ] || fail "exit $rc: $err"
+[ "$(exported "$out")" = /tmp/alice ] || fail "exported $out"
+grep -q "^tmpguard: refusing base cannot open /mnt/tg/none: ENOENT: No such file or directory; using /tmp$" <<<"$err" || fail "warning: $err"
+private alice /tmp/alice
+tg alice path --base /mnt/tg/none
+[ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "path: $rc/$out/$err"
+rmdir /tmp/alice
+mount -o remount,ro /tmp
+tg alice TMPGUARD_BASE=/mnt/tg/none init bash
+failed "missing base and ro /tmp" "EROFS: Read-only file system"
+"#,
+    );
+}
+
+/// Who we are comes from the uid, never from `$USER` alone: root keeping
+/// alice's USER and TMPDIR, a user naming another, hostile or missing USER
+/// values, a uid with no passwd entry.
+#[test]
+fn identity_comes_from_the_uid() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+mkdir -m 755 "$AUX/cwd"
+# su without -: root with alice's USER and TMPDIR, /tmp/alice missing, then alice's.
+tg root USER=alice TMPDIR=/tmp/alice init bash
+[ "$rc/$(exported "$out")" = "0//tmp/root" ] || fail "root with USER=alice: $rc $out $err"
+[ ! -e /tmp/alice ] || fail "root created /tmp/alice"
+as alice "$TG" path >/dev/null
+before=$(snap /tmp/alice)
+tg root USER=alice TMPDIR=/tmp/alice init bash
+[ "$rc/$(exported "$out")" = "0//tmp/root" ] || fail "root with USER=alice, dir there: $rc $out $err"
+[ "$(snap /tmp/alice)" = "$before" ] || fail "root changed /tmp/alice"
+reset_tmp
+
+# alice claiming to be bob: never /tmp/bob, whether it exists or not.
+tg alice USER=bob path
+[ "$rc/$out" = "0//tmp/alice" ] || fail "USER=bob: $rc $out $err"
+[ ! -e /tmp/bob ] || fail "/tmp/bob was created"
+as bob "$TG" path >/dev/null
+before=$(snap /tmp/bob)
+tg alice USER=bob TMPDIR=/tmp/bob init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "USER=bob TMPDIR=/tmp/bob: $rc $out $err"
+[ "$(snap /tmp/bob)" = "$before" ] || fail "/tmp/bob changed"
+reset_tmp
+
+# Hostile, empty or missing USER: the passwd name, nothing else anywhere.
+long=$(printf 'a%.0s' $(seq 300))
+for user in "" ".." "a/b" '$(touch x)' $'alice\nbob' "$long" "../../etc" "-rf"; do
+  (cd "$AUX/cwd" && as alice env USER="$user" timeout 10 "$TG" init bash) >"$AUX/out" 2>"$AUX/err"; rc=$?
+  [ "$rc/$(exported "$(cat "$AUX/out")")" = "0//tmp/alice" ] || fail "USER=${user@Q}: $rc $(cat "$AUX/out" "$AUX/err")"
+  [ "$(ls -A /tmp)" = alice ] || fail "USER=${user@Q} made: $(ls -A /tmp)"
+done
+(cd "$AUX/cwd" && as alice env -u USER timeout 10 "$TG" path) >"$AUX/out" 2>&1
+[ "$(cat "$AUX/out")" = /tmp/alice ] || fail "USER unset: $(cat "$AUX/out")"
+[ -z "$(ls -A "$AUX/cwd")" ] || fail "something ran: $(ls -A "$AUX/cwd")"
+[ "$(ls -A /tmp)" = alice ] || fail "made: $(ls -A /tmp)"
+private alice /tmp/alice
+
+# A uid with no passwd entry, even claiming to be alice.
+for user in "" alice; do
+  got=$(setpriv --reuid=4242 --regid=4242 --clear-groups env -i PATH=/usr/bin:/bin USER="$user" timeout 10 "$TG" path 2>&1)
+  [ "$got" = /tmp/uid-4242 ] || fail "uid 4242 with USER=$user: $got"
+done
+[ "$(stat -c '%F %u %a' /tmp/uid-4242)" = "directory 4242 700" ] || fail "/tmp/uid-4242: $(stat -c '%F %u %a' /tmp/uid-4242)"
+py=$(setpriv --reuid=4242 --regid=4242 --clear-groups env -i TMPDIR=/tmp/uid-4242 "$PY" -c 'import tempfile; print(tempfile.gettempdir())')
+[ "$py" = /tmp/uid-4242 ] || fail "python for uid 4242: $py"
+"#,
+    );
+}
+
+/// A base others can write without the sticky bit, one owned by another
+/// user, one reached through another user's symlink: refused with a warning,
+/// /tmp used, nothing made in or changed about the refused base.
+#[test]
+fn unsafe_bases_are_refused() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+mkdir -m 777 "$AUX/open"; chmod 777 "$AUX/open"
+mkdir -m 1777 "$AUX/mallorys"; chown mallory: "$AUX/mallorys"
+mkdir -m 1777 "$AUX/shared"; chmod 1777 "$AUX/shared"
+mkdir -m 755 "$AUX/m"; chown mallory: "$AUX/m"; as mallory ln -s "$AUX/shared" "$AUX/m/link"
+cases=(
+  "$AUX/open|is writable by others without the sticky bit \(mode 0777\)"
+  "$AUX/mallorys|is owned by uid 2002 \(mallory\), neither root nor you"
+  "$AUX/m/link|passes through the symlink $AUX/m/link owned by uid 2002 \(mallory\)"
+)
+for c in "${cases[@]}"; do
+  IFS='|' read -r base why <<<"$c"
+  before=$(snap "$AUX/open" "$AUX/mallorys" "$AUX/shared" "$AUX/m/link")
+  tg alice TMPGUARD_BASE="$base" init bash
+  [ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "$base: $rc $out $err"
+  grep -Eq "^tmpguard: refusing base $base $why; using /tmp$" <<<"$err" || fail "$base: warning: $err"
+  tg alice path --base "$base"
+  [ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "$base: path: $rc/$out/$err"
+  [ "$(snap "$AUX/open" "$AUX/mallorys" "$AUX/shared" "$AUX/m/link")" = "$before" ] || fail "$base: a base changed"
+done
+private alice /tmp/alice
+# The sound base behind the link is used when named directly.
+tg alice TMPGUARD_BASE="$AUX/shared" path
+[ "$rc/$out/$err" = "0/$AUX/shared/alice/" ] || fail "shared: $rc/$out/$err"
+"#,
+    );
+}
+
+/// The directory aged away while the user is logged in is made again by the
+/// next shell; re-squatted after the removal, the fallback applies; a shell
+/// still pointing at the removed directory moves on too.
+#[test]
+fn removed_directory_is_recreated_or_replaced() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+syslog_start
+tg alice init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "first: $rc $out $err"
+ino=$(stat -c %i /tmp/alice)
+rmdir /tmp/alice   # systemd-tmpfiles ageing
+tg alice TMPDIR=/tmp/alice init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "after removal: $rc $out $err"
+grep -q "created /tmp/alice" <<<"$err" || fail "not said: $err"
+private alice /tmp/alice
+rmdir /tmp/alice
+as mallory mkdir -m 777 /tmp/alice
+tg alice TMPDIR=/tmp/alice init bash
+dir=$(exported "$out")
+[[ $rc/$dir =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "re-squatted: $rc $out $err"
+grep -q "WARNING" <<<"$err" || fail "no warning: $err"
+private alice "$dir"
+syslog_sync
+grep -q "offending uid 2002, victim uid 2001" "$AUX/syslog" || fail "not logged: $(cat "$AUX/syslog")"
+"#,
+    );
 }
