@@ -266,7 +266,7 @@ impl Private {
             Some(DirState::Ready { .. }) => format!("export {dir}"),
             Some(DirState::Refused(e, _)) => {
                 return match &e.problem {
-                    Problem::Unsafe(_) => format!("refuse {dir}: it is not safe"),
+                    Problem::Unsafe(_) => format!("refuse {dir}: it is not safe; use a private fallback beside it"),
                     _ => format!("fail: {e}"),
                 }
             }

@@ -193,6 +193,11 @@ for c in "${cases[@]}"; do
   echo "ok $kind"
 done
 
+# doctor tells what init does about it.
+reset_tmp; as mallory mkdir /tmp/alice
+tg alice doctor
+grep -q "refuse /tmp/alice: it is not safe; use a private fallback beside it" <<<"$out" || fail "doctor: $out"
+
 # Without a syslog socket the squat is only warned about, and nothing else changes.
 syslog_send STOP; wait $SYSLOG_PID; rm /dev/log
 reset_tmp; as mallory mkdir /tmp/alice
@@ -458,7 +463,7 @@ fn missing_base_is_reported() {
 tg alice TMPGUARD_BASE=/mnt/tg/none init bash
 [ "$rc" = 0 ] || fail "exit $rc: $err"
 [ "$(exported "$out")" = /tmp/alice ] || fail "exported $out"
-grep -q "^tmpguard: refusing base cannot open /mnt/tg/none: ENOENT: No such file or directory; using /tmp$" <<<"$err" || fail "warning: $err"
+grep -q "^tmpguard: refusing base /mnt/tg/none: cannot open /mnt/tg/none: ENOENT: No such file or directory; using /tmp$" <<<"$err" || fail "warning: $err"
 private alice /tmp/alice
 tg alice path --base /mnt/tg/none
 [ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "path: $rc/$out/$err"
@@ -550,7 +555,7 @@ for c in "${cases[@]}"; do
   before=$(snap "$AUX/open" "$AUX/mallorys" "$AUX/shared" "$AUX/m/link")
   tg alice TMPGUARD_BASE="$base" init bash
   [ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "$base: $rc $out $err"
-  grep -Eq "^tmpguard: refusing base $base $why; using /tmp$" <<<"$err" || fail "$base: warning: $err"
+  grep -Eq "^tmpguard: refusing base $base: $base $why; using /tmp$" <<<"$err" || fail "$base: warning: $err"
   tg alice path --base "$base"
   [ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "$base: path: $rc/$out/$err"
   [ "$(snap "$AUX/open" "$AUX/mallorys" "$AUX/shared" "$AUX/m/link")" = "$before" ] || fail "$base: a base changed"
