@@ -58,7 +58,6 @@ fn removed_directory_is_recreated_at_the_next_prompt() {
 }
 
 #[test]
-#[ignore = "needs the fallback of issue 3; un-ignored when it merges"]
 fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
     let Some(sb) = sandbox() else { return };
     if !shells_ok() {
