@@ -1,7 +1,8 @@
 //! `tmpguard exec -- CMD [ARGS...]`: set a verified TMPDIR, then become CMD.
 //!
 //! For what no rc file reaches (cron, systemd units, container entrypoints).
-//! Silent when it works, like `path`: cron mails any output, and CMD's own
+//! Silent when all is well (a squat or a refused base is still reported):
+//! cron mails any output, and CMD's own
 //! stderr must come through unchanged.
 
 use std::ffi::OsStr;

@@ -131,6 +131,8 @@ impl Sandbox {
             r#"set -u
 mount --make-rprivate / 2>/dev/null || true
 mount -t tmpfs -o '{tmp}' tmpfs /tmp
+# Squats a test sets up must not reach the host's system log.
+if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
 mkdir -p /mnt
 mount -t tmpfs -o mode=0755 tmpfs /mnt
 mkdir -p /mnt/tg/home && chmod 755 /mnt/tg /mnt/tg/home
