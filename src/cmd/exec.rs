@@ -2,8 +2,7 @@
 //!
 //! For what no rc file reaches (cron, systemd units, container entrypoints).
 //! Silent when all is well (a squat or a refused base is still reported):
-//! cron mails any output, and CMD's own
-//! stderr must come through unchanged.
+//! cron mails any output, and CMD's own stderr must come through unchanged.
 
 use std::ffi::OsStr;
 use std::io;
