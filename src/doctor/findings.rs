@@ -11,7 +11,7 @@ use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir,
 use crate::decide::{Choice, Why};
 use crate::fsinfo::{human_bytes, socket_room, SOCKET_PATH_MAX, SOCKET_SUFFIX};
 use crate::identity::describe_uid;
-use crate::privdir::{Error, Found, Kind, Problem, Unsafe};
+use crate::privdir::{Found, Kind, Problem, Unsafe};
 use crate::probe::errno_text;
 use crate::quote;
 
@@ -186,23 +186,10 @@ impl Judge<'_> {
         });
     }
 
-    /// The init line that fixes things now: with `--base /var/tmp` when init
-    /// would refuse its usual directory (someone else's, say) and no base was given.
+    /// The init line that fixes things now. A squatted name needs no other
+    /// base: init falls back to a private directory beside it.
     fn init_line(&self) -> String {
-        let refused = matches!(
-            self.r.private.state,
-            Some(DirState::Refused(
-                Error {
-                    problem: Problem::Unsafe(_),
-                    ..
-                },
-                _
-            ))
-        );
-        match (self.w.base_flag.as_deref(), refused) {
-            (None, true) => self.setup.init_line(Some(Path::new("/var/tmp"))),
-            (base, _) => self.setup.init_line(base),
-        }
+        self.setup.init_line(self.w.base_flag.as_deref())
     }
 
     fn tmpdir_abs(&self) -> Option<&Path> {
