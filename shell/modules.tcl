@@ -14,9 +14,18 @@ set tmpguard {{TMPGUARD}}
 set tmpguard_args [list {{ARGS}}]
 if {[module-info mode load]} {
     # `tmpguard path` prints the directory, or on failure only its reason on
-    # stderr, which makes exec fail with that reason as its message.
-    if {[catch {exec $tmpguard path {*}$tmpguard_args} dir]} {
-        error $dir
+    # stderr, which makes close fail with that reason as its message. Read
+    # through a pipe, not exec, which would turn a carriage return into a newline.
+    if {[catch {
+        set pipe [open |[list $tmpguard path {*}$tmpguard_args] r]
+        fconfigure $pipe -translation lf
+        set dir [string range [read $pipe] 0 end-1]
+        close $pipe
+    } reason]} {
+        error $reason
+    }
+    if {[string index $dir 0] ne "/"} {
+        error "tmpguard path printed no directory"
     }
 } else {
     # On unload, pushenv pops only when given the value load pushed.
