@@ -233,5 +233,8 @@ as alice env TMPDIR="$(printf '/tmp/a\nb')" "$TG" init tcsh > $AUX/out; echo "in
         )
         .ok();
     assert_eq!(out.lines(), ["init=1 0"]);
-    assert_eq!(out.stderr, "tmpguard: cannot export /tmp/a\nb: tcsh cannot carry a newline or other control character in a value\n");
+    assert_eq!(
+        out.stderr,
+        "tmpguard: cannot export /tmp/a\nb: tcsh cannot carry a newline or other control character in a value\n"
+    );
 }

@@ -88,12 +88,7 @@ login
 
 #[test]
 fn bash_login_reads_profile_d() {
-    check(Login {
-        needs: "bash",
-        start: "exec -a -bash bash -c '$SHOW'",
-        show: POSIX_SHOW,
-        init: "bash",
-    });
+    check(Login { needs: "bash", start: "exec -a -bash bash -c '$SHOW'", show: POSIX_SHOW, init: "bash" });
 }
 
 #[test]
