@@ -120,6 +120,7 @@ session TMPDIR=/tmp/before"#,
         out.stderr
     );
     assert!(out.stderr.contains("/mnt/tg/bin/tmpguard"), "the missing binary is not named:\n{}", out.stderr);
+    assert!(!out.stderr.contains("while executing"), "reported as a bug in the modulefile:\n{}", out.stderr);
 }
 
 /// The binary's path and `--base` hold quotes, spaces, `$`, brackets and

@@ -197,6 +197,7 @@ proc module-info {what args} { return 1 }
 proc module-whatis {args} {}
 proc getenv {name} { return "" }
 proc pushenv {name value} { puts $value }
+proc reportError {msg} { puts stderr $msg }
 source [lindex $argv 0]
 EOF
 "#;
