@@ -13,10 +13,10 @@ module-whatis "a private, verified TMPDIR (tmpguard)"
 set tmpguard {{TMPGUARD}}
 set tmpguard_args [list {{ARGS}}]
 if {[module-info mode load]} {
-    # `tmpguard path` prints the directory, or on failure only its reason.
-    # stderr joins stdout so that Tcl needs no temporary file (TMPDIR may be
-    # unusable: that is why we are here); read through a pipe, not exec,
-    # which would turn a carriage return into a newline.
+    ## `tmpguard path` prints the directory, or on failure only its reason.
+    ## stderr joins stdout so that Tcl needs no temporary file (TMPDIR may be
+    ## unusable: that is why we are here); read through a pipe, not exec,
+    ## which would turn a carriage return into a newline.
     set out ""
     if {[catch {
         set pipe [open |[list $tmpguard path {*}$tmpguard_args 2>@1] r]
@@ -24,15 +24,15 @@ if {[module-info mode load]} {
         set out [read $pipe]
         close $pipe
     } reason] || [string index $out 0] ne "/"} {
-        # Show why, and abort the load: TMPDIR stays as it was. (The caught
-        # error is cleared, or modulecmd would report it as a bug of ours.)
+        ## Show why, and abort the load: TMPDIR stays as it was. (The caught
+        ## error is cleared, or modulecmd would report it as a bug of ours.)
         reportError [string trimright [expr {$out eq "" ? $reason : $out}]]
         set ::errorInfo ""
         break
     }
     set dir [string range $out 0 end-1]
 } else {
-    # On unload, pushenv pops only when given the value load pushed.
+    ## On unload, pushenv pops only when given the value load pushed.
     set dir [getenv TMPDIR]
 }
 pushenv TMPDIR $dir
