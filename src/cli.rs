@@ -3,7 +3,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::PossibleValue;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::shell::Shell;
 
@@ -34,6 +35,8 @@ pub enum Cmd {
     Exec(ExecArgs),
     /// Show where temp files really go, and why; change nothing
     Doctor(DoctorArgs),
+    /// Print a completion script for a shell: tmpguard completions bash > ...
+    Completions(CompletionsArgs),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -50,9 +53,9 @@ pub struct Common {
 /// `tmpguard init <SHELL>`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// The shell to print code for
+    /// The shell to print code for, or `lmod`/`modules` for a modulefile, `slurm` for a TaskProlog
     #[arg(value_enum)]
-    pub shell: Shell,
+    pub shell: Target,
     #[command(flatten)]
     pub common: Common,
     /// Print no notes on stderr (failures are still reported)
@@ -95,6 +98,53 @@ pub struct DoctorArgs {
     /// Look at the private directory `init --base DIR` would use (overrides TMPGUARD_BASE)
     #[arg(long, value_name = "DIR")]
     pub base: Option<PathBuf>,
+}
+
+/// `tmpguard completions <SHELL>`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// What `init` prints code for: a shell, a modulefile, or a Slurm TaskProlog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Shell(Shell),
+    /// A Lua modulefile for Lmod.
+    Lmod,
+    /// A Tcl modulefile for Environment Modules.
+    Modules,
+    /// Slurm TaskProlog output.
+    Slurm,
+}
+
+impl ValueEnum for Target {
+    fn value_variants<'a>() -> &'a [Self] {
+        use Shell::*;
+        &[
+            Target::Shell(Bash),
+            Target::Shell(Zsh),
+            Target::Shell(Fish),
+            Target::Shell(Sh),
+            Target::Shell(Tcsh),
+            Target::Shell(Elvish),
+            Target::Shell(Xonsh),
+            Target::Lmod,
+            Target::Modules,
+            Target::Slurm,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        match self {
+            Target::Shell(s) => s.to_possible_value(),
+            Target::Lmod => Some(PossibleValue::new("lmod").help("Lua modulefile for Lmod")),
+            Target::Modules => Some(PossibleValue::new("modules").help("Tcl modulefile for Environment Modules")),
+            Target::Slurm => Some(PossibleValue::new("slurm").help("Slurm TaskProlog lines")),
+        }
+    }
 }
 
 impl Common {

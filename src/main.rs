@@ -9,6 +9,7 @@ mod exe;
 mod fallback;
 mod fsinfo;
 mod identity;
+mod modulefile;
 mod pathnorm;
 mod privdir;
 mod probe;
@@ -32,5 +33,6 @@ fn main() -> ExitCode {
         cli::Cmd::Path(args) => cmd::path::run(args),
         cli::Cmd::Exec(args) => cmd::exec::run(args),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
+        cli::Cmd::Completions(args) => cmd::completions::run(args),
     })
 }

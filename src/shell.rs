@@ -5,11 +5,10 @@
 //! (without the marker) only when FLAG is on; lines between `{{#FLAG}}` and
 //! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output.
 
-use std::fmt;
-
 use clap::ValueEnum;
 
 use crate::quote;
+pub use crate::quote::Unquotable;
 
 /// A shell `init` can print code for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -17,6 +16,14 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+    /// POSIX sh: dash, ksh93, mksh, busybox sh
+    #[value(alias = "dash", alias = "ksh", alias = "mksh")]
+    Sh,
+    /// tcsh, and csh as Linux distributions install it (tcsh)
+    #[value(alias = "csh")]
+    Tcsh,
+    Elvish,
+    Xonsh,
 }
 
 impl Shell {
@@ -25,25 +32,27 @@ impl Shell {
             Shell::Bash => include_str!("../shell/bash.sh"),
             Shell::Zsh => include_str!("../shell/zsh.zsh"),
             Shell::Fish => include_str!("../shell/fish.fish"),
+            Shell::Sh => include_str!("../shell/sh.sh"),
+            Shell::Tcsh => include_str!("../shell/tcsh.csh"),
+            Shell::Elvish => include_str!("../shell/elvish.elv"),
+            Shell::Xonsh => include_str!("../shell/xonsh.xsh"),
         }
+    }
+
+    /// The template has a prompt hook (which needs this binary's path).
+    pub fn has_hook(self) -> bool {
+        self.template().contains("{{#HOOK}}")
     }
 
     /// Quote one value for this shell, or say why it cannot carry it.
     pub fn quote(self, v: &[u8]) -> Result<Vec<u8>, Unquotable> {
         Ok(match self {
-            Shell::Bash | Shell::Zsh => quote::posix(v),
+            Shell::Bash | Shell::Zsh | Shell::Sh => quote::posix(v),
             Shell::Fish => quote::fish(v),
+            Shell::Tcsh => quote::csh(v)?,
+            Shell::Elvish => quote::elvish(v),
+            Shell::Xonsh => quote::python(v),
         })
-    }
-}
-
-/// A value the shell cannot carry exactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unquotable(pub &'static str);
-
-impl fmt::Display for Unquotable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
     }
 }
 
@@ -65,8 +74,17 @@ pub struct Exports<'a> {
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
-    let tmpdir = shell.quote(ex.tmpdir)?;
-    let tmpguard = if ex.hook { shell.quote(ex.tmpguard)? } else { Vec::new() };
+    render_exports(shell.template(), ex, |v| shell.quote(v))
+}
+
+/// Render a template that exports `ex`, quoting values with `quote`.
+pub fn render_exports(
+    template: &str,
+    ex: &Exports<'_>,
+    quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
+) -> Result<Vec<u8>, Unquotable> {
+    let tmpdir = quote(ex.tmpdir)?;
+    let tmpguard = if ex.hook { quote(ex.tmpguard)? } else { Vec::new() };
     let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
     let flag = |name: &str| match name {
         "TMP" => ex.tmp,
@@ -82,11 +100,11 @@ pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
             other => panic!("unknown template value {other}"),
         }
     };
-    Ok(fill(shell.template(), flag, value))
+    Ok(fill(template, flag, value))
 }
 
 /// Expand a template: `{{NAME}}` values, `{{?FLAG}}` lines, `{{#FLAG}}`..`{{/FLAG}}` blocks.
-fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str) -> &'v [u8]) -> Vec<u8> {
+pub fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str) -> &'v [u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(template.len() + 64);
     let mut skipping: Option<&str> = None;
     for line in template.split_inclusive('\n') {
@@ -146,6 +164,40 @@ mod tests {
     fn fish_uses_set_gx() {
         let out = render(Shell::Fish, &Exports { tmpdir: b"/t'", ..Default::default() }).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "set -gx TMPDIR '/t\\''\n");
+    }
+
+    fn text(shell: Shell, ex: &Exports<'_>) -> String {
+        String::from_utf8(render(shell, ex).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_shell_renders_all_three() {
+        let ex = Exports { tmpdir: b"/tmp/a", tmp: true, temp: true, ..Default::default() };
+        for shell in Shell::value_variants() {
+            let out = text(*shell, &ex);
+            assert_eq!(out.lines().count(), 3, "{shell:?}: {out}");
+            for name in ["TMPDIR", "TMP", "TEMP"] {
+                assert!(out.contains(&format!("{name} ")) || out.contains(&format!("{name}=")), "{shell:?}: {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn tcsh_ends_each_command_with_a_semicolon() {
+        let out = text(Shell::Tcsh, &Exports { tmpdir: b"/tmp/a!", tmp: true, ..Default::default() });
+        assert_eq!(out, "setenv TMPDIR '/tmp/a\\!';\nsetenv TMP '/tmp/a\\!';\n");
+    }
+
+    #[test]
+    fn tcsh_refuses_a_newline() {
+        assert!(render(Shell::Tcsh, &Exports { tmpdir: b"/tmp/a\nb", ..Default::default() }).is_err());
+    }
+
+    #[test]
+    fn aliases_parse() {
+        for (name, shell) in [("dash", Shell::Sh), ("ksh", Shell::Sh), ("mksh", Shell::Sh), ("csh", Shell::Tcsh)] {
+            assert_eq!(Shell::from_str(name, false), Ok(shell));
+        }
     }
 
     #[test]

@@ -1,19 +1,56 @@
-//! `tmpguard init <shell>`: shell code on stdout, notes on stderr.
+//! `tmpguard init <target>`: shell code (or a modulefile, or TaskProlog
+//! lines) on stdout, notes on stderr.
 
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use super::{emit, say, FAILED, OK};
-use std::path::PathBuf;
-
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, Target};
 use crate::decide::Why;
-use crate::exe;
 use crate::env::Snapshot;
-use crate::resolve::resolve;
-use crate::shell::{render, Exports};
+use crate::exe;
+use crate::modulefile::{self, System};
+use crate::pathnorm::abspath;
+use crate::quote;
+use crate::resolve::{resolve, Resolved};
+use crate::shell::{render, render_exports, Exports, Shell};
+
+/// Print what the target needs; see each function for what failure means.
+pub fn run(args: &InitArgs) -> u8 {
+    match args.shell {
+        Target::Shell(shell) => shell_code(shell, args),
+        Target::Lmod => module(System::Lmod, args),
+        Target::Modules => module(System::Modules, args),
+        Target::Slurm => slurm(args),
+    }
+}
+
+/// What to export; `exe` is this binary for a prompt hook (empty: no hook).
+fn exports<'a>(resolved: &'a Resolved, snap: &Snapshot, exe: &'a Path) -> Exports<'a> {
+    Exports {
+        tmpdir: resolved.dir.as_os_str().as_bytes(),
+        tmp: snap.tmp.is_some(),
+        temp: snap.temp.is_some(),
+        hook: !exe.as_os_str().is_empty(),
+        job_dir: resolved.why == Why::JobDir,
+        tmpguard: exe.as_os_str().as_bytes(),
+    }
+}
+
+fn notes(resolved: &Resolved, quiet: bool) {
+    if !resolved.unchanged {
+        for w in &resolved.warnings {
+            say(w);
+        }
+    }
+    if let Some(note) = resolved.note.as_ref().filter(|_| !quiet) {
+        say(note);
+    }
+}
 
 /// Decide, then print the code for the shell; nothing on stdout on failure.
-pub fn run(args: &InitArgs) -> u8 {
+fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let snap = Snapshot::read();
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
@@ -22,33 +59,76 @@ pub fn run(args: &InitArgs) -> u8 {
             return FAILED;
         }
     };
-    let exe = if args.no_hook { PathBuf::new() } else { exe::invoked() };
-    let exports = Exports {
-        tmpdir: resolved.dir.as_os_str().as_bytes(),
-        tmp: snap.tmp.is_some(),
-        temp: snap.temp.is_some(),
-        hook: !args.no_hook,
-        job_dir: resolved.why == Why::JobDir,
-        tmpguard: exe.as_os_str().as_bytes(),
-    };
-    let code = match render(args.shell, &exports) {
+    let exe = if args.no_hook || !shell.has_hook() { PathBuf::new() } else { exe::invoked() };
+    let code = match render(shell, &exports(&resolved, &snap, &exe)) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!("cannot export {}: {e}", resolved.dir.display()));
             return FAILED;
         }
     };
-    if !resolved.unchanged {
-        for w in &resolved.warnings {
-            say(w);
-        }
-    }
-    if let Some(note) = resolved.note.as_ref().filter(|_| !args.quiet) {
-        say(note);
-    }
+    notes(&resolved, args.quiet);
     if emit(&code) {
         OK
     } else {
         FAILED
     }
+}
+
+/// A modulefile that runs `tmpguard path` (with this `--base`/`--force`) at load.
+fn module(system: System, args: &InitArgs) -> u8 {
+    match modulefile_text(system, args) {
+        Ok(text) if emit(&text) => OK,
+        Ok(_) => FAILED,
+        Err(e) => {
+            say(e);
+            FAILED
+        }
+    }
+}
+
+fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
+    let mut path_args: Vec<OsString> = Vec::new();
+    if let Some(base) = &args.common.base {
+        // Made absolute now: the modulefile is loaded from anywhere.
+        let base = abspath(base.as_os_str()).map_err(|e| format!("cannot make {} absolute: {e}", base.display()))?;
+        path_args.extend([OsString::from("--base"), base.into_os_string()]);
+    }
+    if args.common.force {
+        path_args.push("--force".into());
+    }
+    modulefile::render(system, &exe::invoked(), &path_args).map_err(|e| format!("cannot write the modulefile: {e}"))
+}
+
+/// Slurm TaskProlog lines. Exits 0 whatever happens, because a failing
+/// TaskProlog cancels the task; a failure is told on stderr and, as a
+/// `print` line, in the job's output. Nothing when TMPDIR is already right
+/// (such as a usable per-job directory).
+fn slurm(args: &InitArgs) -> u8 {
+    let snap = Snapshot::read();
+    let resolved = match resolve(&snap, &args.common.options()) {
+        Ok(r) => r,
+        Err(e) => {
+            slurm_failure(&e.to_string());
+            return OK;
+        }
+    };
+    if resolved.unchanged {
+        return OK;
+    }
+    match render_exports(include_str!("../../shell/slurm.txt"), &exports(&resolved, &snap, Path::new("")), quote::slurm) {
+        Ok(lines) => {
+            notes(&resolved, args.quiet);
+            emit(&lines);
+        }
+        Err(e) => slurm_failure(&format!("cannot export {}: {e}", resolved.dir.display())),
+    }
+    OK
+}
+
+fn slurm_failure(msg: &str) {
+    say(msg);
+    // One `print` line: control characters (a newline in a path) made visible.
+    let text: String = msg.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.into() }).collect();
+    emit(format!("print tmpguard: {text}; TMPDIR not changed\n").as_bytes());
 }

@@ -1,7 +1,8 @@
 //! One module per subcommand, each with a `run` returning the exit status.
 
-pub mod exec;
+pub mod completions;
 pub mod doctor;
+pub mod exec;
 pub mod init;
 pub mod path;
 

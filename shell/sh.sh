@@ -1,0 +1,3 @@
+export TMPDIR={{TMPDIR}}
+{{?TMP}}export TMP={{TMPDIR}}
+{{?TEMP}}export TEMP={{TMPDIR}}

@@ -1,0 +1,3 @@
+setenv TMPDIR {{TMPDIR}};
+{{?TMP}}setenv TMP {{TMPDIR}};
+{{?TEMP}}setenv TEMP {{TMPDIR}};

@@ -1,0 +1,3 @@
+$TMPDIR = {{TMPDIR}}
+{{?TMP}}$TMP = {{TMPDIR}}
+{{?TEMP}}$TEMP = {{TMPDIR}}
