@@ -1,4 +1,7 @@
 //! tmpguard: make TMPDIR a private, verified directory at shell start.
+// The entry point is `startup::main`, which skips std's costly runtime set-up
+// (unit tests keep libtest's own `main`).
+#![cfg_attr(not(test), no_main)]
 
 mod cli;
 mod cmd;
@@ -17,22 +20,24 @@ mod quote;
 mod rcfiles;
 mod resolve;
 mod shell;
+#[cfg(not(test))]
+mod startup;
 mod syslog;
 #[cfg(test)]
 mod testutil;
 
-use std::process::ExitCode;
-
 use clap::Parser;
 
-fn main() -> ExitCode {
+/// Parse the command line and run the subcommand: the exit status.
+#[cfg_attr(test, allow(dead_code))] // called by `startup::main`, not in unit tests
+fn run() -> u8 {
     // clap exits 2 on a usage error, after printing it on stderr.
     let cli = cli::Cli::parse();
-    ExitCode::from(match &cli.cmd {
+    match &cli.cmd {
         cli::Cmd::Init(args) => cmd::init::run(args),
         cli::Cmd::Path(args) => cmd::path::run(args),
         cli::Cmd::Exec(args) => cmd::exec::run(args),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
-    })
+    }
 }
