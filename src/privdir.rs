@@ -273,6 +273,8 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             .map_err(|e| Error::os("/", "open", e))
     };
     let mut fd = open_root()?;
+    // The stat of `fd`, when the walk has one (saves an fstat per call).
+    let mut fd_stat = None;
     let mut at = PathBuf::from("/");
     // Components still to walk, next first.
     let mut todo: Vec<Vec<u8>> = components(path.as_os_str().as_bytes());
@@ -304,6 +306,7 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             todo.extend(parts);
             if target.first() == Some(&b'/') {
                 fd = open_root()?;
+                fd_stat = None;
                 at = PathBuf::from("/");
             }
             continue;
@@ -314,8 +317,12 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             at.push(name);
         }
         fd = next;
+        fd_stat = Some(st);
     }
-    let st = stat_fd(&fd, path)?;
+    let st = match fd_stat {
+        Some(st) => st,
+        None => stat_fd(&fd, path)?,
+    };
     Ok((fd, st))
 }
 
@@ -551,5 +558,20 @@ mod tests {
         assert!(matches!(find(&b.join("none/none"), uid()), Found::Missing { parent: None }));
         symlink(b.join("nowhere"), b.join("dangling")).unwrap();
         assert!(matches!(find(&b.join("dangling"), uid()), Found::Bad(_)));
+    }
+
+    #[test]
+    fn chase_stat_is_of_the_object_reached() {
+        use std::os::unix::fs::MetadataExt;
+        let b = scratch();
+        std::fs::create_dir_all(b.join("a/b")).unwrap();
+        symlink("/", b.join("root")).unwrap();
+        symlink("a/b", b.join("rel")).unwrap();
+        std::fs::write(b.join("a/f"), "").unwrap();
+        for p in [Path::new("/"), &b, &b.join("root"), &b.join("rel"), &b.join("a/b/.."), &b.join("a/f")] {
+            let (_, st) = chase(p, uid()).unwrap();
+            let m = std::fs::metadata(p).unwrap();
+            assert_eq!((st.dev, st.ino, st.mode), (m.dev(), m.ino(), m.mode()), "{}", p.display());
+        }
     }
 }
