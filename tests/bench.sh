@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# What tmpguard costs a shell start, side by side with the floor.
+#
+#   bash tests/bench.sh              # builds the release binary first
+#   TG=/path/to/tmpguard bash tests/bench.sh
+#
+# Run by hand (not part of `cargo test`): timings are noisy. Needs hyperfine,
+# valgrind, strace, python3, bash, zsh and fish.
+#
+# Every comparison is `<shell start with tmpguard>` against the same form with
+# /bin/true in its place, on the fast path (the private directory exists): a
+# 0700 scratch base given as TMPGUARD_BASE, or the real /tmp/$USER with
+# REAL=1. A 5 ms command is mostly noise on a shared 2-core machine, so each
+# timed run is N shell starts in a loop, the pair is timed in ROUNDS rounds of
+# RUNS runs each with the order swapped every round, and the table shows the
+# medians over all runs, per shell start, and their ratio.
+#
+# The deterministic numbers come last: instructions of `tmpguard init bash`
+# under callgrind, and its system calls, processes and NSS opens under strace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-50}
+ROUNDS=${ROUNDS:-5}
+RUNS=${RUNS:-5}
+
+for tool in hyperfine valgrind strace python3 bash zsh fish; do
+  command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install $tool)" >&2; exit 1; }
+done
+if [[ -z ${TG:-} ]]; then
+  cargo build --release --quiet
+  TG=$PWD/target/release/tmpguard
+fi
+TG=$(readlink -f "$TG")
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/tmpguard-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/bin" "$W/home" "$W/case" "$W/json"
+ln -s "$TG" "$W/bin/tmpguard"
+user=$(id -un)
+
+# A clean, login-like environment: what a shell start sees, no TMPDIR yet.
+clean=(env -i PATH="$W/bin:/usr/local/bin:/usr/bin:/bin" HOME="$W/home" USER="$user" LOGNAME="$user" LANG=C.UTF-8)
+if [[ ${REAL:-} == 1 ]]; then
+  where="/tmp/$user"
+else
+  mkdir -m 0700 "$W/base"
+  clean+=(TMPGUARD_BASE="$W/base")
+  where="$W/base/$user (TMPGUARD_BASE)"
+fi
+# Make the directory once, so every timed start takes the fast path.
+"${clean[@]}" tmpguard init bash >/dev/null
+
+# case NAME COMMAND: a script running COMMAND N times.
+case_script() {
+  printf '#!/bin/bash\nfor ((i = 0; i < %d; i++)); do\n  %s\ndone >/dev/null 2>&1\n' "$N" "$2" >"$W/case/$1"
+  chmod +x "$W/case/$1"
+}
+
+# The pairs, side by side: label, the form with tmpguard, the same form with
+# /bin/true in its place. Shells run without rc files (--norc, -f,
+# --no-config), so the floor is as low as it goes.
+labels=() withs=() floors=()
+pair() { labels+=("$1") withs+=("$2") floors+=("$3"); }
+pair "bash: eval" "bash --norc -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -c 'eval \"\$(/bin/true)\"'"
+pair "bash -i: eval" "bash --norc -i -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -i -c 'eval \"\$(/bin/true)\"'"
+pair "zsh: eval" "zsh -f -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -c 'eval \"\$(/bin/true)\"'"
+pair "zsh -i: eval" "zsh -f -i -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -i -c 'eval \"\$(/bin/true)\"'"
+pair "fish: source" "fish --no-config -c 'tmpguard init fish | source'" "fish --no-config -c '/bin/true | source'"
+pair "fish -i: source" "fish --no-config -i -c 'tmpguard init fish | source'" "fish --no-config -i -c '/bin/true | source'"
+pair "the binary alone" "tmpguard init bash" "/bin/true"
+pair "path vs Python" "tmpguard path" "python3 -c 'import tempfile; print(tempfile.gettempdir())'"
+
+for i in "${!labels[@]}"; do
+  case_script "tg$i" "${withs[$i]}"
+  case_script "floor$i" "${floors[$i]}"
+  # Each form must work before it is timed.
+  "${clean[@]}" bash -c "${withs[$i]}" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+done
+
+echo "timing: $N shell starts per run, $ROUNDS rounds x $RUNS runs per command (about a few minutes)" >&2
+for ((r = 0; r < ROUNDS; r++)); do
+  for i in "${!labels[@]}"; do
+    a="$W/case/tg$i" b="$W/case/floor$i"
+    if ((r % 2)); then t=$a a=$b b=$t; fi
+    "${clean[@]}" hyperfine -N --style none --warmup 1 --runs "$RUNS" \
+      --export-json "$W/json/$i.$r.json" "$a" "$b" >/dev/null
+  done
+  echo "  round $((r + 1))/$ROUNDS done" >&2
+done
+
+# Deterministic: instructions, system calls, processes, NSS and sockets.
+"${clean[@]}" valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" tmpguard init bash >/dev/null 2>&1
+instr=$(awk '/^(totals|summary):/ {print $2; exit}' "$W/cg.out")
+"${clean[@]}" strace -f -qq -o "$W/strace.out" tmpguard init bash >/dev/null
+syscalls=$(grep -cv -e '^[0-9]* +++' -e '^[0-9]* ---' -e 'resumed>' "$W/strace.out")
+procs=$(awk '{print $1}' "$W/strace.out" | sort -u | wc -l)
+nss=$(grep -cE 'open.*"/etc/(passwd|group|nsswitch\.conf)"|socket\(|connect\(' "$W/strace.out" || true)
+
+W=$W N=$N runs=$((ROUNDS * RUNS)) where=$where instr=$instr syscalls=$syscalls procs=$procs nss=$nss python3 - "${labels[@]}" "${withs[@]}" "${floors[@]}" <<'PY'
+import glob, json, os, statistics, subprocess, sys
+
+W, N = os.environ["W"], int(os.environ["N"])
+def medians(script):
+    """Wall ms per start (median over all runs) and CPU ms per start (user +
+    system of the whole process tree: median over rounds of hyperfine's mean)."""
+    wall, cpu = [], []
+    for f in glob.glob(f"{W}/json/*.json"):
+        for res in json.load(open(f))["results"]:
+            if res["command"] == script:
+                wall += res["times"]
+                cpu.append(res["user"] + res["system"])
+    return statistics.median(wall) * 1000 / N, statistics.median(cpu) * 1000 / N
+
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+osr = dict(l.rstrip().split("=", 1) for l in open("/etc/os-release") if "=" in l)
+ver = subprocess.run([f"{W}/bin/tmpguard", "--version"], capture_output=True, text=True).stdout.strip()
+print(f"{ver} on {os.cpu_count()} cores ({cpu}), {osr.get('PRETTY_NAME', '?').strip(chr(34))}, "
+      f"load {os.getloadavg()[0]:.2f}; fast path in {os.environ['where']}")
+print(f"ms per shell start: wall-clock median over {os.environ['runs']} timed runs of {N} starts per command; "
+      f"CPU = user + system time of the whole process tree\n")
+print("| comparison | with tmpguard | floor | ms with | ms floor | ratio | CPU ms with | CPU ms floor | CPU ratio |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+args = sys.argv[1:]
+k = len(args) // 3
+for i, (label, tg, floor) in enumerate(zip(args[:k], args[k:2 * k], args[2 * k:])):
+    (a, ac), (b, bc) = medians(f"{W}/case/tg{i}"), medians(f"{W}/case/floor{i}")
+    tg, floor = (c.replace("|", "\\|") for c in (tg, floor))
+    print(f"| {label} | `{tg}` | `{floor}` | {a:.2f} | {b:.2f} | {a / b:.2f}x | {ac:.2f} | {bc:.2f} | {ac / bc:.2f}x |")
+print()
+print(f"`tmpguard init bash`: {int(os.environ['instr']):,} instructions (callgrind), "
+      f"{os.environ['syscalls']} system calls, {os.environ['procs']} process(es), "
+      f"{os.environ['nss']} passwd/group/nsswitch opens or sockets (strace -f)")
+PY
