@@ -75,17 +75,21 @@ fn calls(trace: &str) -> Vec<Call<'_>> {
         .collect()
 }
 
-/// Run `tmpguard <args>` under `strace -f` with a clean environment (no
-/// `HOME`, no `TMPDIR` unless given) as user `dir.name`; check its output and
-/// return the trace.
+/// Run `tmpguard init bash` under `strace -f` as a shell runs it: by its bare
+/// name, found on `PATH` (so its own search for itself is counted), with a
+/// clean environment (no `HOME`, no `TMPDIR` unless given) as user
+/// `dir.name`. Checks its output and returns the trace.
 fn trace_fast_path(dir: &PrivateDir, tmpdir: Option<&Path>) -> String {
     let out_file = dir.path.with_extension("strace");
+    let bin_dir = Path::new(common::tmpguard_bin())
+        .parent()
+        .expect("the binary is in a directory");
     let mut cmd = Command::new("strace");
     cmd.args(["-f", "-qq", "-o"])
         .arg(&out_file)
-        .args([common::tmpguard_bin(), "init", "bash"])
+        .args(["tmpguard", "init", "bash"])
         .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
         .env("USER", &dir.name);
     if let Some(t) = tmpdir {
         cmd.env("TMPDIR", t);
@@ -100,11 +104,14 @@ fn trace_fast_path(dir: &PrivateDir, tmpdir: Option<&Path>) -> String {
         "status {}\nstderr:\n{stderr}\ntrace:\n{trace}",
         out.status
     );
-    assert_eq!(
-        stdout,
-        format!("export TMPDIR='{}'\n", dir.path.display()),
-        "stderr:\n{stderr}"
+    let export = format!("export TMPDIR='{}'\n", dir.path.display());
+    assert!(
+        stdout.starts_with(&export),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
+    let first = trace.lines().next().unwrap_or_default();
+    let exec = format!("execve(\"{}\"", common::tmpguard_bin());
+    assert!(first.contains(&exec), "not the binary under test: {first}");
     assert_eq!(stderr, "", "the fast path has nothing new to say");
     trace
 }
@@ -152,6 +159,7 @@ fn check(trace: &str) {
     if pids.len() != 1 {
         fail(format!("{} processes or threads: {pids:?}", pids.len()));
     }
+    eprintln!("{} system calls (budget {BUDGET})", calls.len());
     if calls.len() > BUDGET {
         fail(format!(
             "{} system calls, over the budget of {BUDGET}",
