@@ -11,9 +11,10 @@
 # /bin/true in its place, on the fast path (the private directory exists): a
 # 0700 scratch base given as TMPGUARD_BASE, or the real /tmp/$USER with
 # REAL=1. A 5 ms command is mostly noise on a shared 2-core machine, so each
-# timed run is N shell starts in a loop, the pair is timed in ROUNDS rounds of
-# RUNS runs each with the order swapped every round, and the table shows the
-# medians over all runs, per shell start, and their ratio.
+# timed run is N (50) shell starts in a loop, the pair is timed in ROUNDS (15)
+# short rounds of RUNS (2) runs each, the order swapped every round so a burst
+# of load hits both sides, and the table shows the medians over all runs, per
+# shell start, and their ratio.
 #
 # The deterministic numbers come last: instructions of `tmpguard init bash`
 # under callgrind, and its system calls, processes and NSS opens under strace.
@@ -21,8 +22,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${N:-50}
-ROUNDS=${ROUNDS:-5}
-RUNS=${RUNS:-5}
+ROUNDS=${ROUNDS:-15}
+RUNS=${RUNS:-2}
 
 for tool in hyperfine valgrind strace python3 bash zsh fish; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install $tool)" >&2; exit 1; }
@@ -83,7 +84,7 @@ for ((r = 0; r < ROUNDS; r++)); do
   for i in "${!labels[@]}"; do
     a="$W/case/tg$i" b="$W/case/floor$i"
     if ((r % 2)); then t=$a a=$b b=$t; fi
-    "${clean[@]}" hyperfine -N --style none --warmup 1 --runs "$RUNS" \
+    "${clean[@]}" hyperfine -N --style none --warmup $((r == 0)) --runs "$RUNS" \
       --export-json "$W/json/$i.$r.json" "$a" "$b" >/dev/null
   done
   echo "  round $((r + 1))/$ROUNDS done" >&2
