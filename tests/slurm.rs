@@ -123,13 +123,14 @@ fn run(body: &str) -> Option<common::Out> {
             return None;
         }
     }
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/shell/slurm-taskprolog.sh");
+    // The harness's copy: the checkout itself may be under the sandbox's /tmp.
+    let shipped = "$REPO/shell/slurm-taskprolog.sh";
     let script = format!(
         r#"mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 # Login shells in jobs read /etc/profile.d: only what the test puts there.
 mkdir $AUX/profile.d && mount --bind $AUX/profile.d /etc/profile.d
 export -f as
-export SHIPPED_PROLOG='{shipped}'
+export SHIPPED_PROLOG="{shipped}"
 cat > $AUX/cluster.sh <<'EOF_CLUSTER'
 {CLUSTER}
 {body}

@@ -21,7 +21,8 @@ struct Login {
 const POSIX_SHOW: &str = r#"echo "${TMPDIR-unset}""#;
 
 fn setup() -> String {
-    let site = concat!(env!("CARGO_MANIFEST_DIR"), "/shell/site");
+    // The harness's copy: the checkout itself may be under the sandbox's /tmp.
+    let site = "$REPO/shell/site";
     format!(
         r#"
 for d in /etc/profile.d /etc/csh/login.d /etc/fish/conf.d /usr/local/bin; do

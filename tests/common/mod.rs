@@ -114,7 +114,8 @@ impl Sandbox {
     }
 
     /// Run `body` with bash as root in a fresh mount namespace. The script has:
-    /// `$TG` (tmpguard, executable by all), `$PY` (python3), `$AUX` (a scratch
+    /// `$TG` (tmpguard, executable by all), `$PY` (python3), `$REPO` (a copy
+    /// of the checkout's `shell/`, readable by all), `$AUX` (a scratch
     /// directory outside /tmp, mode 0755), users alice/mallory/bob with homes
     /// under `$AUX/home`, and a function `as USER CMD...` that runs CMD as that
     /// user with a clean login-like environment (`PATH`, `HOME`, `USER`, `LOGNAME`).
@@ -130,16 +131,21 @@ impl Sandbox {
         let prelude = format!(
             r#"set -u
 mount --make-rprivate / 2>/dev/null || true
+# Copy what tests need from the checkout before /tmp is covered: CI may
+# clone the repository under /tmp. (A checkout under /mnt is not supported.)
+mkdir -p /mnt
+mount -t tmpfs -o mode=0755 tmpfs /mnt
+mkdir -p /mnt/tg/home /mnt/tg/repo && chmod 755 /mnt/tg /mnt/tg/home /mnt/tg/repo
+install -m 0755 '{bin}' /mnt/tg/tmpguard
+cp -R '{repo}/shell' /mnt/tg/repo/shell
 mount -t tmpfs -o '{tmp}' tmpfs /tmp
 # Squats a test sets up must not reach the host's system log.
 if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
-mkdir -p /mnt
-mount -t tmpfs -o mode=0755 tmpfs /mnt
-mkdir -p /mnt/tg/home && chmod 755 /mnt/tg /mnt/tg/home
-install -m 0755 '{bin}' /mnt/tg/tmpguard
 cp /etc/passwd /mnt/tg/passwd && cp /etc/group /mnt/tg/group
 {users}mount --bind /mnt/tg/passwd /etc/passwd
 mount --bind /mnt/tg/group /etc/group
+REPO=/mnt/tg/repo
+export REPO
 TG=/mnt/tg/tmpguard PY={py} AUX=/mnt/tg
 export TG PY AUX
 as() {{
@@ -152,6 +158,7 @@ as() {{
 "#,
             tmp = self.tmp_opts,
             bin = tmpguard_bin(),
+            repo = env!("CARGO_MANIFEST_DIR"),
             py = PYTHON,
         );
         let script = format!("{prelude}\n{body}\n");
