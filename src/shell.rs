@@ -202,13 +202,39 @@ mod tests {
 
     #[test]
     fn hook_block_only_when_asked_with_values_quoted() {
-        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        let expected: [(Shell, &[&str]); 5] = [
+            (Shell::Bash, &["'/opt/my tg' init bash", "__tmpguard_check=private"]),
+            (Shell::Zsh, &["'/opt/my tg' init zsh", "__tmpguard_check=private"]),
+            (Shell::Fish, &["'/opt/my tg' init fish", "__tmpguard_check private"]),
+            (Shell::Tcsh, &["__tmpguard_exe='/opt/my tg' __tmpguard_check=private", "init tcsh"]),
+            (Shell::Xonsh, &["_tmpguard_hook_for('/opt/my tg', 'private')", "'init', 'xonsh'"]),
+        ];
+        for (shell, wanted) in expected {
             let base = Exports { tmpdir: b"/tmp/a", tmpguard: b"/opt/my tg", ..Default::default() };
             let plain = String::from_utf8(render(shell, &base).unwrap()).unwrap();
             assert!(!plain.contains("hook") && !plain.contains("{{"), "{plain}");
             let hooked = String::from_utf8(render(shell, &Exports { hook: true, ..base }).unwrap()).unwrap();
-            assert!(hooked.contains("'/opt/my tg' init") && hooked.contains("__tmpguard_check=private") || hooked.contains("__tmpguard_check private"), "{hooked}");
+            for w in wanted {
+                assert!(hooked.contains(w), "{shell:?} lacks {w}: {hooked}");
+            }
             assert!(!hooked.contains("{{"), "{hooked}");
+        }
+    }
+
+    #[test]
+    fn elvish_and_sh_have_no_hook() {
+        // elvish 0.19 cannot test a file's owner without a fork; sh would
+        // need a command substitution in PS1 (a fork per prompt).
+        assert!(!Shell::Elvish.has_hook() && !Shell::Sh.has_hook());
+    }
+
+    #[test]
+    fn tcsh_hook_survives_joined_lines() {
+        // ``eval "`...`"`` joins the lines: each must end its command.
+        let out = text(Shell::Tcsh, &Exports { tmpdir: b"/tmp/a", hook: true, job_dir: true, tmpguard: b"/opt/tg", ..Default::default() });
+        assert!(out.contains("__tmpguard_check=job"), "{out}");
+        for line in out.lines() {
+            assert!(line.ends_with(';'), "{line}");
         }
     }
 }

@@ -182,6 +182,25 @@ fn hundred_prompts_make_no_fork_when_the_directory_is_fine() {
 }
 
 #[test]
+fn kept_job_directory_is_only_checked_for_being_a_directory() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() || !require(have("strace"), "strace") {
+        return;
+    }
+    // A batch job's own directory (root's, open to the job) that init kept:
+    // the prompts must not take it for a broken private one and run tmpguard.
+    for shell in HOOKED {
+        let lines = format!("{}\n{}\n{}", init_line(shell), prompts(shell, 3), sh("echo \"T=$TMPDIR\" >> $AUX/res"));
+        let run = interactive(shell, &lines)
+            .replacen("as alice ", "as alice env SLURM_JOB_ID=1 TMPDIR=/tmp/job strace -f -qq -e trace=execve -o $AUX/trace ", 1);
+        let script = format!("chmod 777 $AUX; mkdir -m 777 /tmp/job\n{run}\necho \"runs=$(grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace)\" >> $AUX/res");
+        let out = sb.run(&with_results(&script)).ok();
+        assert_eq!(last(&out, "T="), "/tmp/job", "{shell}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(last(&out, "runs="), "1", "{shell}: {}\n{}", out.stdout, out.stderr);
+    }
+}
+
+#[test]
 fn failed_repair_is_reported_once_in_a_hundred_prompts() {
     let Some(sb) = sandbox() else { return };
     if !shells_ok() {
@@ -217,27 +236,33 @@ fn existing_hooks_still_run_and_init_twice_registers_once() {
     if !shells_ok() {
         return;
     }
+    // Each user's hook appends USER-HOOK to the results; it must still do so
+    // at a prompt after init has run (twice).
     let cases = [
-        ("bash", "set -u\nPROMPT_COMMAND='echo USER-HOOK'", r#"echo "PC=$PROMPT_COMMAND" | tr '\n' ' ' >> $AUX/res; echo >> $AUX/res"#),
-        ("bash", "set -u\nPROMPT_COMMAND=('echo USER-HOOK')", r#"echo "PC=${PROMPT_COMMAND[*]}" >> $AUX/res"#),
-        ("zsh", "set -u\nprecmd_functions=(userhook); userhook() { echo USER-HOOK; }", r#"echo "PC=$precmd_functions" >> $AUX/res"#),
+        ("bash", "set -u\nPROMPT_COMMAND='echo USER-HOOK >> $AUX/res'", r#"echo "PC=$PROMPT_COMMAND" | tr '\n' ' ' >> $AUX/res; echo >> $AUX/res"#),
+        ("bash", "set -u\nPROMPT_COMMAND=('echo USER-HOOK >> $AUX/res')", r#"echo "PC=${PROMPT_COMMAND[*]}" >> $AUX/res"#),
+        (
+            "zsh",
+            "set -u\nprecmd_functions=(userhook); userhook() { echo USER-HOOK >> $AUX/res; }",
+            r#"echo "PC=$precmd_functions" >> $AUX/res"#,
+        ),
         (
             "fish",
-            "function userhook --on-event fish_prompt; echo USER-HOOK; end",
+            "function userhook --on-event fish_prompt; echo USER-HOOK >> $AUX/res; end",
             r#"echo "PC="(functions -a | string match '*hook*' | string join ' ') >> $AUX/res"#,
         ),
-        ("tcsh", "alias precmd 'echo USER-HOOK'", r#"echo "PC=`alias precmd`" >> $AUX/res"#),
-        // (The user's hook prints USER-HOOK from parts: xonsh echoes the input.)
+        ("tcsh", "alias precmd 'echo USER-HOOK >> $AUX/res'", r#"echo "PC=`alias precmd`" >> $AUX/res"#),
         (
             "xonsh",
-            "events.on_pre_prompt(lambda **_: print('USER', 'HOOK', sep='-'))",
+            "events.on_pre_prompt(lambda **_: print('USER-HOOK', file=open($AUX + '/res', 'a')))",
             "$PC = ' '.join(getattr(h, '__name__', '?') for h in events.on_pre_prompt); echo \"PC=$PC\" >> $AUX/res",
         ),
     ];
     for (shell, pre, show) in cases {
-        let lines = format!("{pre}\n{init}\n{init}\n{show}", init = init_line(shell));
+        let lines = format!("{pre}\n{init}\n{init}\n{}\n{show}", sh("echo INIT-DONE >> $AUX/res"), init = init_line(shell));
         let out = sb.run(&with_results(&interactive(shell, &lines))).ok();
-        assert!(out.stdout.contains("USER-HOOK"), "{shell}: the user's hook no longer runs: {}", out.stdout);
+        let after: Vec<&str> = out.lines().into_iter().skip_while(|l| *l != "INIT-DONE").collect();
+        assert!(after.contains(&"USER-HOOK"), "{shell}: the user's hook no longer runs: {}\n{}", out.stdout, out.stderr);
         let pc = last(&out, "PC=");
         assert_eq!(pc.matches("tmpguard_hook").count(), 1, "{shell}: {pc}");
         assert!(!out.stderr.contains("unbound") && !out.stderr.contains("parameter not set"), "{shell}: {}", out.stderr);
