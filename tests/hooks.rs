@@ -10,6 +10,10 @@ const HOOKED: [&str; 5] = ["bash", "zsh", "fish", "tcsh", "xonsh"];
 
 fn shells_ok() -> bool {
     HOOKED.iter().all(|s| require(have(s), s))
+        && require(
+            std::process::Command::new(common::PYTHON).args(["-c", "import prompt_toolkit, pygments"]).status().is_ok_and(|s| s.success()),
+            "python3-prompt-toolkit and python3-pygments (xonsh's interactive shell; its readline shell spins at the end of piped input)",
+        )
 }
 
 /// Feed `lines` to an interactive shell of alice's on stdin, so every line
