@@ -3,7 +3,7 @@ export TMPDIR={{TMPDIR}}
 {{?TEMP}}export TEMP={{TMPDIR}}
 {{#HOOK}}
 if [[ $- == *i* ]]; then
-__tmpguard_check={{CHECK}}
+__tmpguard_check={{CHECK}} __tmpguard_base={{BASE}}
 __tmpguard_failed=
 # A TMPDIR that failed verification is not left in place: unset it (and
 # TMP/TEMP when they hold the same value) and stay quiet until it changes.
@@ -16,7 +16,7 @@ __tmpguard_unset() {
 __tmpguard_hook() {
   local s=$? code
   if [[ ${TMPDIR-} != "$__tmpguard_failed" ]] && ! [[ -d ${TMPDIR-} && ! -L ${TMPDIR-} && ( $__tmpguard_check == job || -O ${TMPDIR-} ) ]]; then
-    if code=$({{TMPGUARD}} init bash) && eval "$code"; then :; else __tmpguard_unset; fi
+    if code=$({{TMPGUARD}} init bash ${__tmpguard_base:+--base "$__tmpguard_base"}) && eval "$code"; then :; else __tmpguard_unset; fi
   fi
   return "$s"
 }

@@ -7,13 +7,14 @@ setenv TMPDIR {{TMPDIR}};
 # even behind a false `if`): so no if/then blocks, and each step whose
 # variables may be unset is an alias reached by `eval NAME` after a
 # one-line `if` on `$?VAR`. The aliases exist only in interactive shells.
-if ( $?prompt ) set __tmpguard_exe={{TMPGUARD}} __tmpguard_check={{CHECK}};
+if ( $?prompt ) set __tmpguard_exe={{TMPGUARD}} __tmpguard_check={{CHECK}} __tmpguard_base={{BASE}};
 # Builtins only at a prompt: a file test, no fork.
 if ( $?prompt ) alias __tmpguard_hook 'if ( $?TMPDIR ) eval __tmpguard_test';
 if ( $?prompt ) alias __tmpguard_test 'if ( "x$TMPDIR" != x && ! ( -d "$TMPDIR" && ! -l "$TMPDIR" && ( $__tmpguard_check == job || -o "$TMPDIR" ) ) ) eval __tmpguard_repair';
 # The binary only when the check failed. (An alias inside the backquotes: a
 # quoted variable there would end the outer quotes.)
-if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh';
+{{?NOBASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh';
+{{?BASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh --base "$__tmpguard_base"';
 if ( $?prompt ) alias __tmpguard_repair 'set __tmpguard_code="`__tmpguard_run`"; if ( $status || "$__tmpguard_code" == "" ) eval __tmpguard_unset; eval "$__tmpguard_code"; unset __tmpguard_code';
 # A TMPDIR that failed verification is not left in place: unset it (and
 # TMP/TEMP when they hold the same value); with TMPDIR unset the hook is

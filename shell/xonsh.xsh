@@ -3,7 +3,7 @@ $TMPDIR = {{TMPDIR}}
 {{?TEMP}}$TEMP = {{TMPDIR}}
 {{#HOOK}}
 if __xonsh__.env.get('XONSH_INTERACTIVE'):
-    def _tmpguard_hook_for(exe, check):
+    def _tmpguard_hook_for(exe, check, base):
         import os, stat, subprocess
 
         def _tmpguard_hook(**_):
@@ -20,7 +20,8 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
             except OSError:
                 pass
             # The binary only when the check failed.
-            run = subprocess.run([exe, 'init', 'xonsh'], stdout=subprocess.PIPE)
+            args = [exe, 'init', 'xonsh'] + (['--base', base] if base else [])
+            run = subprocess.run(args, stdout=subprocess.PIPE)
             if run.returncode == 0 and run.stdout:
                 execx(os.fsdecode(run.stdout))
                 return
@@ -36,5 +37,5 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
     # Once only: a hook from an earlier load is replaced.
     for _h in [h for h in events.on_pre_prompt if getattr(h, '__name__', '') == '_tmpguard_hook']:
         events.on_pre_prompt.discard(_h)
-    events.on_pre_prompt(_tmpguard_hook_for({{TMPGUARD}}, '{{CHECK}}'))
+    events.on_pre_prompt(_tmpguard_hook_for({{TMPGUARD}}, '{{CHECK}}', {{BASE}}))
 {{/HOOK}}

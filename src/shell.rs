@@ -70,6 +70,8 @@ pub struct Exports<'a> {
     pub job_dir: bool,
     /// This binary, for the hook to run again.
     pub tmpguard: &'a [u8],
+    /// The `--base` init was given, for the hook to pass on when it runs again.
+    pub base: Option<&'a [u8]>,
 }
 
 /// Render the shell's template.
@@ -86,10 +88,13 @@ pub fn render_exports(
     let tmpdir = quote(ex.tmpdir)?;
     let tmpguard = if ex.hook { quote(ex.tmpguard)? } else { Vec::new() };
     let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
+    let base = if ex.hook { quote(ex.base.unwrap_or_default())? } else { Vec::new() };
     let flag = |name: &str| match name {
         "TMP" => ex.tmp,
         "TEMP" => ex.temp,
         "HOOK" => ex.hook,
+        "BASE" => ex.base.is_some(),
+        "NOBASE" => ex.base.is_none(),
         _ => false,
     };
     let value = |name: &str| -> &[u8] {
@@ -97,6 +102,7 @@ pub fn render_exports(
             "TMPDIR" => &tmpdir,
             "TMPGUARD" => &tmpguard,
             "CHECK" => check,
+            "BASE" => &base,
             other => panic!("unknown template value {other}"),
         }
     };

@@ -146,6 +146,37 @@ fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
 }
 
 #[test]
+fn repair_keeps_the_base_init_was_given() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    // With --base /tmp/site, a squat at /tmp/site/alice must lead to a
+    // fallback in /tmp/site, not to the default base's /tmp/alice.
+    for shell in HOOKED {
+        let init = init_line(shell).replace(" init ", " init --base /tmp/site ").replace(
+            &format!("init --base /tmp/site {shell}"),
+            &format!("init {shell} --base /tmp/site"),
+        );
+        assert!(init.contains("--base /tmp/site"), "{init}");
+        let lines = format!(
+            "{init}\n{}\n{}",
+            sh("rm -rf /tmp/site/alice; touch $AUX/sync/removed; \
+                for i in $(seq 400); do [ -e $AUX/sync/squatted ] && break; sleep 0.05; done"),
+            sh("echo \"R=$TMPDIR\" >> $AUX/res")
+        );
+        let script = format!(
+            "mkdir -m 1777 /tmp/site\n\
+             (for i in $(seq 400); do [ -e $AUX/sync/removed ] && break; sleep 0.05; done; as mallory mkdir -m 777 /tmp/site/alice; touch $AUX/sync/squatted) &\n{}",
+            interactive(shell, &lines)
+        );
+        let out = sb.run(&with_results(&script)).ok();
+        let r = last(&out, "R=");
+        assert!(r.starts_with("/tmp/site/alice."), "{shell}: expected a fallback in the base, got {r:?}\n{}\n{}", out.stdout, out.stderr);
+    }
+}
+
+#[test]
 fn hundred_prompts_make_no_fork_when_the_directory_is_fine() {
     let Some(sb) = sandbox() else { return };
     if !shells_ok() || !require(have("strace"), "strace") {

@@ -26,8 +26,9 @@ pub fn run(args: &InitArgs) -> u8 {
     }
 }
 
-/// What to export; `exe` is this binary for a prompt hook (empty: no hook).
-fn exports<'a>(resolved: &'a Resolved, snap: &Snapshot, exe: &'a Path) -> Exports<'a> {
+/// What to export; `exe` is this binary for a prompt hook (empty: no hook),
+/// `base` the absolute `--base` for the hook to pass on.
+fn exports<'a>(resolved: &'a Resolved, snap: &Snapshot, exe: &'a Path, base: Option<&'a Path>) -> Exports<'a> {
     Exports {
         tmpdir: resolved.dir.as_os_str().as_bytes(),
         tmp: snap.tmp.is_some(),
@@ -35,6 +36,7 @@ fn exports<'a>(resolved: &'a Resolved, snap: &Snapshot, exe: &'a Path) -> Export
         hook: !exe.as_os_str().is_empty(),
         job_dir: resolved.why == Why::JobDir,
         tmpguard: exe.as_os_str().as_bytes(),
+        base: base.map(|b| b.as_os_str().as_bytes()),
     }
 }
 
@@ -60,7 +62,9 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         }
     };
     let exe = if args.no_hook || !shell.has_hook() { PathBuf::new() } else { exe::invoked() };
-    let code = match render(shell, &exports(&resolved, &snap, &exe)) {
+    // The hook's repair runs init again with the same base (TMPGUARD_BASE it inherits).
+    let base = args.common.base.as_deref().and_then(|b| abspath(b.as_os_str()).ok());
+    let code = match render(shell, &exports(&resolved, &snap, &exe, base.as_deref())) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!("cannot export {}: {e}", resolved.dir.display()));
@@ -116,7 +120,7 @@ fn slurm(args: &InitArgs) -> u8 {
     if resolved.unchanged {
         return OK;
     }
-    match render_exports(include_str!("../../shell/slurm.txt"), &exports(&resolved, &snap, Path::new("")), quote::slurm) {
+    match render_exports(include_str!("../../shell/slurm.txt"), &exports(&resolved, &snap, Path::new(""), None), quote::slurm) {
         Ok(lines) => {
             notes(&resolved, args.quiet);
             emit(&lines);
