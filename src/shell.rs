@@ -213,7 +213,7 @@ mod tests {
             (Shell::Zsh, &["'/opt/my tg' init zsh", "__tmpguard_check=private"]),
             (Shell::Fish, &["'/opt/my tg' init fish", "__tmpguard_check private"]),
             (Shell::Tcsh, &["__tmpguard_exe='/opt/my tg' __tmpguard_check=private", "init tcsh"]),
-            (Shell::Xonsh, &["_tmpguard_hook_for('/opt/my tg', 'private')", "'init', 'xonsh'"]),
+            (Shell::Xonsh, &["_tmpguard_hook_for('/opt/my tg', 'private', '')", "'init', 'xonsh'"]),
         ];
         for (shell, wanted) in expected {
             let base = Exports { tmpdir: b"/tmp/a", tmpguard: b"/opt/my tg", ..Default::default() };
