@@ -57,6 +57,14 @@ fn nonempty(v: Option<&OsStr>) -> Option<&OsStr> {
     v.filter(|v| !v.is_empty())
 }
 
+/// The first of TMPDIR, TMP, TEMP (in that order) that is set, not empty and
+/// passes `accepts` (R and Ruby skip a variable whose directory they reject).
+fn first_accepted(v: &Vars<'_>, accepts: impl Fn(&Path) -> bool) -> Option<Pick> {
+    ["TMPDIR", "TMP", "TEMP"].into_iter().find_map(|name| {
+        first_var(v, &[name]).filter(|(_, dir)| accepts(Path::new(dir))).and_then(|(_, dir)| pick(dir, name))
+    })
+}
+
 /// The first of TMPDIR, TMP, TEMP (in that order) that is set and not empty.
 fn first_var<'a>(v: &Vars<'a>, names: &[&'static str]) -> Option<(&'static str, &'a OsStr)> {
     names.iter().find_map(|&n| {
@@ -121,14 +129,7 @@ pub const RULES: &[Rule] = &[
         ignores_tmpdir: false,
         checks: "a writable directory",
         pick: |v, c| {
-            for name in ["TMPDIR", "TMP", "TEMP"] {
-                if let Some((_, dir)) = first_var(v, &[name]) {
-                    if c.dir_access_writable(Path::new(dir)) {
-                        return pick(dir, name);
-                    }
-                }
-            }
-            pick("/tmp", "default")
+            first_accepted(v, |d| c.dir_access_writable(d)).or_else(|| pick("/tmp", "default"))
         },
     },
     Rule {
@@ -152,12 +153,8 @@ pub const RULES: &[Rule] = &[
         checks: "a writable directory, sticky if world-writable",
         // Dir.tmpdir: TMPDIR, TMP, TEMP, the system tmpdir (/tmp), /tmp, "."; raises if none.
         pick: |v, c| {
-            for name in ["TMPDIR", "TMP", "TEMP"] {
-                if let Some((_, dir)) = first_var(v, &[name]) {
-                    if c.ruby_accepts(Path::new(dir)) {
-                        return pick(dir, name);
-                    }
-                }
+            if let Some(p) = first_accepted(v, |d| c.ruby_accepts(d)) {
+                return Some(p);
             }
             if c.ruby_accepts(Path::new("/tmp")) {
                 return pick("/tmp", "default");
