@@ -146,7 +146,7 @@ pub fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str
         };
         let mut rest = line;
         while let Some(i) = rest.find("{{") {
-            out.extend_from_slice(rest[..i].as_bytes());
+            out.extend_from_slice(&rest.as_bytes()[..i]);
             let (name, after) = rest[i + 2..].split_once("}}").expect("template value is closed");
             out.extend_from_slice(value(name));
             rest = after;
