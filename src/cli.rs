@@ -31,7 +31,9 @@ pub enum Cmd {
     /// If no safe directory can be had, CMD runs with TMPDIR unchanged after a
     /// one-line warning (unless --strict). Exit status 127: CMD not found;
     /// 126: CMD cannot be executed.
-    #[command(override_usage = "tmpguard exec [--base DIR] [--force] [--strict] [--] CMD [ARGS]...")]
+    #[command(
+        override_usage = "tmpguard exec [--base DIR] [--force] [--strict] [--] CMD [ARGS]..."
+    )]
     Exec(ExecArgs),
     /// Show where temp files really go, and why; change nothing
     Doctor(DoctorArgs),
@@ -141,7 +143,9 @@ impl ValueEnum for Target {
         match self {
             Target::Shell(s) => s.to_possible_value(),
             Target::Lmod => Some(PossibleValue::new("lmod").help("Lua modulefile for Lmod")),
-            Target::Modules => Some(PossibleValue::new("modules").help("Tcl modulefile for Environment Modules")),
+            Target::Modules => {
+                Some(PossibleValue::new("modules").help("Tcl modulefile for Environment Modules"))
+            }
             Target::Slurm => Some(PossibleValue::new("slurm").help("Slurm TaskProlog lines")),
         }
     }
@@ -150,6 +154,9 @@ impl ValueEnum for Target {
 impl Common {
     /// The options the decision needs.
     pub fn options(&self) -> crate::resolve::Options {
-        crate::resolve::Options { base: self.base.clone(), force: self.force }
+        crate::resolve::Options {
+            base: self.base.clone(),
+            force: self.force,
+        }
     }
 }

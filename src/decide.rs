@@ -105,31 +105,54 @@ pub fn decide(i: &Input<'_>) -> Decision {
     }
     let shared = |why| match i.base_configured {
         true => d(Choice::Target, why),
-        false => d(Choice::TargetIn(shared_base(tmpdir, why == Why::MissingInShared)), why),
+        false => d(
+            Choice::TargetIn(shared_base(tmpdir, why == Why::MissingInShared)),
+            why,
+        ),
     };
     match i.facts {
-        Facts::Dir { shared_sticky: true, .. } => shared(Why::SharedSticky),
-        Facts::Dir { owner, open: false, usable: Ok(()), .. } if *owner == i.uid => {
-            d(Choice::Keep, Why::Private)
-        }
-        Facts::Dir { owner, usable: Ok(()), .. } if i.in_job && (*owner == i.uid || *owner == 0) => {
-            d(Choice::Keep, Why::JobDir)
-        }
-        Facts::Dir { owner, .. } if *owner != i.uid && *owner != 0 => {
-            d(Choice::Target, Why::Replaced(format!("belongs to uid {owner}")))
-        }
+        Facts::Dir {
+            shared_sticky: true,
+            ..
+        } => shared(Why::SharedSticky),
+        Facts::Dir {
+            owner,
+            open: false,
+            usable: Ok(()),
+            ..
+        } if *owner == i.uid => d(Choice::Keep, Why::Private),
+        Facts::Dir {
+            owner,
+            usable: Ok(()),
+            ..
+        } if i.in_job && (*owner == i.uid || *owner == 0) => d(Choice::Keep, Why::JobDir),
+        Facts::Dir { owner, .. } if *owner != i.uid && *owner != 0 => d(
+            Choice::Target,
+            Why::Replaced(format!("belongs to uid {owner}")),
+        ),
         Facts::Dir { open: true, .. } if !i.in_job => d(
             Choice::Target,
-            Why::Replaced("is writable by group or others (allowed only inside a batch job)".into()),
+            Why::Replaced(
+                "is writable by group or others (allowed only inside a batch job)".into(),
+            ),
         ),
-        Facts::Dir { owner: 0, .. } if !i.in_job => {
-            d(Choice::Target, Why::Replaced("belongs to root, not to you".into()))
+        Facts::Dir { owner: 0, .. } if !i.in_job => d(
+            Choice::Target,
+            Why::Replaced("belongs to root, not to you".into()),
+        ),
+        Facts::Dir { usable: Err(e), .. } => {
+            d(Choice::Target, Why::Replaced(format!("is not usable: {e}")))
         }
-        Facts::Dir { usable: Err(e), .. } => d(Choice::Target, Why::Replaced(format!("is not usable: {e}"))),
         Facts::Dir { .. } => d(Choice::Target, Why::Replaced("is not private".into())),
-        Facts::Missing { parent: Parent::SharedSticky } => shared(Why::MissingInShared),
-        Facts::Missing { parent: Parent::Own } => d(Choice::CreateInOwn, Why::MissingInOwn),
-        Facts::Missing { parent: Parent::Other } => d(
+        Facts::Missing {
+            parent: Parent::SharedSticky,
+        } => shared(Why::MissingInShared),
+        Facts::Missing {
+            parent: Parent::Own,
+        } => d(Choice::CreateInOwn, Why::MissingInOwn),
+        Facts::Missing {
+            parent: Parent::Other,
+        } => d(
             Choice::Target,
             Why::Replaced("does not exist, and its parent is not a directory of yours".into()),
         ),
@@ -154,7 +177,12 @@ mod tests {
 
     fn dir(owner: u32, open: bool, shared_sticky: bool, usable: bool) -> Facts {
         let usable = if usable { Ok(()) } else { Err("ENOSPC".into()) };
-        Facts::Dir { owner, open, shared_sticky, usable }
+        Facts::Dir {
+            owner,
+            open,
+            shared_sticky,
+            usable,
+        }
     }
 
     fn run(tmpdir: Option<&str>, facts: Facts, tweak: impl FnOnce(&mut Input<'_>)) -> Decision {
@@ -174,64 +202,127 @@ mod tests {
 
     #[test]
     fn unset_uses_target() {
-        assert_eq!(run(None, Facts::Bad(String::new()), |_| ()), d(Choice::Target, Why::Unset));
+        assert_eq!(
+            run(None, Facts::Bad(String::new()), |_| ()),
+            d(Choice::Target, Why::Unset)
+        );
     }
 
     #[test]
     fn force_and_already_target() {
         let kept = dir(UID, false, false, true);
-        assert_eq!(run(Some("/x"), kept.clone(), |i| i.force = true).choice, Choice::Target);
+        assert_eq!(
+            run(Some("/x"), kept.clone(), |i| i.force = true).choice,
+            Choice::Target
+        );
         assert_eq!(run(Some("/tmp/alice"), kept, |_| ()).why, Why::IsTarget);
     }
 
     #[test]
     fn shared_sticky_becomes_base_unless_configured() {
         let f = dir(0, true, true, true);
-        assert_eq!(run(Some("/scratch"), f.clone(), |_| ()).choice, Choice::TargetIn("/scratch".into()));
-        assert_eq!(run(Some("/tmp"), f.clone(), |i| i.in_job = true).choice, Choice::TargetIn("/tmp".into()));
-        assert_eq!(run(Some("/scratch"), f, |i| i.base_configured = true).choice, Choice::Target);
+        assert_eq!(
+            run(Some("/scratch"), f.clone(), |_| ()).choice,
+            Choice::TargetIn("/scratch".into())
+        );
+        assert_eq!(
+            run(Some("/tmp"), f.clone(), |i| i.in_job = true).choice,
+            Choice::TargetIn("/tmp".into())
+        );
+        assert_eq!(
+            run(Some("/scratch"), f, |i| i.base_configured = true).choice,
+            Choice::Target
+        );
     }
 
     #[test]
     fn private_and_usable_is_kept() {
-        assert_eq!(run(Some("/job/1"), dir(UID, false, false, true), |_| ()), d(Choice::Keep, Why::Private));
+        assert_eq!(
+            run(Some("/job/1"), dir(UID, false, false, true), |_| ()),
+            d(Choice::Keep, Why::Private)
+        );
     }
 
     #[test]
     fn private_but_unusable_is_replaced() {
-        assert!(matches!(run(Some("/full"), dir(UID, false, false, false), |_| ()).why, Why::Replaced(_)));
+        assert!(matches!(
+            run(Some("/full"), dir(UID, false, false, false), |_| ()).why,
+            Why::Replaced(_)
+        ));
     }
 
     #[test]
     fn job_keeps_open_root_or_own_dir_never_foreign() {
         let job = |i: &mut Input<'_>| i.in_job = true;
-        assert_eq!(run(Some("/j"), dir(0, true, false, true), job).why, Why::JobDir);
-        assert_eq!(run(Some("/j"), dir(UID, true, false, true), job).why, Why::JobDir);
-        assert_eq!(run(Some("/j"), dir(0, false, false, true), job).why, Why::JobDir);
-        assert!(matches!(run(Some("/j"), dir(2000, true, false, true), job).why, Why::Replaced(_)));
-        assert!(matches!(run(Some("/j"), dir(2000, false, false, true), job).why, Why::Replaced(_)));
-        assert!(matches!(run(Some("/j"), dir(0, true, false, false), job).why, Why::Replaced(_)));
+        assert_eq!(
+            run(Some("/j"), dir(0, true, false, true), job).why,
+            Why::JobDir
+        );
+        assert_eq!(
+            run(Some("/j"), dir(UID, true, false, true), job).why,
+            Why::JobDir
+        );
+        assert_eq!(
+            run(Some("/j"), dir(0, false, false, true), job).why,
+            Why::JobDir
+        );
+        assert!(matches!(
+            run(Some("/j"), dir(2000, true, false, true), job).why,
+            Why::Replaced(_)
+        ));
+        assert!(matches!(
+            run(Some("/j"), dir(2000, false, false, true), job).why,
+            Why::Replaced(_)
+        ));
+        assert!(matches!(
+            run(Some("/j"), dir(0, true, false, false), job).why,
+            Why::Replaced(_)
+        ));
     }
 
     #[test]
     fn outside_job_open_or_root_dirs_are_replaced() {
-        assert!(matches!(run(Some("/j"), dir(0, true, false, true), |_| ()).why, Why::Replaced(_)));
-        assert!(matches!(run(Some("/j"), dir(0, false, false, true), |_| ()).why, Why::Replaced(_)));
-        assert!(matches!(run(Some("/j"), dir(UID, true, false, true), |_| ()).why, Why::Replaced(_)));
+        assert!(matches!(
+            run(Some("/j"), dir(0, true, false, true), |_| ()).why,
+            Why::Replaced(_)
+        ));
+        assert!(matches!(
+            run(Some("/j"), dir(0, false, false, true), |_| ()).why,
+            Why::Replaced(_)
+        ));
+        assert!(matches!(
+            run(Some("/j"), dir(UID, true, false, true), |_| ()).why,
+            Why::Replaced(_)
+        ));
     }
 
     #[test]
     fn missing_in_shared_uses_target_in_that_parent() {
-        let m = Facts::Missing { parent: Parent::SharedSticky };
-        assert_eq!(run(Some("/scratch/bob"), m.clone(), |_| ()).choice, Choice::TargetIn("/scratch".into()));
-        assert_eq!(run(Some("/scratch/bob"), m, |i| i.base_configured = true).choice, Choice::Target);
+        let m = Facts::Missing {
+            parent: Parent::SharedSticky,
+        };
+        assert_eq!(
+            run(Some("/scratch/bob"), m.clone(), |_| ()).choice,
+            Choice::TargetIn("/scratch".into())
+        );
+        assert_eq!(
+            run(Some("/scratch/bob"), m, |i| i.base_configured = true).choice,
+            Choice::Target
+        );
     }
 
     #[test]
     fn missing_in_own_is_created_elsewhere_replaced() {
-        let own = Facts::Missing { parent: Parent::Own };
-        assert_eq!(run(Some("/home/alice/tmp"), own, |_| ()).choice, Choice::CreateInOwn);
-        let other = Facts::Missing { parent: Parent::Other };
+        let own = Facts::Missing {
+            parent: Parent::Own,
+        };
+        assert_eq!(
+            run(Some("/home/alice/tmp"), own, |_| ()).choice,
+            Choice::CreateInOwn
+        );
+        let other = Facts::Missing {
+            parent: Parent::Other,
+        };
         assert_eq!(run(Some("/nope/x"), other, |_| ()).choice, Choice::Target);
     }
 

@@ -266,7 +266,9 @@ impl Private {
             Some(DirState::Ready { .. }) => format!("export {dir}"),
             Some(DirState::Refused(e, _)) => {
                 return match &e.problem {
-                    Problem::Unsafe(_) => format!("refuse {dir}: it is not safe; use a private fallback beside it"),
+                    Problem::Unsafe(_) => {
+                        format!("refuse {dir}: it is not safe; use a private fallback beside it")
+                    }
                     _ => format!("fail: {e}"),
                 }
             }
@@ -455,7 +457,8 @@ fn python_view(snap: &Snapshot, cwd: Option<&Path>, probes: &Probes) -> Python {
         let dir = if raw == "." && origin == Origin::Cwd {
             Ok(PathBuf::from("."))
         } else {
-            python_abspath(&raw).map_err(|e| e.raw_os_error().map_or(Errno::ENOENT, Errno::from_raw))
+            python_abspath(&raw)
+                .map_err(|e| e.raw_os_error().map_or(Errno::ENOENT, Errno::from_raw))
         };
         match dir {
             Ok(dir) => {
@@ -569,19 +572,36 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     let snap = &w.snap;
     let uid = snap.uid;
     // The very decision init would make (init's own code: one rule, one place).
-    let opts = resolve::Options { base: w.base_flag.clone(), force: false };
-    let resolve::Plan { base, base_configured, base_refused, ident, target, tmpdir: abs, found, decision } =
-        resolve::plan(snap, &opts);
+    let opts = resolve::Options {
+        base: w.base_flag.clone(),
+        force: false,
+    };
+    let resolve::Plan {
+        base,
+        base_configured,
+        base_refused,
+        ident,
+        target,
+        tmpdir: abs,
+        found,
+        decision,
+    } = resolve::plan(snap, &opts);
     let (base, base_error) = match base {
         Ok(b) => (Some(b), None),
         Err(e) => (None, Some(e)),
     };
-    let base_path = base.as_ref().map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
+    let base_path = base
+        .as_ref()
+        .map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
     let passwd_name = SystemPasswd.name_of(uid);
     let tmpdir_path = abs.as_deref();
     // Doctor looks at TMPDIR even where init's fast path need not.
     let found = found.or_else(|| tmpdir_path.map(|p| privdir::find(p, uid)));
-    let tmpdir = snap.tmpdir.as_ref().map(|raw| Tmpdir { raw: raw.clone(), abs: abs.clone(), found });
+    let tmpdir = snap.tmpdir.as_ref().map(|raw| Tmpdir {
+        raw: raw.clone(),
+        abs: abs.clone(),
+        found,
+    });
 
     let inspect = |base: &Dir| -> DirState {
         let name = OsStr::new(&ident.name);

@@ -42,7 +42,10 @@ impl Snapshot {
             tmp: var("TMP"),
             temp: var("TEMP"),
             base_env: var("TMPGUARD_BASE"),
-            job: JOB_MARKERS.iter().copied().find(|m| std::env::var_os(m).is_some()),
+            job: JOB_MARKERS
+                .iter()
+                .copied()
+                .find(|m| std::env::var_os(m).is_some()),
         }
     }
 

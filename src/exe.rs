@@ -19,7 +19,11 @@ pub fn invoked() -> PathBuf {
 fn from_arg0(arg0: &OsStr, path: Option<&OsStr>) -> Option<PathBuf> {
     if arg0.as_bytes().contains(&b'/') {
         let p = Path::new(arg0);
-        let abs = if p.is_absolute() { p.to_owned() } else { std::env::current_dir().ok()?.join(p) };
+        let abs = if p.is_absolute() {
+            p.to_owned()
+        } else {
+            std::env::current_dir().ok()?.join(p)
+        };
         // components() drops `.` and doubled slashes but keeps `..`, which
         // only the filesystem can resolve.
         return Some(abs.components().collect());
@@ -38,10 +42,19 @@ mod tests {
 
     #[test]
     fn absolute_kept_relative_joined_bare_searched() {
-        assert_eq!(from_arg0(OsStr::new("/usr/local/bin/tg"), None).unwrap(), Path::new("/usr/local/bin/tg"));
+        assert_eq!(
+            from_arg0(OsStr::new("/usr/local/bin/tg"), None).unwrap(),
+            Path::new("/usr/local/bin/tg")
+        );
         let cwd = std::env::current_dir().unwrap();
-        assert_eq!(from_arg0(OsStr::new("./x/../tg"), None).unwrap(), cwd.join("x/../tg"));
-        assert_eq!(from_arg0(OsStr::new("sh"), Some(OsStr::new("rel:/nonexistent:/bin"))).unwrap(), Path::new("/bin/sh"));
+        assert_eq!(
+            from_arg0(OsStr::new("./x/../tg"), None).unwrap(),
+            cwd.join("x/../tg")
+        );
+        assert_eq!(
+            from_arg0(OsStr::new("sh"), Some(OsStr::new("rel:/nonexistent:/bin"))).unwrap(),
+            Path::new("/bin/sh")
+        );
         assert_eq!(from_arg0(OsStr::new("sh"), None), None);
     }
 }

@@ -35,8 +35,14 @@ pub fn taken(e: &Error) -> bool {
         Problem::Unsafe(_) | Problem::Moved => true,
         // After mkdir said EEXIST, the object vanished or changed type before
         // the open or the confirmation could look at it: a race at the name.
-        Problem::Os { op: "open" | "stat", errno } => {
-            matches!(errno, Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES)
+        Problem::Os {
+            op: "open" | "stat",
+            errno,
+        } => {
+            matches!(
+                errno,
+                Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES
+            )
         }
         _ => false,
     }
@@ -55,7 +61,11 @@ pub fn is_fallback_of(entry: &[u8], name: &[u8]) -> bool {
 /// new one. The caller probes and confirms it, as for the target.
 pub fn ensure(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
     if let Some(dir) = existing(base, name, uid) {
-        return Ok(Verified { dir, created: false, tightened_from: None });
+        return Ok(Verified {
+            dir,
+            created: false,
+            tightened_from: None,
+        });
     }
     create(base, name, uid)
 }
@@ -74,7 +84,9 @@ fn existing(base: &Dir, name: &str, uid: u32) -> Option<Dir> {
         .collect();
     names.sort();
     names.into_iter().find_map(|n| {
-        privdir::open_private(base, OsStr::from_bytes(&n), uid).ok().filter(|d| d.stat.perm() == 0o700)
+        privdir::open_private(base, OsStr::from_bytes(&n), uid)
+            .ok()
+            .filter(|d| d.stat.perm() == 0o700)
     })
 }
 
@@ -85,11 +97,16 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
     let mut rng = rand::rngs::SmallRng::from_os_rng();
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {
-        let suffix: String =
-            (0..SUFFIX_LEN).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+        let suffix: String = (0..SUFFIX_LEN)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect();
         let candidate = format!("{name}.{suffix}");
         let path = base.path.join(&candidate);
-        match mkdirat(base.fd.as_fd(), candidate.as_str(), Mode::from_bits_truncate(0o700)) {
+        match mkdirat(
+            base.fd.as_fd(),
+            candidate.as_str(),
+            Mode::from_bits_truncate(0o700),
+        ) {
             Ok(()) => {
                 // ensure sees EEXIST, verifies what we made and undoes a umask.
                 let mut v = privdir::ensure(base, OsStr::new(&candidate), uid)?;
@@ -98,11 +115,25 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
             }
             // Someone's object already has this name: never ours, try another.
             Err(Errno::EEXIST) => last = Some(path),
-            Err(errno) => return Err(Error { path, problem: Problem::Os { op: "create", errno } }),
+            Err(errno) => {
+                return Err(Error {
+                    path,
+                    problem: Problem::Os {
+                        op: "create",
+                        errno,
+                    },
+                })
+            }
         }
     }
     let path = last.unwrap_or_else(|| base.path.join(name));
-    Err(Error { path, problem: Problem::Os { op: "create", errno: Errno::EEXIST } })
+    Err(Error {
+        path,
+        problem: Problem::Os {
+            op: "create",
+            errno: Errno::EEXIST,
+        },
+    })
 }
 
 /// Someone else holds `<base>/<name>`: what the user and the log are told.
@@ -233,7 +264,11 @@ mod tests {
         symlink(b.join("elsewhere"), b.join("me.aaaaaaaa")).unwrap();
         std::fs::write(b.join("me.aaaaaaab"), "x").unwrap();
         std::fs::create_dir(b.join("me.aaaaaaac")).unwrap();
-        std::fs::set_permissions(b.join("me.aaaaaaac"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            b.join("me.aaaaaaac"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
         for good in ["me.zzzzzzzz", "me.mmmmmmmm"] {
             std::fs::create_dir(b.join(good)).unwrap();
             std::fs::set_permissions(b.join(good), std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -247,15 +282,33 @@ mod tests {
 
     #[test]
     fn taken_means_someone_holds_the_name_not_a_fault() {
-        let e = |problem| Error { path: "/tmp/me".into(), problem };
-        let u = Unsafe::NotDirectory { kind: Kind::Fifo, owner: 2 };
+        let e = |problem| Error {
+            path: "/tmp/me".into(),
+            problem,
+        };
+        let u = Unsafe::NotDirectory {
+            kind: Kind::Fifo,
+            owner: 2,
+        };
         assert!(taken(&e(Problem::Unsafe(u))));
         assert!(taken(&e(Problem::Moved)));
-        assert!(taken(&e(Problem::Os { op: "open", errno: Errno::ENOENT })));
+        assert!(taken(&e(Problem::Os {
+            op: "open",
+            errno: Errno::ENOENT
+        })));
         for errno in [Errno::EROFS, Errno::ENOSPC, Errno::EDQUOT, Errno::EACCES] {
-            assert!(!taken(&e(Problem::Os { op: "create", errno })), "{errno}");
+            assert!(
+                !taken(&e(Problem::Os {
+                    op: "create",
+                    errno
+                })),
+                "{errno}"
+            );
         }
-        let full = crate::probe::ProbeError { step: crate::probe::Step::Write, errno: Errno::EDQUOT };
+        let full = crate::probe::ProbeError {
+            step: crate::probe::Step::Write,
+            errno: Errno::EDQUOT,
+        };
         assert!(!taken(&e(Problem::Probe(full))));
     }
 
@@ -263,13 +316,22 @@ mod tests {
     // path it takes is proved on the errors privdir and the probe return.
     #[test]
     fn over_quota_fails_with_the_errno_by_name_and_in_words() {
-        let e = |problem| Error { path: "/tmp/me".into(), problem };
-        let mkdir = e(Problem::Os { op: "create", errno: Errno::EDQUOT });
+        let e = |problem| Error {
+            path: "/tmp/me".into(),
+            problem,
+        };
+        let mkdir = e(Problem::Os {
+            op: "create",
+            errno: Errno::EDQUOT,
+        });
         let write = e(Problem::Probe(crate::probe::ProbeError {
             step: crate::probe::Step::Write,
             errno: Errno::EDQUOT,
         }));
-        assert_eq!(mkdir.to_string(), "cannot create /tmp/me: EDQUOT: Disk quota exceeded");
+        assert_eq!(
+            mkdir.to_string(),
+            "cannot create /tmp/me: EDQUOT: Disk quota exceeded"
+        );
         assert_eq!(
             write.to_string(),
             "/tmp/me is not usable: writing a file failed: EDQUOT: Disk quota exceeded"
@@ -281,12 +343,18 @@ mod tests {
             taken: Box::new(e(Problem::Unsafe(Unsafe::Symlink { owner: 7 }))),
             fallback: Box::new(Error {
                 path: "/tmp/me.abcdefgh".into(),
-                problem: Problem::Os { op: "create", errno: Errno::EDQUOT },
+                problem: Problem::Os {
+                    op: "create",
+                    errno: Errno::EDQUOT,
+                },
             }),
         });
         assert_eq!(both.errno(), Some(Errno::EDQUOT));
         let text = both.to_string();
-        assert!(text.starts_with("/tmp/me is a symlink owned by uid 7"), "{text}");
+        assert!(
+            text.starts_with("/tmp/me is a symlink owned by uid 7"),
+            "{text}"
+        );
         assert!(
             text.ends_with("; and no private fallback could be made: cannot create /tmp/me.abcdefgh: EDQUOT: Disk quota exceeded"),
             "{text}"
@@ -295,14 +363,20 @@ mod tests {
 
     #[test]
     fn squat_is_someone_elses_object() {
-        let t = |problem, victim| Taken { error: Error { path: "/tmp/me".into(), problem }, victim };
+        let t = |problem, victim| Taken {
+            error: Error {
+                path: "/tmp/me".into(),
+                problem,
+            },
+            victim,
+        };
         let foreign = Problem::Unsafe(Unsafe::Symlink { owner: 7 });
         assert!(t(foreign.clone(), 1).is_squat());
         assert!(!t(foreign, 7).is_squat());
         assert!(!t(Problem::Unsafe(Unsafe::OpenToOthers { mode: 0o777 }), 1).is_squat());
         assert!(t(Problem::Moved, 1).is_squat());
-        let line =
-            t(Problem::Unsafe(Unsafe::Symlink { owner: 7 }), 1).log_line(Some(Path::new("/tmp/me.abcdefgh")));
+        let line = t(Problem::Unsafe(Unsafe::Symlink { owner: 7 }), 1)
+            .log_line(Some(Path::new("/tmp/me.abcdefgh")));
         assert!(
             line.starts_with("unsafe private directory /tmp/me (offending uid 7, victim uid 1): "),
             "{line}"

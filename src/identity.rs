@@ -58,7 +58,10 @@ impl Passwd for SystemPasswd {
         User::from_name(name).ok().flatten().map(|u| u.uid.as_raw())
     }
     fn name_of(&self, uid: u32) -> Option<String> {
-        User::from_uid(Uid::from_raw(uid)).ok().flatten().map(|u| u.name)
+        User::from_uid(Uid::from_raw(uid))
+            .ok()
+            .flatten()
+            .map(|u| u.name)
     }
 }
 
@@ -74,10 +77,18 @@ pub fn resolve(
         // valid_name admits ASCII only, so this cannot fail.
         let user = std::str::from_utf8(user).expect("valid names are ASCII");
         if owns(user) {
-            return Identity { uid, name: user.to_owned(), source: Source::EnvOwned };
+            return Identity {
+                uid,
+                name: user.to_owned(),
+                source: Source::EnvOwned,
+            };
         }
         if passwd.uid_of(user) == Some(uid) {
-            return Identity { uid, name: user.to_owned(), source: Source::EnvConfirmed };
+            return Identity {
+                uid,
+                name: user.to_owned(),
+                source: Source::EnvConfirmed,
+            };
         }
     }
     from_uid(uid, passwd)
@@ -86,8 +97,16 @@ pub fn resolve(
 /// The uid's own passwd name when valid, else `uid-<N>`.
 pub fn from_uid(uid: u32, passwd: &dyn Passwd) -> Identity {
     match passwd.name_of(uid).filter(|n| valid_name(n.as_bytes())) {
-        Some(name) => Identity { uid, name, source: Source::Passwd },
-        None => Identity { uid, name: format!("uid-{uid}"), source: Source::Uid },
+        Some(name) => Identity {
+            uid,
+            name,
+            source: Source::Passwd,
+        },
+        None => Identity {
+            uid,
+            name: format!("uid-{uid}"),
+            source: Source::Uid,
+        },
     }
 }
 
@@ -116,11 +135,17 @@ mod tests {
         }
         fn name_of(&self, uid: u32) -> Option<String> {
             self.calls.set(self.calls.get() + 1);
-            self.users.iter().find(|u| u.1 == uid).map(|u| u.0.to_owned())
+            self.users
+                .iter()
+                .find(|u| u.1 == uid)
+                .map(|u| u.0.to_owned())
         }
     }
     fn fake() -> Fake {
-        Fake { users: vec![("alice", 1000), ("root", 0), ("bad/name", 7)], calls: Cell::new(0) }
+        Fake {
+            users: vec![("alice", 1000), ("root", 0), ("bad/name", 7)],
+            calls: Cell::new(0),
+        }
     }
 
     #[test]
@@ -128,7 +153,18 @@ mod tests {
         for ok in ["alice", "a", "j.doe", "x_y-z", "me@REALM", &"a".repeat(64)] {
             assert!(valid_name(ok.as_bytes()), "{ok}");
         }
-        for bad in ["", ".", "..", "-rf", "a/b", "a b", "$(x)", "a\nb", &"a".repeat(65), "é"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "-rf",
+            "a/b",
+            "a b",
+            "$(x)",
+            "a\nb",
+            &"a".repeat(65),
+            "é",
+        ] {
             assert!(!valid_name(bad.as_bytes()), "{bad:?}");
         }
     }
@@ -146,7 +182,10 @@ mod tests {
     fn missing_dir_confirms_by_passwd() {
         let p = fake();
         let id = resolve(1000, Some(b"alice"), |_| false, &p);
-        assert_eq!((id.name.as_str(), id.source), ("alice", Source::EnvConfirmed));
+        assert_eq!(
+            (id.name.as_str(), id.source),
+            ("alice", Source::EnvConfirmed)
+        );
     }
 
     #[test]
@@ -157,14 +196,23 @@ mod tests {
 
     #[test]
     fn invalid_or_unset_user_uses_passwd() {
-        for user in [None, Some(&b""[..]), Some(b".."), Some(b"a/b"), Some(b"$(touch x)")] {
+        for user in [
+            None,
+            Some(&b""[..]),
+            Some(b".."),
+            Some(b"a/b"),
+            Some(b"$(touch x)"),
+        ] {
             assert_eq!(resolve(1000, user, |_| true, &fake()).name, "alice");
         }
     }
 
     #[test]
     fn no_entry_or_invalid_entry_gives_uid_name() {
-        assert_eq!(resolve(54321, Some(b"alice"), |_| false, &fake()).name, "uid-54321");
+        assert_eq!(
+            resolve(54321, Some(b"alice"), |_| false, &fake()).name,
+            "uid-54321"
+        );
         assert_eq!(resolve(7, None, |_| false, &fake()).name, "uid-7");
     }
 }

@@ -31,19 +31,30 @@ pub fn render(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8>, 
                 line.extend_from_slice(&quote::posix(a.as_bytes()));
             }
             let cmd = quote::lua(&line);
-            Ok(fill(include_str!("../shell/lmod.lua"), |_| false, |name| match name {
-                "CMD" => &cmd,
-                other => panic!("unknown template value {other}"),
-            }))
+            Ok(fill(
+                include_str!("../shell/lmod.lua"),
+                |_| false,
+                |name| match name {
+                    "CMD" => &cmd,
+                    other => panic!("unknown template value {other}"),
+                },
+            ))
         }
         System::Modules => {
-            let words = args.iter().map(|a| quote::tcl(a.as_bytes())).collect::<Result<Vec<_>, _>>()?;
+            let words = args
+                .iter()
+                .map(|a| quote::tcl(a.as_bytes()))
+                .collect::<Result<Vec<_>, _>>()?;
             let (bin, args) = (quote::tcl(bin)?, words.join(&b' '));
-            Ok(fill(include_str!("../shell/modules.tcl"), |_| false, |name| match name {
-                "TMPGUARD" => &bin,
-                "ARGS" => &args,
-                other => panic!("unknown template value {other}"),
-            }))
+            Ok(fill(
+                include_str!("../shell/modules.tcl"),
+                |_| false,
+                |name| match name {
+                    "TMPGUARD" => &bin,
+                    "ARGS" => &args,
+                    other => panic!("unknown template value {other}"),
+                },
+            ))
         }
     }
 }
@@ -61,8 +72,15 @@ mod tests {
 
     #[test]
     fn lmod_quotes_for_the_shell_inside_lua() {
-        let out = text(System::Lmod, "/opt/it's/tmpguard", &["--base", "/scr \"x\""]);
-        assert!(out.contains(r#"local cmd = "'/opt/it'\\''s/tmpguard' path '--base' '/scr \"x\"'""#), "{out}");
+        let out = text(
+            System::Lmod,
+            "/opt/it's/tmpguard",
+            &["--base", "/scr \"x\""],
+        );
+        assert!(
+            out.contains(r#"local cmd = "'/opt/it'\\''s/tmpguard' path '--base' '/scr \"x\"'""#),
+            "{out}"
+        );
         assert!(out.contains("pushenv(\"TMPDIR\", dir)"));
     }
 
@@ -70,13 +88,24 @@ mod tests {
     fn modules_quotes_for_tcl() {
         let out = text(System::Modules, "/opt/$x/tmpguard", &["--base", "/s[1]"]);
         assert!(out.starts_with("#%Module"));
-        assert!(out.contains("set tmpguard \"/opt/\\$x/tmpguard\"\n"), "{out}");
-        assert!(out.contains("set tmpguard_args [list \"--base\" \"/s\\[1\\]\"]\n"), "{out}");
+        assert!(
+            out.contains("set tmpguard \"/opt/\\$x/tmpguard\"\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("set tmpguard_args [list \"--base\" \"/s\\[1\\]\"]\n"),
+            "{out}"
+        );
         assert!(text(System::Modules, "/t", &[]).contains("set tmpguard_args [list ]\n"));
     }
 
     #[test]
     fn modules_refuses_what_tcl_cannot_carry() {
-        assert!(render(System::Modules, Path::new(OsStr::from_bytes(b"/\xff/tmpguard")), &[]).is_err());
+        assert!(render(
+            System::Modules,
+            Path::new(OsStr::from_bytes(b"/\xff/tmpguard")),
+            &[]
+        )
+        .is_err());
     }
 }

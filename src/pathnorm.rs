@@ -79,7 +79,13 @@ mod tests {
 
     #[test]
     fn python_keeps_exactly_two_leading_slashes() {
-        let p = |s: &str| python_abspath(OsStr::new(s)).unwrap().into_os_string().into_string().unwrap();
+        let p = |s: &str| {
+            python_abspath(OsStr::new(s))
+                .unwrap()
+                .into_os_string()
+                .into_string()
+                .unwrap()
+        };
         assert_eq!(p("//tmp/x/"), "//tmp/x");
         assert_eq!(p("///tmp/x"), "/tmp/x");
         assert_eq!(p("//"), "//");

@@ -61,7 +61,12 @@ pub struct Stat {
 
 impl Stat {
     fn from(st: &FileStat) -> Stat {
-        Stat { dev: st.st_dev, ino: st.st_ino, uid: st.st_uid, mode: st.st_mode }
+        Stat {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            uid: st.st_uid,
+            mode: st.st_mode,
+        }
     }
 
     /// The object's type.
@@ -191,7 +196,10 @@ pub enum Problem {
     /// The name stopped referring to the inode that was checked.
     Moved,
     /// The name is taken (`taken` says how) and no fallback could be made.
-    NoFallback { taken: Box<Error>, fallback: Box<Error> },
+    NoFallback {
+        taken: Box<Error>,
+        fallback: Box<Error>,
+    },
 }
 
 /// A directory that cannot be used, and why.
@@ -203,7 +211,10 @@ pub struct Error {
 
 impl Error {
     fn new(path: impl Into<PathBuf>, problem: Problem) -> Error {
-        Error { path: path.into(), problem }
+        Error {
+            path: path.into(),
+            problem,
+        }
     }
     fn os(path: impl Into<PathBuf>, op: &'static str, errno: Errno) -> Error {
         Error::new(path, Problem::Os { op, errno })
@@ -229,7 +240,10 @@ impl fmt::Display for Error {
             Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
             Problem::Moved => write!(f, "{path} was replaced while being checked"),
             Problem::NoFallback { taken, fallback } => {
-                write!(f, "{taken}; and no private fallback could be made: {fallback}")
+                write!(
+                    f,
+                    "{taken}; and no private fallback could be made: {fallback}"
+                )
             }
         }
     }
@@ -256,7 +270,9 @@ pub struct Verified {
 }
 
 fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
-    fstat(fd.as_fd()).map(|s| Stat::from(&s)).map_err(|e| Error::os(path, "stat", e))
+    fstat(fd.as_fd())
+        .map(|s| Stat::from(&s))
+        .map_err(|e| Error::os(path, "stat", e))
 }
 
 fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
@@ -269,8 +285,13 @@ fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
 pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
     let path_flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let open_root = || {
-        openat(AT_FDCWD, "/", OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(|e| Error::os("/", "open", e))
+        openat(
+            AT_FDCWD,
+            "/",
+            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::os("/", "open", e))
     };
     let mut fd = open_root()?;
     // The stat of `fd`, when the walk has one (saves an fstat per call).
@@ -292,14 +313,18 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             if st.uid != 0 && st.uid != uid {
                 return Err(Error::new(
                     path,
-                    Problem::Unsafe(Unsafe::ForeignLink { link: at.join(name), owner: st.uid }),
+                    Problem::Unsafe(Unsafe::ForeignLink {
+                        link: at.join(name),
+                        owner: st.uid,
+                    }),
                 ));
             }
             links += 1;
             if links > MAX_LINKS {
                 return Err(Error::os(path, "resolve", Errno::ELOOP));
             }
-            let target = readlinkat(next.as_fd(), "").map_err(|e| Error::os(at.join(name), "read link", e))?;
+            let target = readlinkat(next.as_fd(), "")
+                .map_err(|e| Error::os(at.join(name), "read link", e))?;
             let target = target.as_bytes();
             let mut parts = components(target);
             parts.reverse();
@@ -327,7 +352,10 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
 }
 
 fn components(p: &[u8]) -> Vec<Vec<u8>> {
-    p.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec).collect()
+    p.split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 /// Open a base directory: owned by root or `uid`, sticky if others can write
@@ -335,16 +363,29 @@ fn components(p: &[u8]) -> Vec<Vec<u8>> {
 pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
     let (fd, stat) = chase(path, uid)?;
     if stat.kind() != Kind::Dir {
-        let u = Unsafe::NotDirectory { kind: stat.kind(), owner: stat.uid };
+        let u = Unsafe::NotDirectory {
+            kind: stat.kind(),
+            owner: stat.uid,
+        };
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
     if stat.uid != 0 && stat.uid != uid {
-        return Err(Error::new(path, Problem::Unsafe(Unsafe::BaseOwner { owner: stat.uid })));
+        return Err(Error::new(
+            path,
+            Problem::Unsafe(Unsafe::BaseOwner { owner: stat.uid }),
+        ));
     }
     if stat.writable_by_others() && !stat.sticky() {
-        return Err(Error::new(path, Problem::Unsafe(Unsafe::BaseNotSticky { mode: stat.mode })));
+        return Err(Error::new(
+            path,
+            Problem::Unsafe(Unsafe::BaseNotSticky { mode: stat.mode }),
+        ));
     }
-    Ok(Dir { fd, path: path.to_owned(), stat })
+    Ok(Dir {
+        fd,
+        path: path.to_owned(),
+        stat,
+    })
 }
 
 /// Open `<base>/<name>` without following it and check it is a directory of
@@ -380,18 +421,29 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
 /// exactly the inode the fd holds (no path lookup that could be raced).
 fn fchmod_opath(dir: &Dir, mode: u32) -> Result<(), Error> {
     let link = format!("/proc/self/fd/{}", dir.fd.as_raw_fd());
-    nix::sys::stat::fchmodat(AT_FDCWD, link.as_str(), Mode::from_bits_truncate(mode), nix::sys::stat::FchmodatFlags::FollowSymlink)
-        .map_err(|e| Error::os(&dir.path, "chmod", e))
+    nix::sys::stat::fchmodat(
+        AT_FDCWD,
+        link.as_str(),
+        Mode::from_bits_truncate(mode),
+        nix::sys::stat::FchmodatFlags::FollowSymlink,
+    )
+    .map_err(|e| Error::os(&dir.path, "chmod", e))
 }
 
 /// Why `st` is not a directory `uid` may use privately, if it is not.
 fn unsafe_object(st: &Stat, uid: u32) -> Option<Unsafe> {
     match st.kind() {
         Kind::Symlink => Some(Unsafe::Symlink { owner: st.uid }),
-        Kind::Dir if st.uid != uid => Some(Unsafe::ForeignOwner { owner: st.uid, mode: st.mode }),
+        Kind::Dir if st.uid != uid => Some(Unsafe::ForeignOwner {
+            owner: st.uid,
+            mode: st.mode,
+        }),
         Kind::Dir if st.writable_by_others() => Some(Unsafe::OpenToOthers { mode: st.mode }),
         Kind::Dir => None,
-        kind => Some(Unsafe::NotDirectory { kind, owner: st.uid }),
+        kind => Some(Unsafe::NotDirectory {
+            kind,
+            owner: st.uid,
+        }),
     }
 }
 
@@ -411,7 +463,11 @@ pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
         tightened_from = Some(dir.stat.perm());
         dir.stat.mode = (dir.stat.mode & !0o7777) | 0o700;
     }
-    Ok(Verified { dir, created, tightened_from })
+    Ok(Verified {
+        dir,
+        created,
+        tightened_from,
+    })
 }
 
 /// Confirm `<base>/<name>` still names the inode that was verified.
@@ -448,19 +504,26 @@ pub enum Found {
 /// Look at `path` (absolute, normalised) without changing anything.
 pub fn find(path: &Path, uid: u32) -> Found {
     match chase(path, uid) {
-        Ok((fd, stat)) if stat.kind() == Kind::Dir => {
-            Found::Dir(Dir { fd, path: path.to_owned(), stat })
-        }
+        Ok((fd, stat)) if stat.kind() == Kind::Dir => Found::Dir(Dir {
+            fd,
+            path: path.to_owned(),
+            stat,
+        }),
         Ok((_, stat)) => Found::Bad(Error::new(
             path,
-            Problem::Unsafe(Unsafe::NotDirectory { kind: stat.kind(), owner: stat.uid }),
+            Problem::Unsafe(Unsafe::NotDirectory {
+                kind: stat.kind(),
+                owner: stat.uid,
+            }),
         )),
         Err(e) if e.errno() == Some(Errno::ENOENT) => {
             let parent = path.parent().and_then(|p| open_parent(p, uid).ok());
             match parent {
                 // Only "missing" if the last name itself is absent (not a dangling link).
                 Some(p) => match lstat_at(&p, path.file_name().unwrap_or_default()) {
-                    Err(Errno::ENOENT) => Found::Missing { parent: Some(p.stat) },
+                    Err(Errno::ENOENT) => Found::Missing {
+                        parent: Some(p.stat),
+                    },
                     _ => Found::Bad(e),
                 },
                 None => Found::Missing { parent: None },
@@ -474,10 +537,17 @@ pub fn find(path: &Path, uid: u32) -> Found {
 pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
     let (fd, stat) = chase(path, uid)?;
     if stat.kind() != Kind::Dir {
-        let u = Unsafe::NotDirectory { kind: stat.kind(), owner: stat.uid };
+        let u = Unsafe::NotDirectory {
+            kind: stat.kind(),
+            owner: stat.uid,
+        };
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
-    Ok(Dir { fd, path: path.to_owned(), stat })
+    Ok(Dir {
+        fd,
+        path: path.to_owned(),
+        stat,
+    })
 }
 
 #[cfg(test)]
@@ -486,8 +556,11 @@ mod tests {
     use std::os::unix::fs::{symlink, PermissionsExt};
 
     fn scratch() -> PathBuf {
-        let d = std::env::temp_dir()
-            .join(format!("tmpguard-privdir-{}-{}", std::process::id(), crate::testutil::unique()));
+        let d = std::env::temp_dir().join(format!(
+            "tmpguard-privdir-{}-{}",
+            std::process::id(),
+            crate::testutil::unique()
+        ));
         std::fs::create_dir(&d).unwrap();
         std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::canonicalize(d).unwrap()
@@ -502,7 +575,14 @@ mod tests {
         let base = open_base(&b, uid()).unwrap();
         let v = ensure(&base, OsStr::new("me"), uid()).unwrap();
         assert!(v.created);
-        assert_eq!(std::fs::metadata(b.join("me")).unwrap().permissions().mode() & 0o7777, 0o700);
+        assert_eq!(
+            std::fs::metadata(b.join("me"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777,
+            0o700
+        );
         let again = ensure(&base, OsStr::new("me"), uid()).unwrap();
         assert!(!again.created && again.tightened_from.is_none());
         confirm_at(&base, OsStr::new("me"), &again.dir).unwrap();
@@ -514,12 +594,23 @@ mod tests {
         let base = open_base(&b, uid()).unwrap();
         std::fs::create_dir(b.join("r")).unwrap();
         std::fs::set_permissions(b.join("r"), std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(ensure(&base, OsStr::new("r"), uid()).unwrap().tightened_from, Some(0o755));
+        assert_eq!(
+            ensure(&base, OsStr::new("r"), uid())
+                .unwrap()
+                .tightened_from,
+            Some(0o755)
+        );
         std::fs::create_dir(b.join("w")).unwrap();
         std::fs::set_permissions(b.join("w"), std::fs::Permissions::from_mode(0o777)).unwrap();
         let e = ensure(&base, OsStr::new("w"), uid()).unwrap_err();
-        assert!(matches!(e.problem, Problem::Unsafe(Unsafe::OpenToOthers { .. })));
-        assert_eq!(std::fs::metadata(b.join("w")).unwrap().permissions().mode() & 0o7777, 0o777);
+        assert!(matches!(
+            e.problem,
+            Problem::Unsafe(Unsafe::OpenToOthers { .. })
+        ));
+        assert_eq!(
+            std::fs::metadata(b.join("w")).unwrap().permissions().mode() & 0o7777,
+            0o777
+        );
     }
 
     #[test]
@@ -529,7 +620,10 @@ mod tests {
         symlink(b.join("real"), b.join("me")).unwrap();
         let base = open_base(&b, uid()).unwrap();
         let e = ensure(&base, OsStr::new("me"), uid()).unwrap_err();
-        assert!(matches!(e.problem, Problem::Unsafe(Unsafe::Symlink { .. })), "{e:?}");
+        assert!(
+            matches!(e.problem, Problem::Unsafe(Unsafe::Symlink { .. })),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -540,7 +634,13 @@ mod tests {
         let base = open_base(&b, uid()).unwrap();
         for (n, k) in [("f", Kind::File), ("p", Kind::Fifo)] {
             let e = ensure(&base, OsStr::new(n), uid()).unwrap_err();
-            assert_eq!(e.problem, Problem::Unsafe(Unsafe::NotDirectory { kind: k, owner: uid() }));
+            assert_eq!(
+                e.problem,
+                Problem::Unsafe(Unsafe::NotDirectory {
+                    kind: k,
+                    owner: uid()
+                })
+            );
         }
     }
 
@@ -554,8 +654,14 @@ mod tests {
         assert_eq!(st.kind(), Kind::Dir);
         let (_, st2) = chase(&b.join("abs/b"), uid()).unwrap();
         assert_eq!(st.ino, st2.ino);
-        assert!(matches!(find(&b.join("a/none"), uid()), Found::Missing { parent: Some(_) }));
-        assert!(matches!(find(&b.join("none/none"), uid()), Found::Missing { parent: None }));
+        assert!(matches!(
+            find(&b.join("a/none"), uid()),
+            Found::Missing { parent: Some(_) }
+        ));
+        assert!(matches!(
+            find(&b.join("none/none"), uid()),
+            Found::Missing { parent: None }
+        ));
         symlink(b.join("nowhere"), b.join("dangling")).unwrap();
         assert!(matches!(find(&b.join("dangling"), uid()), Found::Bad(_)));
     }
@@ -568,10 +674,22 @@ mod tests {
         symlink("/", b.join("root")).unwrap();
         symlink("a/b", b.join("rel")).unwrap();
         std::fs::write(b.join("a/f"), "").unwrap();
-        for p in [Path::new("/"), &b, &b.join("root"), &b.join("rel"), &b.join("a/b/.."), &b.join("a/f")] {
+        for p in [
+            Path::new("/"),
+            &b,
+            &b.join("root"),
+            &b.join("rel"),
+            &b.join("a/b/.."),
+            &b.join("a/f"),
+        ] {
             let (_, st) = chase(p, uid()).unwrap();
             let m = std::fs::metadata(p).unwrap();
-            assert_eq!((st.dev, st.ino, st.mode), (m.dev(), m.ino(), m.mode()), "{}", p.display());
+            assert_eq!(
+                (st.dev, st.ino, st.mode),
+                (m.dev(), m.ino(), m.mode()),
+                "{}",
+                p.display()
+            );
         }
     }
 }

@@ -86,18 +86,34 @@ fn probe_at(dirfd: BorrowedFd<'_>, prefix: &[u8]) -> Result<(), ProbeError> {
             Err(e) => return Err(e),
         }
     }
-    Err(ProbeError { step: Step::Create, errno: last })
+    Err(ProbeError {
+        step: Step::Create,
+        errno: last,
+    })
 }
 
 fn try_name(dirfd: BorrowedFd<'_>, name: &std::ffi::OsStr) -> Result<(), ProbeError> {
-    let flags = OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let fd = openat(dirfd, name, flags, Mode::from_bits_truncate(0o600))
-        .map_err(|errno| ProbeError { step: Step::Create, errno })?;
+    let flags =
+        OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let fd = openat(dirfd, name, flags, Mode::from_bits_truncate(0o600)).map_err(|errno| {
+        ProbeError {
+            step: Step::Create,
+            errno,
+        }
+    })?;
     // Like Python: write, close, and remove the file whatever happened.
-    let wrote = write_all(fd.as_fd(), b"blat").map_err(|errno| ProbeError { step: Step::Write, errno });
-    let closed = nix::unistd::close(fd).map_err(|errno| ProbeError { step: Step::Close, errno });
-    let removed = unlinkat(dirfd, name, UnlinkatFlags::NoRemoveDir)
-        .map_err(|errno| ProbeError { step: Step::Remove, errno });
+    let wrote = write_all(fd.as_fd(), b"blat").map_err(|errno| ProbeError {
+        step: Step::Write,
+        errno,
+    });
+    let closed = nix::unistd::close(fd).map_err(|errno| ProbeError {
+        step: Step::Close,
+        errno,
+    });
+    let removed = unlinkat(dirfd, name, UnlinkatFlags::NoRemoveDir).map_err(|errno| ProbeError {
+        step: Step::Remove,
+        errno,
+    });
     wrote.and(closed).and(removed)
 }
 
@@ -119,7 +135,11 @@ mod tests {
     use nix::fcntl::open;
 
     fn scratch() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("tmpguard-probe-{}-{}", std::process::id(), crate::testutil::unique()));
+        let d = std::env::temp_dir().join(format!(
+            "tmpguard-probe-{}-{}",
+            std::process::id(),
+            crate::testutil::unique()
+        ));
         std::fs::create_dir(&d).unwrap();
         d
     }
@@ -144,7 +164,13 @@ mod tests {
 
     #[test]
     fn error_text_names_step_and_errno() {
-        let e = ProbeError { step: Step::Write, errno: Errno::EDQUOT };
-        assert_eq!(e.to_string(), "writing a file failed: EDQUOT: Disk quota exceeded");
+        let e = ProbeError {
+            step: Step::Write,
+            errno: Errno::EDQUOT,
+        };
+        assert_eq!(
+            e.to_string(),
+            "writing a file failed: EDQUOT: Disk quota exceeded"
+        );
     }
 }

@@ -52,7 +52,9 @@ pub fn fish(v: &[u8]) -> Vec<u8> {
 /// ``eval "`...`"``, which joins lines, so control characters are refused.
 pub fn csh(v: &[u8]) -> Result<Vec<u8>, Unquotable> {
     if v.iter().any(u8::is_ascii_control) {
-        return Err(Unquotable("tcsh cannot carry a newline or other control character in a value"));
+        return Err(Unquotable(
+            "tcsh cannot carry a newline or other control character in a value",
+        ));
     }
     let mut out = Vec::with_capacity(v.len() + 2);
     out.push(b'\'');
@@ -178,10 +180,16 @@ pub fn tcl(v: &[u8]) -> Result<Vec<u8>, Unquotable> {
 /// but a reader would: leading or trailing white space is refused too.
 pub fn slurm(v: &[u8]) -> Result<Vec<u8>, Unquotable> {
     if v.iter().any(|&b| b == b'\n' || b == b'\r') {
-        return Err(Unquotable("a Slurm TaskProlog cannot carry a newline in a value"));
+        return Err(Unquotable(
+            "a Slurm TaskProlog cannot carry a newline in a value",
+        ));
     }
-    if v.first().is_some_and(u8::is_ascii_whitespace) || v.last().is_some_and(u8::is_ascii_whitespace) {
-        return Err(Unquotable("a Slurm TaskProlog value cannot start or end with white space"));
+    if v.first().is_some_and(u8::is_ascii_whitespace)
+        || v.last().is_some_and(u8::is_ascii_whitespace)
+    {
+        return Err(Unquotable(
+            "a Slurm TaskProlog value cannot start or end with white space",
+        ));
     }
     Ok(v.to_vec())
 }
@@ -222,7 +230,10 @@ mod tests {
     #[test]
     fn python_quotes() {
         assert_eq!(python(b"a'b\\"), b"'a\\'b\\\\'");
-        assert_eq!(python("\né\u{20ac}\u{1f600}\x7f".as_bytes()), b"'\\x0a\\xe9\\u20ac\\U0001f600\\x7f'");
+        assert_eq!(
+            python("\né\u{20ac}\u{1f600}\x7f".as_bytes()),
+            b"'\\x0a\\xe9\\u20ac\\U0001f600\\x7f'"
+        );
         assert_eq!(python(b"\xff"), b"'\\udcff'");
     }
 
@@ -233,7 +244,10 @@ mod tests {
 
     #[test]
     fn tcl_quotes() {
-        assert_eq!(tcl(b"$a[b]\"c\\{d}\n").unwrap(), b"\"\\$a\\[b\\]\\\"c\\\\\\{d\\}\\012\"");
+        assert_eq!(
+            tcl(b"$a[b]\"c\\{d}\n").unwrap(),
+            b"\"\\$a\\[b\\]\\\"c\\\\\\{d\\}\\012\""
+        );
         assert!(tcl(b"\xff").is_err());
     }
 

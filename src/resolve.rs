@@ -74,7 +74,9 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         let opened = abspath(b)
             .map_err(|e| e.to_string())
             .and_then(|p| privdir::open_base(&p, uid).map_err(|e| e.to_string()));
-        opened.map_err(|why| base_refused = Some(format!("base {}: {why}", Path::new(b).display()))).ok()
+        opened
+            .map_err(|why| base_refused = Some(format!("base {}: {why}", Path::new(b).display())))
+            .ok()
     });
     let base_configured = configured_dir.is_some();
     let base = configured_dir.map_or_else(|| privdir::open_base(Path::new(DEFAULT_BASE), uid), Ok);
@@ -85,11 +87,21 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         |name| base.as_ref().is_ok_and(|b| owned_by(b, name, uid)),
         &SystemPasswd,
     );
-    let target = base.as_ref().map_or(Path::new(DEFAULT_BASE), |b| &b.path).join(&ident.name);
+    let target = base
+        .as_ref()
+        .map_or(Path::new(DEFAULT_BASE), |b| &b.path)
+        .join(&ident.name);
 
-    let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty()).and_then(|v| abspath(v).ok());
+    let tmpdir = snap
+        .tmpdir
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .and_then(|v| abspath(v).ok());
     // The fast path (TMPDIR already the target) needs no look at it.
-    let found = tmpdir.as_deref().filter(|p| !opts.force && *p != target).map(|p| privdir::find(p, uid));
+    let found = tmpdir
+        .as_deref()
+        .filter(|p| !opts.force && *p != target)
+        .map(|p| privdir::find(p, uid));
     let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
         _ => Facts::Bad(String::new()),
@@ -103,19 +115,41 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         base_configured,
         in_job: snap.job.is_some(),
     });
-    Plan { base, base_configured, base_refused, ident, target, tmpdir, found, decision }
+    Plan {
+        base,
+        base_configured,
+        base_refused,
+        ident,
+        target,
+        tmpdir,
+        found,
+        decision,
+    }
 }
 
 /// Run the whole decision for this process: plan, then create, verify, probe, confirm.
 pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
-    let Plan { base, base_refused, ident, tmpdir: tmpdir_path, found, decision, .. } = plan(snap, opts);
+    let Plan {
+        base,
+        base_refused,
+        ident,
+        tmpdir: tmpdir_path,
+        found,
+        decision,
+        ..
+    } = plan(snap, opts);
     let uid = snap.uid;
-    let mut warnings: Vec<String> = base_refused.map(|why| format!("refusing {why}; using {DEFAULT_BASE}")).into_iter().collect();
+    let mut warnings: Vec<String> = base_refused
+        .map(|why| format!("refusing {why}; using {DEFAULT_BASE}"))
+        .into_iter()
+        .collect();
     let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
 
     let (dir, created, tightened) = match &decision.choice {
         Choice::Keep => {
-            let Some(Found::Dir(dir)) = found else { unreachable!("Keep is only decided for a directory") };
+            let Some(Found::Dir(dir)) = found else {
+                unreachable!("Keep is only decided for a directory")
+            };
             privdir::confirm_path(&dir.path, &dir, uid)?;
             (dir.path, false, None)
         }
@@ -136,8 +170,21 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     };
 
     let unchanged = tmpdir.map(Path::new) == Some(dir.as_path());
-    let note = note(&decision.why, snap.tmpdir.as_deref(), &dir, created, tightened, unchanged);
-    Ok(Resolved { dir, note, warnings, unchanged, why: decision.why })
+    let note = note(
+        &decision.why,
+        snap.tmpdir.as_deref(),
+        &dir,
+        created,
+        tightened,
+        unchanged,
+    );
+    Ok(Resolved {
+        dir,
+        note,
+        warnings,
+        unchanged,
+        why: decision.why,
+    })
 }
 
 /// A directory ready to export: path, made in this run, mode before 0700.
@@ -145,14 +192,22 @@ type Made = (PathBuf, bool, Option<u32>);
 
 /// `<base>/<name>`, or, when someone else holds that name, a private fallback
 /// beside it: warned about, and written to the system log when it is a squat.
-fn private_or_fallback(base: &Dir, ident: &Identity, warnings: &mut Vec<String>) -> Result<Made, Failure> {
+fn private_or_fallback(
+    base: &Dir,
+    ident: &Identity,
+    warnings: &mut Vec<String>,
+) -> Result<Made, Failure> {
     let error = match make_private(base, OsStr::new(&ident.name), ident.uid) {
         Err(e) if fallback::taken(&e) => e,
         other => return other,
     };
-    let taken = Taken { error, victim: ident.uid };
+    let taken = Taken {
+        error,
+        victim: ident.uid,
+    };
     let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|v| finish(base, v));
-    let logged = taken.is_squat() && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
+    let logged = taken.is_squat()
+        && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
     match made {
         Ok(m) => {
             warnings.push(taken.warning(&m.0, logged));
@@ -160,7 +215,10 @@ fn private_or_fallback(base: &Dir, ident: &Identity, warnings: &mut Vec<String>)
         }
         Err(fallback) => Err(privdir::Error {
             path: taken.error.path.clone(),
-            problem: Problem::NoFallback { taken: Box::new(taken.error), fallback: Box::new(fallback) },
+            problem: Problem::NoFallback {
+                taken: Box::new(taken.error),
+                fallback: Box::new(fallback),
+            },
         }),
     }
 }
@@ -179,14 +237,20 @@ fn finish(base: &Dir, v: privdir::Verified) -> Result<Made, Failure> {
 }
 
 fn check_usable(dir: &Dir) -> Result<(), Failure> {
-    probe_fd(dir.fd.as_fd())
-        .map_err(|p| privdir::Error { path: dir.path.clone(), problem: Problem::Probe(p) })
+    probe_fd(dir.fd.as_fd()).map_err(|p| privdir::Error {
+        path: dir.path.clone(),
+        problem: Problem::Probe(p),
+    })
 }
 
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
 fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
-    nix::sys::stat::fstatat(base.fd.as_fd(), name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)
-        .is_ok_and(|st| st.st_uid == uid)
+    nix::sys::stat::fstatat(
+        base.fd.as_fd(),
+        name,
+        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .is_ok_and(|st| st.st_uid == uid)
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
@@ -206,9 +270,15 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 },
             }
         }
-        Found::Missing { parent: Some(p) } if p.shared_sticky() => Facts::Missing { parent: Parent::SharedSticky },
-        Found::Missing { parent: Some(p) } if p.private_to(uid) => Facts::Missing { parent: Parent::Own },
-        Found::Missing { .. } => Facts::Missing { parent: Parent::Other },
+        Found::Missing { parent: Some(p) } if p.shared_sticky() => Facts::Missing {
+            parent: Parent::SharedSticky,
+        },
+        Found::Missing { parent: Some(p) } if p.private_to(uid) => Facts::Missing {
+            parent: Parent::Own,
+        },
+        Found::Missing { .. } => Facts::Missing {
+            parent: Parent::Other,
+        },
         Found::Bad(e) => Facts::Bad(match &e.problem {
             // The path is already in the note; say only what is wrong with it.
             Problem::Unsafe(u) if e.path == path => u.to_string(),
@@ -218,14 +288,23 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
 }
 
 /// The one line `init` prints when something changed.
-fn note(why: &Why, old: Option<&OsStr>, dir: &Path, created: bool, tightened: Option<u32>, unchanged: bool) -> Option<String> {
+fn note(
+    why: &Why,
+    old: Option<&OsStr>,
+    dir: &Path,
+    created: bool,
+    tightened: Option<u32>,
+    unchanged: bool,
+) -> Option<String> {
     let dir = dir.display();
     let what = match (created, tightened) {
         (true, _) => format!("created {dir} (mode 0700)"),
         (false, Some(m)) => format!("set {dir} to mode 0700 (was {m:04o})"),
         (false, None) => format!("using {dir}"),
     };
-    let old = old.map(|o| Path::new(o).display().to_string()).unwrap_or_default();
+    let old = old
+        .map(|o| Path::new(o).display().to_string())
+        .unwrap_or_default();
     let reason = match why {
         Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
         Why::SharedSticky => format!("TMPDIR={old} is shared; "),

@@ -86,9 +86,17 @@ pub fn render_exports(
     quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
 ) -> Result<Vec<u8>, Unquotable> {
     let tmpdir = quote(ex.tmpdir)?;
-    let tmpguard = if ex.hook { quote(ex.tmpguard)? } else { Vec::new() };
+    let tmpguard = if ex.hook {
+        quote(ex.tmpguard)?
+    } else {
+        Vec::new()
+    };
     let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
-    let base = if ex.hook { quote(ex.base.unwrap_or_default())? } else { Vec::new() };
+    let base = if ex.hook {
+        quote(ex.base.unwrap_or_default())?
+    } else {
+        Vec::new()
+    };
     let flag = |name: &str| match name {
         "TMP" => ex.tmp,
         "TEMP" => ex.temp,
@@ -110,7 +118,11 @@ pub fn render_exports(
 }
 
 /// Expand a template: `{{NAME}}` values, `{{?FLAG}}` lines, `{{#FLAG}}`..`{{/FLAG}}` blocks.
-pub fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str) -> &'v [u8]) -> Vec<u8> {
+pub fn fill<'v>(
+    template: &str,
+    flag: impl Fn(&str) -> bool,
+    value: impl Fn(&str) -> &'v [u8],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(template.len() + 64);
     let mut skipping: Option<&str> = None;
     for line in template.split_inclusive('\n') {
@@ -125,7 +137,10 @@ pub fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str
         if trimmed.trim_start() == "#" || trimmed.trim_start().starts_with("# ") {
             continue;
         }
-        if let Some(name) = trimmed.strip_prefix("{{#").and_then(|r| r.strip_suffix("}}")) {
+        if let Some(name) = trimmed
+            .strip_prefix("{{#")
+            .and_then(|r| r.strip_suffix("}}"))
+        {
             if !flag(name) {
                 skipping = Some(name);
             }
@@ -147,7 +162,9 @@ pub fn fill<'v>(template: &str, flag: impl Fn(&str) -> bool, value: impl Fn(&str
         let mut rest = line;
         while let Some(i) = rest.find("{{") {
             out.extend_from_slice(&rest.as_bytes()[..i]);
-            let (name, after) = rest[i + 2..].split_once("}}").expect("template value is closed");
+            let (name, after) = rest[i + 2..]
+                .split_once("}}")
+                .expect("template value is closed");
             out.extend_from_slice(value(name));
             rest = after;
         }
@@ -162,13 +179,31 @@ mod tests {
 
     #[test]
     fn bash_exports_only_what_is_set() {
-        let out = render(Shell::Bash, &Exports { tmpdir: b"/tmp/a", temp: true, ..Default::default() }).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "export TMPDIR='/tmp/a'\nexport TEMP='/tmp/a'\n");
+        let out = render(
+            Shell::Bash,
+            &Exports {
+                tmpdir: b"/tmp/a",
+                temp: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "export TMPDIR='/tmp/a'\nexport TEMP='/tmp/a'\n"
+        );
     }
 
     #[test]
     fn fish_uses_set_gx() {
-        let out = render(Shell::Fish, &Exports { tmpdir: b"/t'", ..Default::default() }).unwrap();
+        let out = render(
+            Shell::Fish,
+            &Exports {
+                tmpdir: b"/t'",
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "set -gx TMPDIR '/t\\''\n");
     }
 
@@ -178,30 +213,57 @@ mod tests {
 
     #[test]
     fn every_shell_renders_all_three() {
-        let ex = Exports { tmpdir: b"/tmp/a", tmp: true, temp: true, ..Default::default() };
+        let ex = Exports {
+            tmpdir: b"/tmp/a",
+            tmp: true,
+            temp: true,
+            ..Default::default()
+        };
         for shell in Shell::value_variants() {
             let out = text(*shell, &ex);
             assert_eq!(out.lines().count(), 3, "{shell:?}: {out}");
             for name in ["TMPDIR", "TMP", "TEMP"] {
-                assert!(out.contains(&format!("{name} ")) || out.contains(&format!("{name}=")), "{shell:?}: {out}");
+                assert!(
+                    out.contains(&format!("{name} ")) || out.contains(&format!("{name}=")),
+                    "{shell:?}: {out}"
+                );
             }
         }
     }
 
     #[test]
     fn tcsh_ends_each_command_with_a_semicolon() {
-        let out = text(Shell::Tcsh, &Exports { tmpdir: b"/tmp/a!", tmp: true, ..Default::default() });
+        let out = text(
+            Shell::Tcsh,
+            &Exports {
+                tmpdir: b"/tmp/a!",
+                tmp: true,
+                ..Default::default()
+            },
+        );
         assert_eq!(out, "setenv TMPDIR '/tmp/a\\!';\nsetenv TMP '/tmp/a\\!';\n");
     }
 
     #[test]
     fn tcsh_refuses_a_newline() {
-        assert!(render(Shell::Tcsh, &Exports { tmpdir: b"/tmp/a\nb", ..Default::default() }).is_err());
+        assert!(render(
+            Shell::Tcsh,
+            &Exports {
+                tmpdir: b"/tmp/a\nb",
+                ..Default::default()
+            }
+        )
+        .is_err());
     }
 
     #[test]
     fn aliases_parse() {
-        for (name, shell) in [("dash", Shell::Sh), ("ksh", Shell::Sh), ("mksh", Shell::Sh), ("csh", Shell::Tcsh)] {
+        for (name, shell) in [
+            ("dash", Shell::Sh),
+            ("ksh", Shell::Sh),
+            ("mksh", Shell::Sh),
+            ("csh", Shell::Tcsh),
+        ] {
             assert_eq!(Shell::from_str(name, false), Ok(shell));
         }
     }
@@ -209,17 +271,43 @@ mod tests {
     #[test]
     fn hook_block_only_when_asked_with_values_quoted() {
         let expected: [(Shell, &[&str]); 5] = [
-            (Shell::Bash, &["'/opt/my tg' init bash", "__tmpguard_check=private"]),
-            (Shell::Zsh, &["'/opt/my tg' init zsh", "__tmpguard_check=private"]),
-            (Shell::Fish, &["'/opt/my tg' init fish", "__tmpguard_check private"]),
-            (Shell::Tcsh, &["__tmpguard_exe='/opt/my tg' __tmpguard_check=private", "init tcsh"]),
-            (Shell::Xonsh, &["_tmpguard_hook_for('/opt/my tg', 'private', '')", "'init', 'xonsh'"]),
+            (
+                Shell::Bash,
+                &["'/opt/my tg' init bash", "__tmpguard_check=private"],
+            ),
+            (
+                Shell::Zsh,
+                &["'/opt/my tg' init zsh", "__tmpguard_check=private"],
+            ),
+            (
+                Shell::Fish,
+                &["'/opt/my tg' init fish", "__tmpguard_check private"],
+            ),
+            (
+                Shell::Tcsh,
+                &[
+                    "__tmpguard_exe='/opt/my tg' __tmpguard_check=private",
+                    "init tcsh",
+                ],
+            ),
+            (
+                Shell::Xonsh,
+                &[
+                    "_tmpguard_hook_for('/opt/my tg', 'private', '')",
+                    "'init', 'xonsh'",
+                ],
+            ),
         ];
         for (shell, wanted) in expected {
-            let base = Exports { tmpdir: b"/tmp/a", tmpguard: b"/opt/my tg", ..Default::default() };
+            let base = Exports {
+                tmpdir: b"/tmp/a",
+                tmpguard: b"/opt/my tg",
+                ..Default::default()
+            };
             let plain = String::from_utf8(render(shell, &base).unwrap()).unwrap();
             assert!(!plain.contains("hook") && !plain.contains("{{"), "{plain}");
-            let hooked = String::from_utf8(render(shell, &Exports { hook: true, ..base }).unwrap()).unwrap();
+            let hooked =
+                String::from_utf8(render(shell, &Exports { hook: true, ..base }).unwrap()).unwrap();
             for w in wanted {
                 assert!(hooked.contains(w), "{shell:?} lacks {w}: {hooked}");
             }
@@ -237,7 +325,16 @@ mod tests {
     #[test]
     fn tcsh_hook_survives_joined_lines() {
         // ``eval "`...`"`` joins the lines: each must end its command.
-        let out = text(Shell::Tcsh, &Exports { tmpdir: b"/tmp/a", hook: true, job_dir: true, tmpguard: b"/opt/tg", ..Default::default() });
+        let out = text(
+            Shell::Tcsh,
+            &Exports {
+                tmpdir: b"/tmp/a",
+                hook: true,
+                job_dir: true,
+                tmpguard: b"/opt/tg",
+                ..Default::default()
+            },
+        );
         assert!(out.contains("__tmpguard_check=job"), "{out}");
         for line in out.lines() {
             assert!(line.ends_with(';'), "{line}");

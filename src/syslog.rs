@@ -19,7 +19,10 @@ const MAX_LEN: usize = 1024;
 /// The datagram for `msg`: one line, control characters replaced by `?`.
 pub fn format(pid: u32, msg: &str) -> Vec<u8> {
     let mut line = format!("<{AUTH_WARNING}>tmpguard[{pid}]: ").into_bytes();
-    line.extend(msg.bytes().map(|b| if b.is_ascii_control() { b'?' } else { b }));
+    line.extend(
+        msg.bytes()
+            .map(|b| if b.is_ascii_control() { b'?' } else { b }),
+    );
     line.truncate(MAX_LEN);
     line
 }
@@ -30,7 +33,10 @@ pub fn warn_to(socket: &Path, msg: &str) -> bool {
         return false;
     };
     // A syslog daemon that stopped reading must not hang a login.
-    sock.set_nonblocking(true).is_ok() && sock.send_to(&format(std::process::id(), msg), socket).is_ok()
+    sock.set_nonblocking(true).is_ok()
+        && sock
+            .send_to(&format(std::process::id(), msg), socket)
+            .is_ok()
 }
 
 /// Send `msg` at auth.warning to the system log; whether it was sent.

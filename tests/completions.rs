@@ -19,7 +19,11 @@ fn run(shell: &str, shell_args: &[&str], script: &str) -> Option<String> {
         .output()
         .expect("run the shell");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{shell} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{shell} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(stdout)
 }
 
@@ -40,11 +44,16 @@ COMP_WORDS=(tmpguard init ""); COMP_CWORD=2; _tmpguard tmpguard "" init; echo "$
         return;
     };
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("complete ") && lines[0].ends_with(" tmpguard"), "{out}");
+    assert!(
+        lines[0].starts_with("complete ") && lines[0].ends_with(" tmpguard"),
+        "{out}"
+    );
     for sub in ["init", "path", "completions"] {
         assert!(words(lines[1]).contains(&sub), "{out}");
     }
-    for shell in ["bash", "sh", "tcsh", "elvish", "xonsh", "lmod", "modules", "slurm", "--base"] {
+    for shell in [
+        "bash", "sh", "tcsh", "elvish", "xonsh", "lmod", "modules", "slurm", "--base",
+    ] {
         assert!(words(lines[2]).contains(&shell), "{out}");
     }
 }
@@ -82,7 +91,9 @@ complete -C 'tmpguard completions e' | string replace -r '\t.*' ''; true"#,
     for sub in ["init", "path", "completions"] {
         assert!(parts[0].contains(&sub), "{out}");
     }
-    for shell in ["bash", "zsh", "fish", "sh", "tcsh", "elvish", "xonsh", "lmod", "modules", "slurm"] {
+    for shell in [
+        "bash", "zsh", "fish", "sh", "tcsh", "elvish", "xonsh", "lmod", "modules", "slurm",
+    ] {
         assert!(parts[1].contains(&shell), "{out}");
     }
     assert_eq!(parts[2], ["elvish"]);

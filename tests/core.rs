@@ -20,15 +20,26 @@ fn shells() -> Vec<(&'static str, String)> {
 }
 
 fn have_shells() -> bool {
-    ["bash", "zsh", "fish", common::PYTHON].iter().all(|s| require(have(s), s))
+    ["bash", "zsh", "fish", common::PYTHON]
+        .iter()
+        .all(|s| require(have(s), s))
 }
 
 /// The three report lines: dir, "mode owner type", python's answer.
 fn report(out: &Out) -> (String, String, String) {
     let l = out.lines();
-    assert!(l.len() >= 3, "short report:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(
+        l.len() >= 3,
+        "short report:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
     let n = l.len();
-    (l[n - 3].to_owned(), l[n - 2].to_owned(), l[n - 1].to_owned())
+    (
+        l[n - 3].to_owned(),
+        l[n - 2].to_owned(),
+        l[n - 1].to_owned(),
+    )
 }
 
 #[test]
@@ -44,7 +55,11 @@ fn fresh_tmp_each_shell_exports_private_dir_python_agrees() {
         assert_eq!(dir, "/tmp/alice", "{shell}");
         assert_eq!(meta, "700 alice directory", "{shell}");
         assert_eq!(py, dir, "{shell}: python disagrees");
-        assert!(out.stderr.contains("tmpguard: created /tmp/alice"), "{shell}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("tmpguard: created /tmp/alice"),
+            "{shell}: {}",
+            out.stderr
+        );
     }
 }
 
@@ -55,15 +70,29 @@ fn seed_case_missing_tmpdir_is_created_and_python_agrees() {
         return;
     }
     for (shell, cmd) in shells() {
-        let out = sb.run(&format!("as alice env TMPDIR=/tmp/alice {cmd}")).ok();
+        let out = sb
+            .run(&format!("as alice env TMPDIR=/tmp/alice {cmd}"))
+            .ok();
         let (dir, meta, py) = report(&out);
-        assert_eq!((dir.as_str(), meta.as_str()), ("/tmp/alice", "700 alice directory"), "{shell}");
+        assert_eq!(
+            (dir.as_str(), meta.as_str()),
+            ("/tmp/alice", "700 alice directory"),
+            "{shell}"
+        );
         assert_eq!(py, dir, "{shell}");
     }
     // Missing inside the user's own directory: created right there.
-    let out = sb.run(&format!("as alice env TMPDIR=/mnt/tg/home/alice/tmp {}", shells()[0].1)).ok();
+    let out = sb
+        .run(&format!(
+            "as alice env TMPDIR=/mnt/tg/home/alice/tmp {}",
+            shells()[0].1
+        ))
+        .ok();
     let (dir, meta, py) = report(&out);
-    assert_eq!((dir.as_str(), meta.as_str()), ("/mnt/tg/home/alice/tmp", "700 alice directory"));
+    assert_eq!(
+        (dir.as_str(), meta.as_str()),
+        ("/mnt/tg/home/alice/tmp", "700 alice directory")
+    );
     assert_eq!(py, dir);
 }
 
@@ -72,23 +101,36 @@ fn mode_is_exactly_0700_whatever_the_umask() {
     let Some(sb) = sandbox() else { return };
     for umask in ["022", "077", "0277", "0777"] {
         let out = sb
-            .run(&format!(r#"as alice bash -c 'umask {umask}; "$TG" path'; stat -c '%a %U' /tmp/alice"#))
+            .run(&format!(
+                r#"as alice bash -c 'umask {umask}; "$TG" path'; stat -c '%a %U' /tmp/alice"#
+            ))
             .ok();
-        assert_eq!(out.lines(), ["/tmp/alice", "700 alice"], "umask {umask}: {}", out.stderr);
+        assert_eq!(
+            out.lines(),
+            ["/tmp/alice", "700 alice"],
+            "umask {umask}: {}",
+            out.stderr
+        );
     }
     // An existing directory of the user's with loose read bits is tightened.
     let out = sb
         .run(r#"as alice mkdir -m 755 /tmp/alice; as alice "$TG" init bash --no-hook; stat -c %a /tmp/alice"#)
         .ok();
     assert_eq!(out.lines(), ["export TMPDIR='/tmp/alice'", "700"]);
-    assert!(out.stderr.contains("mode 0700 (was 0755)"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("mode 0700 (was 0755)"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Run `path` as alice with extra environment, print its stdout, then `rc=N`.
 fn path_as_alice(env: &str, setup: &str) -> Out {
     let sb = sandbox().expect("checked by caller");
-    sb.run(&format!(r#"{setup}
-as alice env {env} "$TG" path; echo "rc=$?""#))
+    sb.run(&format!(
+        r#"{setup}
+as alice env {env} "$TG" path; echo "rc=$?""#
+    ))
 }
 
 #[test]
@@ -99,24 +141,45 @@ fn existing_tmpdir_rules() {
     let job_dir = "as alice mkdir -m 700 /tmp/job.1";
     // A private per-job directory is kept, in a job or not.
     for env in ["TMPDIR=/tmp/job.1 SLURM_JOB_ID=1", "TMPDIR=/tmp/job.1"] {
-        assert_eq!(path_as_alice(env, job_dir).lines(), ["/tmp/job.1", "rc=0"], "{env}");
+        assert_eq!(
+            path_as_alice(env, job_dir).lines(),
+            ["/tmp/job.1", "rc=0"],
+            "{env}"
+        );
     }
     // A root-owned open directory: kept inside a job, replaced outside one.
     let root_open = "mkdir -m 777 /tmp/jobroot; chmod 777 /tmp/jobroot";
-    assert_eq!(path_as_alice("TMPDIR=/tmp/jobroot PBS_JOBID=7", root_open).lines(), ["/tmp/jobroot", "rc=0"]);
-    assert_eq!(path_as_alice("TMPDIR=/tmp/jobroot", root_open).lines(), ["/tmp/alice", "rc=0"]);
+    assert_eq!(
+        path_as_alice("TMPDIR=/tmp/jobroot PBS_JOBID=7", root_open).lines(),
+        ["/tmp/jobroot", "rc=0"]
+    );
+    assert_eq!(
+        path_as_alice("TMPDIR=/tmp/jobroot", root_open).lines(),
+        ["/tmp/alice", "rc=0"]
+    );
     // Another user's open directory is never kept, even inside a job.
     let foreign = "as mallory mkdir -m 777 /tmp/evil; as mallory chmod 777 /tmp/evil";
     for env in ["TMPDIR=/tmp/evil SLURM_JOB_ID=1", "TMPDIR=/tmp/evil"] {
-        assert_eq!(path_as_alice(env, foreign).lines(), ["/tmp/alice", "rc=0"], "{env}");
+        assert_eq!(
+            path_as_alice(env, foreign).lines(),
+            ["/tmp/alice", "rc=0"],
+            "{env}"
+        );
     }
     // TMPDIR=/tmp (Slurm's default inside jobs) becomes the base.
     for env in ["TMPDIR=/tmp SLURM_JOB_ID=1", "TMPDIR=/tmp"] {
-        assert_eq!(path_as_alice(env, "").lines(), ["/tmp/alice", "rc=0"], "{env}");
+        assert_eq!(
+            path_as_alice(env, "").lines(),
+            ["/tmp/alice", "rc=0"],
+            "{env}"
+        );
     }
     // A shared sticky scratch directory becomes the base too.
     let scratch = "mkdir -m 1777 /tmp/scratch";
-    assert_eq!(path_as_alice("TMPDIR=/tmp/scratch", scratch).lines(), ["/tmp/scratch/alice", "rc=0"]);
+    assert_eq!(
+        path_as_alice("TMPDIR=/tmp/scratch", scratch).lines(),
+        ["/tmp/scratch/alice", "rc=0"]
+    );
     // --force uses the target even over a kept directory.
     let out = sandbox().unwrap().run(&format!(
         r#"{job_dir}; as alice env TMPDIR=/tmp/job.1 "$TG" path --force"#
@@ -130,12 +193,21 @@ fn relative_and_trailing_slash_tmpdir_exported_normalised() {
     let out = sb
         .run(r#"as alice bash -c 'cd "$HOME" && mkdir -m 700 mytmp && TMPDIR=mytmp/ "$TG" init bash --no-hook && TMPDIR=/tmp//alice/./ "$TG" init bash --no-hook'"#)
         .ok();
-    assert_eq!(out.lines(), ["export TMPDIR='/mnt/tg/home/alice/mytmp'", "export TMPDIR='/tmp/alice'"]);
+    assert_eq!(
+        out.lines(),
+        [
+            "export TMPDIR='/mnt/tg/home/alice/mytmp'",
+            "export TMPDIR='/tmp/alice'"
+        ]
+    );
     // And python prints exactly that after eval.
     let out = sb
         .run(r#"as alice bash -c 'cd "$HOME" && mkdir -m 700 t && export TMPDIR=./t/../t/ && eval "$("$TG" init bash)" && echo "$TMPDIR" && "$PY" -c "import tempfile; print(tempfile.gettempdir())"'"#)
         .ok();
-    assert_eq!(out.lines(), ["/mnt/tg/home/alice/t", "/mnt/tg/home/alice/t"]);
+    assert_eq!(
+        out.lines(),
+        ["/mnt/tg/home/alice/t", "/mnt/tg/home/alice/t"]
+    );
 }
 
 #[test]
@@ -160,11 +232,31 @@ const STAT: &str = "stat -c '%F %U %a %Y %i' /tmp/alice";
 fn unsafe_target_is_never_exported_and_left_alone() {
     let Some(sb) = sandbox() else { return };
     let cases = [
-        ("symlink to another user's directory", "as mallory mkdir -m 777 /tmp/m; as mallory ln -s /tmp/m /tmp/alice", "2002"),
-        ("symlink to the user's own directory", "as alice mkdir -m 700 /tmp/mine; as mallory ln -s /tmp/mine /tmp/alice", "2002"),
-        ("another uid's directory 0700", "as mallory mkdir -m 700 /tmp/alice", "2002"),
-        ("another uid's directory 0777", "as mallory mkdir -m 777 /tmp/alice; as mallory chmod 777 /tmp/alice", "2002"),
-        ("a regular file", "as mallory sh -c 'echo x > /tmp/alice'", "2002"),
+        (
+            "symlink to another user's directory",
+            "as mallory mkdir -m 777 /tmp/m; as mallory ln -s /tmp/m /tmp/alice",
+            "2002",
+        ),
+        (
+            "symlink to the user's own directory",
+            "as alice mkdir -m 700 /tmp/mine; as mallory ln -s /tmp/mine /tmp/alice",
+            "2002",
+        ),
+        (
+            "another uid's directory 0700",
+            "as mallory mkdir -m 700 /tmp/alice",
+            "2002",
+        ),
+        (
+            "another uid's directory 0777",
+            "as mallory mkdir -m 777 /tmp/alice; as mallory chmod 777 /tmp/alice",
+            "2002",
+        ),
+        (
+            "a regular file",
+            "as mallory sh -c 'echo x > /tmp/alice'",
+            "2002",
+        ),
         ("a FIFO", "as mallory mkfifo /tmp/alice", "2002"),
     ];
     for (what, setup, owner) in cases {
@@ -181,7 +273,11 @@ grep -c "TMPDIR='/tmp/alice'" /mnt/tg/out || true"#
         assert_ne!(l[0], "rc=124", "{what}: hung");
         assert_eq!(l[1], "changed=no", "{what}: the foreign object was changed");
         assert_eq!(l[2], "0", "{what}: exported the unsafe target");
-        assert!(out.stderr.contains("/tmp/alice") && out.stderr.contains(owner), "{what}: stderr must say why and who owns it: {}", out.stderr);
+        assert!(
+            out.stderr.contains("/tmp/alice") && out.stderr.contains(owner),
+            "{what}: stderr must say why and who owns it: {}",
+            out.stderr
+        );
     }
 }
 
@@ -210,8 +306,16 @@ fn strict_modes_print_only_the_export_and_second_run_is_silent() {
             .run(&format!("as alice {run} 2>/mnt/tg/err1; as alice {run} 2>/mnt/tg/err2; cat /mnt/tg/err1; echo ---; cat /mnt/tg/err2"))
             .ok();
         let l = out.lines();
-        assert_eq!(l[..2], ["ok /tmp/alice", "ok /tmp/alice"], "{run}: {}", out.stdout);
-        assert!(l[2].starts_with("tmpguard: created /tmp/alice"), "{run}: first run's note: {l:?}");
+        assert_eq!(
+            l[..2],
+            ["ok /tmp/alice", "ok /tmp/alice"],
+            "{run}: {}",
+            out.stdout
+        );
+        assert!(
+            l[2].starts_with("tmpguard: created /tmp/alice"),
+            "{run}: first run's note: {l:?}"
+        );
         assert_eq!(l[3..], ["---"], "{run}: second run must be silent");
     }
     // A nested shell repeats nothing either.
@@ -228,7 +332,10 @@ fn read_only_base_fails_with_empty_stdout() {
     let out = sb.run(r#"as alice "$TG" init bash > /mnt/tg/out 2> /mnt/tg/err; echo "rc=$?"; wc -c < /mnt/tg/out; cat /mnt/tg/err"#).ok();
     let l = out.lines();
     assert_eq!(l[..2], ["rc=1", "0"]);
-    assert!(l[2].starts_with("tmpguard: ") && l[2].contains("EROFS: Read-only file system"), "{l:?}");
+    assert!(
+        l[2].starts_with("tmpguard: ") && l[2].contains("EROFS: Read-only file system"),
+        "{l:?}"
+    );
     let out = sb.run(r#"as alice "$TG" path; echo "rc=$?""#);
     assert_eq!(out.lines(), ["rc=1"]);
 }
@@ -236,14 +343,19 @@ fn read_only_base_fails_with_empty_stdout() {
 #[test]
 fn path_prints_only_the_directory_and_nothing_on_stderr() {
     let Some(sb) = sandbox() else { return };
-    let out = sb.run(r#"as alice "$TG" path; as alice env TMPDIR=/nonexistent/x "$TG" path"#).ok();
+    let out = sb
+        .run(r#"as alice "$TG" path; as alice env TMPDIR=/nonexistent/x "$TG" path"#)
+        .ok();
     assert_eq!(out.lines(), ["/tmp/alice", "/tmp/alice"]);
     assert_eq!(out.stderr, "");
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = std::process::Command::new(common::tmpguard_bin()).args(["init", "nosuchshell"]).output().unwrap();
+    let out = std::process::Command::new(common::tmpguard_bin())
+        .args(["init", "nosuchshell"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }

@@ -335,7 +335,15 @@ fn agrees_with_python_on_a_leading_double_slash() {
     let Some(sb) = common::sandbox() else { return };
     // os.path.abspath keeps exactly two leading slashes: doctor must print that.
     let setup = "install -d -m 0700 -o alice -g alice /tmp/dd";
-    let v = agree(&sb, &Case { name: "//", setup, env: "TMPDIR=//tmp/dd/", ..Case::default() });
+    let v = agree(
+        &sb,
+        &Case {
+            name: "//",
+            setup,
+            env: "TMPDIR=//tmp/dd/",
+            ..Case::default()
+        },
+    );
     assert_eq!(v.doctor["python"]["tempdir"], "//tmp/dd");
 }
 

@@ -56,7 +56,9 @@ as alice env TMP= TEMP=/y "$TG" exec -- sh -c 'echo "$TMPDIR|$TMP|${TEMP-unset}"
 #[test]
 fn stdout_stderr_and_exit_status_are_cmds_own() {
     let Some(sb) = common::sandbox() else { return };
-    let out = sb.run(r#"as alice "$TG" exec -- sh -c 'printf "out 1\nout 2\n"; printf "err\n" >&2; exit 42'"#);
+    let out = sb.run(
+        r#"as alice "$TG" exec -- sh -c 'printf "out 1\nout 2\n"; printf "err\n" >&2; exit 42'"#,
+    );
     assert_eq!(out.code, Some(42));
     assert_eq!(out.stdout, "out 1\nout 2\n");
     assert_eq!(out.stderr, "err\n");
@@ -75,7 +77,13 @@ as alice "$TG" exec "$PY" -c "$show" --force"#,
         )
         .ok();
     let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
-    let want = format!("['fffe', '', '{}', '{}', '{}', '{}']", hex("--help"), hex("--strict"), hex("--"), hex("-x"));
+    let want = format!(
+        "['fffe', '', '{}', '{}', '{}', '{}']",
+        hex("--help"),
+        hex("--strict"),
+        hex("--"),
+        hex("-x")
+    );
     assert_eq!(out.lines(), [want, format!("['{}']", hex("--force"))]);
 }
 
@@ -99,8 +107,14 @@ done'"#,
     for (pair, status) in lines.chunks(2).zip(["143", "137"]) {
         let seen_by_cmd: Vec<&str> = pair[0].split(' ').collect();
         let seen_by_bash: Vec<&str> = pair[1].split(' ').collect();
-        assert_eq!(seen_by_cmd[0], seen_by_bash[0], "CMD's pid is the one bash started: {out:?}");
-        assert_eq!(seen_by_cmd[1], seen_by_bash[1], "CMD's parent is bash: {out:?}");
+        assert_eq!(
+            seen_by_cmd[0], seen_by_bash[0],
+            "CMD's pid is the one bash started: {out:?}"
+        );
+        assert_eq!(
+            seen_by_cmd[1], seen_by_bash[1],
+            "CMD's parent is bash: {out:?}"
+        );
         assert_eq!(seen_by_bash[2], status, "128 + signal number: {out:?}");
     }
     assert!(!out.stdout.contains("survived"));
@@ -116,12 +130,22 @@ fn read_only_tmp_runs_cmd_with_tmpdir_unchanged_and_a_warning() {
         r#"as alice "$TG" exec -- sh -c 'echo "ran TMPDIR=${TMPDIR-unset}"'; echo "rc=$?"
 as alice env TMPDIR=/tmp "$TG" exec -- sh -c 'echo "ran TMPDIR=${TMPDIR-unset}"'; echo "rc=$?""#,
     );
-    assert_eq!(out.lines(), ["ran TMPDIR=unset", "rc=0", "ran TMPDIR=/tmp", "rc=0"], "{out:?}");
+    assert_eq!(
+        out.lines(),
+        ["ran TMPDIR=unset", "rc=0", "ran TMPDIR=/tmp", "rc=0"],
+        "{out:?}"
+    );
     let warnings: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(warnings.len(), 2, "one warning per run: {out:?}");
     for w in warnings {
-        assert!(w.starts_with("tmpguard: ") && w.contains("/tmp/alice"), "{w}");
-        assert!(w.contains("Read-only file system") && w.ends_with("running sh with TMPDIR unchanged"), "{w}");
+        assert!(
+            w.starts_with("tmpguard: ") && w.contains("/tmp/alice"),
+            "{w}"
+        );
+        assert!(
+            w.contains("Read-only file system") && w.ends_with("running sh with TMPDIR unchanged"),
+            "{w}"
+        );
     }
 }
 
@@ -133,14 +157,22 @@ fn strict_does_not_run_cmd_without_a_safe_directory() {
     assert_eq!(out.lines(), ["rc=1"], "{out:?}");
     let reason = out.stderr.trim_end();
     assert!(!reason.contains('\n'), "one line: {reason}");
-    assert!(reason.starts_with("tmpguard: ") && reason.contains("/tmp/alice"), "{reason}");
-    assert!(reason.contains("Read-only file system") && reason.ends_with("not running sh (--strict)"), "{reason}");
+    assert!(
+        reason.starts_with("tmpguard: ") && reason.contains("/tmp/alice"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("Read-only file system") && reason.ends_with("not running sh (--strict)"),
+        "{reason}"
+    );
 }
 
 #[test]
 fn strict_runs_cmd_when_the_directory_is_fine() {
     let Some(sb) = common::sandbox() else { return };
-    let out = sb.run(r#"as alice "$TG" exec --strict -- sh -c 'echo "$TMPDIR"'"#).ok();
+    let out = sb
+        .run(r#"as alice "$TG" exec --strict -- sh -c 'echo "$TMPDIR"'"#)
+        .ok();
     assert_eq!(out.lines(), ["/tmp/alice"]);
     assert_eq!(out.stderr, "");
 }
@@ -159,7 +191,11 @@ done"#,
     );
     assert_eq!(out.code, Some(0), "{out:?}");
     // Same status as bash (5.2) gives for the same command.
-    assert_eq!(out.lines(), ["127 127", "127 127", "126 126", "127 127", "126 126"], "{out:?}");
+    assert_eq!(
+        out.lines(),
+        ["127 127", "127 127", "126 126", "127 127", "126 126"],
+        "{out:?}"
+    );
     assert_eq!(
         out.stderr.lines().collect::<Vec<_>>(),
         [
@@ -175,7 +211,8 @@ done"#,
 #[test]
 fn usage_error_without_cmd() {
     let Some(sb) = common::sandbox() else { return };
-    let out = sb.run(r#"as alice "$TG" exec --strict; echo "rc=$?"; test -e /tmp/alice && echo created"#);
+    let out =
+        sb.run(r#"as alice "$TG" exec --strict; echo "rc=$?"; test -e /tmp/alice && echo created"#);
     assert_eq!(out.lines(), ["rc=2"], "{out:?}");
     assert!(out.stderr.contains("CMD"), "{}", out.stderr);
 }
@@ -202,7 +239,11 @@ done"#,
         assert_eq!(direct.split_once(": ").unwrap().1, via, "{line}");
     }
     // The cases really differ, so the comparison above means something.
-    assert_ne!(lines[0].split_once(": ").unwrap().1, lines[1].split_once(": ").unwrap().1, "{out:?}");
+    assert_ne!(
+        lines[0].split_once(": ").unwrap().1,
+        lines[1].split_once(": ").unwrap().1,
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -210,7 +251,9 @@ fn as_a_container_entrypoint_cmd_stays_pid_1() {
     let Some(sb) = common::sandbox() else { return };
     // A new pid namespace, as `docker run` gives: tmpguard is PID 1 and CMD must stay PID 1
     // (the process that receives `docker stop`'s SIGTERM).
-    let out = sb.run(r#"unshare --pid --fork "$TG" exec -- sh -c 'echo "$$ $TMPDIR"'"#).ok();
+    let out = sb
+        .run(r#"unshare --pid --fork "$TG" exec -- sh -c 'echo "$$ $TMPDIR"'"#)
+        .ok();
     assert_eq!(out.lines().len(), 1, "{out:?}");
     let (pid, tmpdir) = out.lines()[0].split_once(' ').unwrap();
     assert_eq!(pid, "1", "{out:?}");

@@ -9,5 +9,8 @@ fn sandbox_has_private_tmp_and_users() {
         .ok();
     assert_eq!(out.lines()[..3], ["1777 root", "alice", "writable"]);
     assert!(out.stdout.contains("tmpguard"));
-    assert!(!std::path::Path::new("/tmp/marker").exists(), "the sandbox's /tmp leaked");
+    assert!(
+        !std::path::Path::new("/tmp/marker").exists(),
+        "the sandbox's /tmp leaked"
+    );
 }

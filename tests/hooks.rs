@@ -27,8 +27,14 @@ fn interactive(shell: &str, lines: &str) -> String {
         "zsh" => format!("as alice zsh -f -i 2>$AUX/err <<'EOS'\n{lines}\nEOS\n"),
         "fish" => {
             // One fish command list, a prompt event after each line.
-            let body: String = lines.lines().map(|l| format!("{l}\nemit fish_prompt\n")).collect();
-            format!("as alice fish --no-config -i -c {} 2>$AUX/err\n", shell_quote(&body))
+            let body: String = lines
+                .lines()
+                .map(|l| format!("{l}\nemit fish_prompt\n"))
+                .collect();
+            format!(
+                "as alice fish --no-config -i -c {} 2>$AUX/err\n",
+                shell_quote(&body)
+            )
         }
         "tcsh" | "csh" => format!("as alice {shell} -f -i 2>$AUX/err <<'EOS'\n{lines}\nEOS\n"),
         // xonsh's prompt_toolkit shell reads lines from a pipe (not from a
@@ -69,7 +75,9 @@ fn sh(cmd: &str) -> String {
 /// `n` prompts in a row.
 fn prompts(shell: &str, n: usize) -> String {
     match shell {
-        "fish" => format!("set i 0; while test $i -lt {n}; emit fish_prompt; set i (math $i + 1); end"),
+        "fish" => {
+            format!("set i 0; while test $i -lt {n}; emit fish_prompt; set i (math $i + 1); end")
+        }
         _ => "\n".repeat(n),
     }
 }
@@ -83,7 +91,12 @@ fn with_results(body: &str) -> String {
 
 /// The value after `key` on the last result line starting with it.
 fn last(out: &Out, key: &str) -> String {
-    out.lines().iter().rev().find_map(|l| l.strip_prefix(key)).unwrap_or("<none>").to_owned()
+    out.lines()
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix(key))
+        .unwrap_or("<none>")
+        .to_owned()
 }
 
 #[test]
@@ -101,10 +114,28 @@ fn removed_directory_is_recreated_at_the_next_prompt() {
             sh("rm -rf /tmp/alice"),
             sh("echo \"R=$TMPDIR $(stat -c %a:%U /tmp/alice)\" >> $AUX/res")
         );
-        let run = interactive(shell, &lines).replacen("as alice ", "as alice env \"PATH=$AUX/t g'x:/usr/bin:/bin\" ", 1);
-        let out = sb.run(&with_results(&format!("mkdir \"$AUX/t g'x\"; cp $TG \"$AUX/t g'x/tmpguard\"\n{run}"))).ok();
-        assert_eq!(last(&out, "R="), "/tmp/alice 700:alice", "{shell}: {}\n{}", out.stdout, out.stderr);
-        assert!(!out.stderr.contains("Traceback") && !out.stderr.contains("Undefined"), "{shell}: {}", out.stderr);
+        let run = interactive(shell, &lines).replacen(
+            "as alice ",
+            "as alice env \"PATH=$AUX/t g'x:/usr/bin:/bin\" ",
+            1,
+        );
+        let out = sb
+            .run(&with_results(&format!(
+                "mkdir \"$AUX/t g'x\"; cp $TG \"$AUX/t g'x/tmpguard\"\n{run}"
+            )))
+            .ok();
+        assert_eq!(
+            last(&out, "R="),
+            "/tmp/alice 700:alice",
+            "{shell}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("Traceback") && !out.stderr.contains("Undefined"),
+            "{shell}: {}",
+            out.stderr
+        );
     }
 }
 
@@ -115,14 +146,21 @@ fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
         return;
     }
     let squats = [
-        ("a directory", "as mallory mkdir -m 777 /tmp/alice; as mallory chmod 777 /tmp/alice"),
-        ("a symlink to alice's own directory", "as mallory ln -s /tmp/alices-own /tmp/alice"),
+        (
+            "a directory",
+            "as mallory mkdir -m 777 /tmp/alice; as mallory chmod 777 /tmp/alice",
+        ),
+        (
+            "a symlink to alice's own directory",
+            "as mallory ln -s /tmp/alices-own /tmp/alice",
+        ),
     ];
     for shell in HOOKED {
         for (what, squat) in squats {
             // alice removes her directory and waits; mallory squats the name;
             // alice's next prompt must end with a verified private directory.
-            let lines = format!(
+            let lines =
+                format!(
                 "{}\n{}\n{}",
                 init_line(shell),
                 sh("rm -rf /tmp/alice; mkdir -m 700 /tmp/alices-own; touch $AUX/sync/removed; \
@@ -136,10 +174,24 @@ fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
             );
             let out = sb.run(&with_results(&script)).ok();
             let r = last(&out, "R=");
-            assert!(r.starts_with("/tmp/alice."), "{shell}, {what}: expected the fallback, got {r:?}\n{}\n{}", out.stdout, out.stderr);
-            assert_eq!(last(&out, "S="), "directory:700:alice", "{shell}, {what}: {}", out.stdout);
+            assert!(
+                r.starts_with("/tmp/alice."),
+                "{shell}, {what}: expected the fallback, got {r:?}\n{}\n{}",
+                out.stdout,
+                out.stderr
+            );
+            assert_eq!(
+                last(&out, "S="),
+                "directory:700:alice",
+                "{shell}, {what}: {}",
+                out.stdout
+            );
             // mallory's object is untouched.
-            let m = if what.starts_with("a dir") { "directory:777:mallory" } else { "symbolic link:777:mallory" };
+            let m = if what.starts_with("a dir") {
+                "directory:777:mallory"
+            } else {
+                "symbolic link:777:mallory"
+            };
             assert_eq!(last(&out, "M="), m, "{shell}, {what}: {}", out.stdout);
         }
     }
@@ -154,10 +206,12 @@ fn repair_keeps_the_base_init_was_given() {
     // With --base /tmp/site, a squat at /tmp/site/alice must lead to a
     // fallback in /tmp/site, not to the default base's /tmp/alice.
     for shell in HOOKED {
-        let init = init_line(shell).replace(" init ", " init --base /tmp/site ").replace(
-            &format!("init --base /tmp/site {shell}"),
-            &format!("init {shell} --base /tmp/site"),
-        );
+        let init = init_line(shell)
+            .replace(" init ", " init --base /tmp/site ")
+            .replace(
+                &format!("init --base /tmp/site {shell}"),
+                &format!("init {shell} --base /tmp/site"),
+            );
         assert!(init.contains("--base /tmp/site"), "{init}");
         let lines = format!(
             "{init}\n{}\n{}",
@@ -172,7 +226,12 @@ fn repair_keeps_the_base_init_was_given() {
         );
         let out = sb.run(&with_results(&script)).ok();
         let r = last(&out, "R=");
-        assert!(r.starts_with("/tmp/site/alice."), "{shell}: expected a fallback in the base, got {r:?}\n{}\n{}", out.stdout, out.stderr);
+        assert!(
+            r.starts_with("/tmp/site/alice."),
+            "{shell}: expected a fallback in the base, got {r:?}\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
     }
 }
 
@@ -201,18 +260,43 @@ fn hundred_prompts_make_no_fork_when_the_directory_is_fine() {
     // (fish and xonsh start helper threads on their own schedule: threads are
     // not forks. A call strace shows in two parts is counted by its first.)
     let count = |shell: &str, n: usize| -> String {
-        let lines = format!("{}\n{}\n{}\n{}", counter(shell), init_line(shell), prompts(shell, n), show(shell));
-        let run = interactive(shell, &lines).replacen("as alice ", "as alice strace -f -qq -e trace=fork,vfork,clone,clone3,execve -o $AUX/trace ", 1);
+        let lines = format!(
+            "{}\n{}\n{}\n{}",
+            counter(shell),
+            init_line(shell),
+            prompts(shell, n),
+            show(shell)
+        );
+        let run = interactive(shell, &lines).replacen(
+            "as alice ",
+            "as alice strace -f -qq -e trace=fork,vfork,clone,clone3,execve -o $AUX/trace ",
+            1,
+        );
         format!("{run}\necho \"{shell} {n} $(grep -E 'fork|clone|execve' $AUX/trace | grep -v resumed | grep -vc CLONE_THREAD)\"")
     };
     for shell in HOOKED {
-        let out = sb.run(&with_results(&format!("chmod 777 $AUX\n{}\n{}", count(shell, 0), count(shell, 100)))).ok();
+        let out = sb
+            .run(&with_results(&format!(
+                "chmod 777 $AUX\n{}\n{}",
+                count(shell, 0),
+                count(shell, 100)
+            )))
+            .ok();
         let l = out.lines();
-        let n: Vec<&str> = l.iter().filter(|x| x.starts_with(shell)).map(|x| x.rsplit(' ').next().unwrap()).collect();
+        let n: Vec<&str> = l
+            .iter()
+            .filter(|x| x.starts_with(shell))
+            .map(|x| x.rsplit(' ').next().unwrap())
+            .collect();
         assert_eq!(n.len(), 2, "{shell}: {}\n{}", out.stdout, out.stderr);
         assert_eq!(n[0], n[1], "{shell}: forks/execs with 0 vs 100 prompts");
         let p: usize = last(&out, "P=").parse().unwrap_or(0);
-        assert!(p >= 100, "{shell}: only {p} prompts\n{}\n{}", out.stdout, out.stderr);
+        assert!(
+            p >= 100,
+            "{shell}: only {p} prompts\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
     }
 }
 
@@ -225,13 +309,30 @@ fn kept_job_directory_is_only_checked_for_being_a_directory() {
     // A batch job's own directory (root's, open to the job) that init kept:
     // the prompts must not take it for a broken private one and run tmpguard.
     for shell in HOOKED {
-        let lines = format!("{}\n{}\n{}", init_line(shell), prompts(shell, 3), sh("echo \"T=$TMPDIR\" >> $AUX/res"));
+        let lines = format!(
+            "{}\n{}\n{}",
+            init_line(shell),
+            prompts(shell, 3),
+            sh("echo \"T=$TMPDIR\" >> $AUX/res")
+        );
         let run = interactive(shell, &lines)
             .replacen("as alice ", "as alice env SLURM_JOB_ID=1 TMPDIR=/tmp/job strace -f -qq -e trace=execve -o $AUX/trace ", 1);
         let script = format!("chmod 777 $AUX; mkdir -m 777 /tmp/job\n{run}\necho \"runs=$(grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace)\" >> $AUX/res");
         let out = sb.run(&with_results(&script)).ok();
-        assert_eq!(last(&out, "T="), "/tmp/job", "{shell}: {}\n{}", out.stdout, out.stderr);
-        assert_eq!(last(&out, "runs="), "1", "{shell}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            last(&out, "T="),
+            "/tmp/job",
+            "{shell}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+        assert_eq!(
+            last(&out, "runs="),
+            "1",
+            "{shell}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
     }
 }
 
@@ -257,11 +358,26 @@ fn failed_repair_is_reported_once_in_a_hundred_prompts() {
         );
         let out = sb.run(&with_results(&script)).ok();
         // init's own "created" note, then exactly one failure.
-        assert_eq!(last(&out, "failures="), "2", "{shell}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(
+            last(&out, "failures="),
+            "2",
+            "{shell}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
         assert!(out.stderr.contains("EROFS"), "{shell}: {}", out.stderr);
-        assert!(!out.stderr.contains("Traceback") && !out.stderr.contains("Undefined"), "{shell}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("Traceback") && !out.stderr.contains("Undefined"),
+            "{shell}: {}",
+            out.stderr
+        );
         // The unverifiable TMPDIR is not left in place, nor TMP with the same value.
-        assert_eq!(last(&out, "R="), "unset unset unset", "{shell}: {}", out.stdout);
+        assert_eq!(
+            last(&out, "R="),
+            "unset unset unset",
+            "{shell}: {}",
+            out.stdout
+        );
     }
 }
 
@@ -294,20 +410,43 @@ fn existing_hooks_still_run_and_init_twice_registers_once() {
         ),
     ];
     for (shell, pre, show) in cases {
-        let lines = format!("{pre}\n{init}\n{init}\n{}\n{show}", sh("echo INIT-DONE >> $AUX/res"), init = init_line(shell));
+        let lines = format!(
+            "{pre}\n{init}\n{init}\n{}\n{show}",
+            sh("echo INIT-DONE >> $AUX/res"),
+            init = init_line(shell)
+        );
         let out = sb.run(&with_results(&interactive(shell, &lines))).ok();
-        let after: Vec<&str> = out.lines().into_iter().skip_while(|l| *l != "INIT-DONE").collect();
-        assert!(after.contains(&"USER-HOOK"), "{shell}: the user's hook no longer runs: {}\n{}", out.stdout, out.stderr);
+        let after: Vec<&str> = out
+            .lines()
+            .into_iter()
+            .skip_while(|l| *l != "INIT-DONE")
+            .collect();
+        assert!(
+            after.contains(&"USER-HOOK"),
+            "{shell}: the user's hook no longer runs: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
         let pc = last(&out, "PC=");
         assert_eq!(pc.matches("tmpguard_hook").count(), 1, "{shell}: {pc}");
-        assert!(!out.stderr.contains("unbound") && !out.stderr.contains("parameter not set"), "{shell}: {}", out.stderr);
+        assert!(
+            !out.stderr.contains("unbound") && !out.stderr.contains("parameter not set"),
+            "{shell}: {}",
+            out.stderr
+        );
     }
     // The command's status survives the hook: bash PROMPT_COMMAND sees it,
     // and so does the next tcsh command line.
-    let lines = format!("{}\nPROMPT_COMMAND+=$'\\n''echo \"st=$?\" >> $AUX/res'\n(exit 3)\ntrue", init_line("bash"));
+    let lines = format!(
+        "{}\nPROMPT_COMMAND+=$'\\n''echo \"st=$?\" >> $AUX/res'\n(exit 3)\ntrue",
+        init_line("bash")
+    );
     let out = sb.run(&with_results(&interactive("bash", &lines))).ok();
     assert!(out.lines().contains(&"st=3"), "{}", out.stdout);
-    let lines = format!("{}\n(exit 3)\necho \"st=$status\" >> $AUX/res", init_line("tcsh"));
+    let lines = format!(
+        "{}\n(exit 3)\necho \"st=$status\" >> $AUX/res",
+        init_line("tcsh")
+    );
     let out = sb.run(&with_results(&interactive("tcsh", &lines))).ok();
     assert_eq!(last(&out, "st="), "3", "{}", out.stdout);
 }
@@ -329,11 +468,31 @@ as alice tcsh -f -c 'eval "`$TG init tcsh`"; echo "c=`alias precmd``alias __tmpg
 as alice xonsh --no-rc -c 'execx($($TG init xonsh)); print("x=" + " ".join(h.__name__ for h in events.on_pre_prompt))'"#,
         )
         .ok();
-    assert_eq!(out.lines(), ["b=none nofn", "z=none", "f=none", "t=", "c=", "x="]);
-    for (shell, init) in [("bash", r#"eval "$("$TG" init bash --no-hook)""#), ("tcsh", r#"eval "`$TG init tcsh --no-hook`""#)] {
-        let show = if shell == "bash" { r#"echo "n=${PROMPT_COMMAND-none}" >> $AUX/res"# } else { r#"echo "n=`alias precmd`" >> $AUX/res"# };
-        let out = sb.run(&with_results(&interactive(shell, &format!("{init}\n{show}")))).ok();
-        assert_eq!(last(&out, "n="), if shell == "bash" { "none" } else { "" }, "{shell}: {}", out.stdout);
+    assert_eq!(
+        out.lines(),
+        ["b=none nofn", "z=none", "f=none", "t=", "c=", "x="]
+    );
+    for (shell, init) in [
+        ("bash", r#"eval "$("$TG" init bash --no-hook)""#),
+        ("tcsh", r#"eval "`$TG init tcsh --no-hook`""#),
+    ] {
+        let show = if shell == "bash" {
+            r#"echo "n=${PROMPT_COMMAND-none}" >> $AUX/res"#
+        } else {
+            r#"echo "n=`alias precmd`" >> $AUX/res"#
+        };
+        let out = sb
+            .run(&with_results(&interactive(
+                shell,
+                &format!("{init}\n{show}"),
+            )))
+            .ok();
+        assert_eq!(
+            last(&out, "n="),
+            if shell == "bash" { "none" } else { "" },
+            "{shell}: {}",
+            out.stdout
+        );
     }
     let lines = "execx($($TG init xonsh --no-hook))\n$PC = ' '.join(h.__name__ for h in events.on_pre_prompt); echo \"n=$PC\" >> $AUX/res";
     let out = sb.run(&with_results(&interactive("xonsh", lines))).ok();

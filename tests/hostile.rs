@@ -105,8 +105,18 @@ syslog_lines() { wc -l <"$AUX/syslog"; }
 /// Run `body` after the helpers; the script must reach `DONE` with no `FAIL`.
 fn check(sb: Sandbox, body: &str) -> Out {
     let out = sb.run(&format!("{HELPERS}\n{body}\necho DONE\n"));
-    let fails: Vec<&str> = out.lines().into_iter().filter(|l| l.starts_with("FAIL")).collect();
-    assert!(fails.is_empty(), "{}\nstdout:\n{}\nstderr:\n{}", fails.join("\n"), out.stdout, out.stderr);
+    let fails: Vec<&str> = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("FAIL"))
+        .collect();
+    assert!(
+        fails.is_empty(),
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        fails.join("\n"),
+        out.stdout,
+        out.stderr
+    );
     assert_eq!(
         out.lines().last(),
         Some(&"DONE"),
@@ -207,7 +217,12 @@ grep -q "^tmpguard: WARNING: /tmp/alice is a directory owned by uid 2002 (mallor
   || fail "no syslog: $err"
 "#,
     );
-    assert_eq!(out.lines().iter().filter(|l| l.starts_with("ok ")).count(), 12, "{}", out.stdout);
+    assert_eq!(
+        out.lines().iter().filter(|l| l.starts_with("ok ")).count(),
+        12,
+        "{}",
+        out.stdout
+    );
 }
 
 /// 150 shells starting at once (a job array, a terminal restoring its tabs):
@@ -361,14 +376,22 @@ syslog_sync
 echo "syslog lines $(syslog_lines)"
 "#,
     );
-    let stats: Vec<Vec<&str>> =
-        out.lines().iter().filter(|l| l.starts_with("stats ")).map(|l| l.split(' ').collect()).collect();
+    let stats: Vec<Vec<&str>> = out
+        .lines()
+        .iter()
+        .filter(|l| l.starts_with("stats "))
+        .map(|l| l.split(' ').collect())
+        .collect();
     assert_eq!(stats.len(), 2, "{}", out.stdout);
     for s in &stats {
         let n = |i: usize| s[i].parse::<u32>().unwrap();
         // Every run succeeded, and the race really happened both ways.
         assert_eq!(n(2) + n(3), 1000, "{}", out.stdout);
-        assert!(n(2) > 0 && n(3) > 0, "the race was never won by one side:\n{}", out.stdout);
+        assert!(
+            n(2) > 0 && n(3) > 0,
+            "the race was never won by one side:\n{}",
+            out.stdout
+        );
         // One sequential victim needs one fallback, found again ever after.
         assert_eq!(n(5), 1, "{}", out.stdout);
     }

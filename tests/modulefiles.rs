@@ -17,8 +17,16 @@ struct System {
     file: &'static str,
 }
 
-const LMOD: System = System { init: "/usr/share/lmod/lmod/init/bash", target: "lmod", file: "tmpguard.lua" };
-const MODULES: System = System { init: "/usr/share/modules/init/bash", target: "modules", file: "tmpguard" };
+const LMOD: System = System {
+    init: "/usr/share/lmod/lmod/init/bash",
+    target: "lmod",
+    file: "tmpguard.lua",
+};
+const MODULES: System = System {
+    init: "/usr/share/modules/init/bash",
+    target: "modules",
+    file: "tmpguard",
+};
 
 /// Write the modulefile with `$BIN init <target> $INIT_ARGS` into `$AUX/mf`,
 /// then define `session ENV...`: as alice, with ENV, load the module, show
@@ -90,7 +98,12 @@ session SLURM_JOB_ID=7 TMPDIR=/tmp/job.7
 test -e /tmp/alice && echo "made /tmp/alice" || echo "no /tmp/alice""#,
     )
     .ok();
-    assert_eq!(out.lines(), ["load=0 /tmp/job.7", "unload=0 /tmp/job.7", "no /tmp/alice"], "stderr:\n{}", out.stderr);
+    assert_eq!(
+        out.lines(),
+        ["load=0 /tmp/job.7", "unload=0 /tmp/job.7", "no /tmp/alice"],
+        "stderr:\n{}",
+        out.stderr
+    );
 }
 
 /// `tmpguard path` fails (a read-only `/tmp`; then a missing binary): the
@@ -111,16 +124,29 @@ session TMPDIR=/tmp/before"#,
     let (first, second) = lines.split_at(lines.iter().position(|l| *l == "---").expect("---"));
     for part in [first, &second[1..]] {
         assert_eq!(part.len(), 2, "{}\nstderr:\n{}", out.stdout, out.stderr);
-        assert!(part[0].starts_with("load=") && part[0] != "load=0 /tmp/before", "{}", out.stdout);
+        assert!(
+            part[0].starts_with("load=") && part[0] != "load=0 /tmp/before",
+            "{}",
+            out.stdout
+        );
         assert!(part[0].ends_with(" /tmp/before"), "{}", out.stdout);
     }
     assert!(
-        out.stderr.contains("tmpguard: cannot create /tmp/alice") || out.stderr.contains("tmpguard: cannot make"),
+        out.stderr.contains("tmpguard: cannot create /tmp/alice")
+            || out.stderr.contains("tmpguard: cannot make"),
         "tmpguard's reason is not shown:\n{}",
         out.stderr
     );
-    assert!(out.stderr.contains("/mnt/tg/bin/tmpguard"), "the missing binary is not named:\n{}", out.stderr);
-    assert!(!out.stderr.contains("while executing"), "reported as a bug in the modulefile:\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("/mnt/tg/bin/tmpguard"),
+        "the missing binary is not named:\n{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("while executing"),
+        "reported as a bug in the modulefile:\n{}",
+        out.stderr
+    );
 }
 
 /// The binary's path and `--base` hold quotes, spaces, `$`, brackets and
@@ -141,7 +167,16 @@ grep -c -F '; \\/tmpguard' "$AUX/mf/"*"#,
     )
     .ok();
     let want = r#"/mnt/tg/it's a "dir" $x [1] {a,b} ; \/base/alice"#;
-    assert_eq!(out.lines(), [format!("load=0 {want}"), "unload=0 unset".into(), "1".into()], "stderr:\n{}", out.stderr);
+    assert_eq!(
+        out.lines(),
+        [
+            format!("load=0 {want}"),
+            "unload=0 unset".into(),
+            "1".into()
+        ],
+        "stderr:\n{}",
+        out.stderr
+    );
 }
 
 #[test]

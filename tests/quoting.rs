@@ -149,15 +149,25 @@ fn random(n: usize) -> Vec<Vec<u8>> {
     let byte = prop_oneof![special, any::<u8>(), 0x80u8..=0xff];
     let name = prop::collection::vec(byte, 1..24).prop_filter("a file name", |n| valid_name(n));
     let mut runner = TestRunner::deterministic();
-    (0..n).map(|_| name.new_tree(&mut runner).expect("a random name").current()).collect()
+    (0..n)
+        .map(|_| name.new_tree(&mut runner).expect("a random name").current())
+        .collect()
 }
 
 fn valid_name(n: &[u8]) -> bool {
-    !n.is_empty() && n.len() <= 200 && !n.contains(&b'/') && !n.contains(&0) && n != b"." && n != b".."
+    !n.is_empty()
+        && n.len() <= 200
+        && !n.contains(&b'/')
+        && !n.contains(&0)
+        && n != b"."
+        && n != b".."
 }
 
 fn cases() -> Vec<Vec<u8>> {
-    let n = std::env::var("TMPGUARD_QUOTING_RANDOM").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
+    let n = std::env::var("TMPGUARD_QUOTING_RANDOM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
     let mut all = corpus();
     for name in random(n) {
         if !all.contains(&name) {
@@ -176,7 +186,9 @@ fn hex(v: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }
 
 /// Stubs that stand in for the module system around a modulefile, so the
@@ -274,10 +286,30 @@ echo "cwd: $(ls -A "$AUX/cwd") ."
             seen += 1;
         }
     }
-    assert!(out.stdout.contains("pwned:  .\n"), "something in a name was executed:\n{}", out.stdout);
-    assert!(out.stdout.contains("cwd:  .\n"), "something was created in the working directory:\n{}", out.stdout);
-    assert_eq!(seen, cases.len(), "not every case ran:\n{}\n{}", out.stdout, out.stderr);
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        out.stdout.contains("pwned:  .\n"),
+        "something in a name was executed:\n{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("cwd:  .\n"),
+        "something was created in the working directory:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        seen,
+        cases.len(),
+        "not every case ran:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 fn sh_quote(s: &str) -> String {

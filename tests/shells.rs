@@ -29,7 +29,13 @@ fn posix(needs: &'static str, run: &'static str, run_lax: &'static str, name: &'
         "mksh" => r#"eval "$("$TG" init mksh)""#,
         _ => r#"eval "$("$TG" init sh)""#,
     };
-    Sh { needs, run, run_lax, rc, show: POSIX_SHOW }
+    Sh {
+        needs,
+        run,
+        run_lax,
+        rc,
+        show: POSIX_SHOW,
+    }
 }
 
 fn dash() -> Sh {
@@ -68,7 +74,13 @@ endif"#,
     }
 }
 fn csh() -> Sh {
-    Sh { needs: "csh", run: "csh -f -e $F", run_lax: "csh -f $F", rc: r#"eval "`$TG init csh`""#, ..tcsh() }
+    Sh {
+        needs: "csh",
+        run: "csh -f -e $F",
+        run_lax: "csh -f $F",
+        rc: r#"eval "`$TG init csh`""#,
+        ..tcsh()
+    }
 }
 fn elvish() -> Sh {
     Sh {
@@ -117,10 +129,23 @@ fn exports_private_dir(sh: Sh) {
     if !common::require(common::have(sh.needs), sh.needs) {
         return;
     }
-    let out = sb.run(&format!("{}\nstat -c '%a %U' /tmp/alice", script(&sh, false, "TMP=/tmp TEMP=/var/tmp"))).ok();
+    let out = sb
+        .run(&format!(
+            "{}\nstat -c '%a %U' /tmp/alice",
+            script(&sh, false, "TMP=/tmp TEMP=/var/tmp")
+        ))
+        .ok();
     assert_eq!(
         out.lines(),
-        ["/tmp/alice", "/tmp/alice", "/tmp/alice", "---", "/tmp/alice", "rc=0", "700 alice"],
+        [
+            "/tmp/alice",
+            "/tmp/alice",
+            "/tmp/alice",
+            "---",
+            "/tmp/alice",
+            "rc=0",
+            "700 alice"
+        ],
         "stderr:\n{}",
         out.stderr
     );
@@ -128,7 +153,12 @@ fn exports_private_dir(sh: Sh) {
 
     // Only what is set is exported.
     let out = sb.run(&script(&sh, false, "")).ok();
-    assert_eq!(out.lines(), ["/tmp/alice", "-", "-", "---", "/tmp/alice", "rc=0"], "stderr:\n{}", out.stderr);
+    assert_eq!(
+        out.lines(),
+        ["/tmp/alice", "-", "-", "---", "/tmp/alice", "rc=0"],
+        "stderr:\n{}",
+        out.stderr
+    );
 }
 
 /// When tmpguard cannot give a directory (here `/tmp` is read-only), it prints
@@ -148,9 +178,18 @@ fn failure_changes_nothing(sh: Sh) {
         ))
         .ok();
     let lines = out.lines();
-    assert_eq!(lines[..4], ["init=1 0", "/nonexistent/x", "-", "-"], "stderr:\n{}", out.stderr);
+    assert_eq!(
+        lines[..4],
+        ["init=1 0", "/nonexistent/x", "-", "-"],
+        "stderr:\n{}",
+        out.stderr
+    );
     assert_eq!(lines.last(), Some(&"rc=0"), "stderr:\n{}", out.stderr);
-    assert!(out.stderr.starts_with("tmpguard: ") && out.stderr.contains("/tmp/alice"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("tmpguard: ") && out.stderr.contains("/tmp/alice"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

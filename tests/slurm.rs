@@ -118,7 +118,16 @@ chmod 755 $AUX/plain.sh $AUX/login.sh
 
 fn run(body: &str) -> Option<common::Out> {
     let sb = common::sandbox()?;
-    for prog in ["ip", "munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo", "runuser"] {
+    for prog in [
+        "ip",
+        "munged",
+        "slurmctld",
+        "slurmd",
+        "sbatch",
+        "squeue",
+        "sinfo",
+        "runuser",
+    ] {
         if !common::require(common::have(prog), prog) {
             return None;
         }
@@ -171,7 +180,8 @@ job plain TMPGUARD_BASE="$nl" | sed 's/^plain:/newline:/'
 mount -o remount,ro /tmp
 job plain | sed 's/^plain:/readonly:/'
 mount -o remount,rw /tmp
-"#) else {
+"#)
+    else {
         return;
     };
     let out = out.ok();

@@ -89,22 +89,42 @@ login
 
 #[test]
 fn bash_login_reads_profile_d() {
-    check(Login { needs: "bash", start: "exec -a -bash bash -c '$SHOW'", show: POSIX_SHOW, init: "bash" });
+    check(Login {
+        needs: "bash",
+        start: "exec -a -bash bash -c '$SHOW'",
+        show: POSIX_SHOW,
+        init: "bash",
+    });
 }
 
 #[test]
 fn dash_login_reads_profile_d() {
-    check(Login { needs: "dash", start: "exec -a -dash dash -c '$SHOW'", show: POSIX_SHOW, init: "sh" });
+    check(Login {
+        needs: "dash",
+        start: "exec -a -dash dash -c '$SHOW'",
+        show: POSIX_SHOW,
+        init: "sh",
+    });
 }
 
 #[test]
 fn ksh93_login_reads_profile_d() {
-    check(Login { needs: "ksh93", start: "exec -a -ksh ksh93 -c '$SHOW'", show: POSIX_SHOW, init: "sh" });
+    check(Login {
+        needs: "ksh93",
+        start: "exec -a -ksh ksh93 -c '$SHOW'",
+        show: POSIX_SHOW,
+        init: "sh",
+    });
 }
 
 #[test]
 fn mksh_login_reads_profile_d() {
-    check(Login { needs: "mksh", start: "exec -a -mksh mksh -c '$SHOW'", show: POSIX_SHOW, init: "sh" });
+    check(Login {
+        needs: "mksh",
+        start: "exec -a -mksh mksh -c '$SHOW'",
+        show: POSIX_SHOW,
+        init: "sh",
+    });
 }
 
 /// zsh reads /etc/profile only where the distribution's zprofile sources it

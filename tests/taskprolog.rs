@@ -17,7 +17,10 @@ fn run(sb: common::Sandbox, body: &str) -> Vec<String> {
 #[test]
 fn exports_raw_lines_for_what_is_set() {
     let Some(sb) = common::sandbox() else { return };
-    let lines = run(sb, "prolog TMPDIR=/tmp\nprolog TMPDIR=/tmp TMP=/tmp TEMP=/tmp");
+    let lines = run(
+        sb,
+        "prolog TMPDIR=/tmp\nprolog TMPDIR=/tmp TMP=/tmp TEMP=/tmp",
+    );
     assert_eq!(
         lines,
         [
@@ -36,7 +39,10 @@ fn exports_raw_lines_for_what_is_set() {
 #[test]
 fn nothing_when_the_jobs_tmpdir_is_kept() {
     let Some(sb) = common::sandbox() else { return };
-    let lines = run(sb, "mkdir -m 700 /tmp/job.7 && chown alice /tmp/job.7\nprolog TMPDIR=/tmp/job.7");
+    let lines = run(
+        sb,
+        "mkdir -m 700 /tmp/job.7 && chown alice /tmp/job.7\nprolog TMPDIR=/tmp/job.7",
+    );
     assert_eq!(lines, ["exit=0"]);
 }
 
@@ -45,9 +51,15 @@ fn failure_is_printed_into_the_job_and_exits_0() {
     let Some(sb) = common::sandbox() else { return };
     let lines = run(sb.tmp("mode=1777,ro,size=1m"), "prolog TMPDIR=/tmp");
     assert_eq!(lines[0], "exit=0");
-    assert!(lines[1].starts_with("out: print tmpguard: cannot create /tmp/alice"), "{lines:?}");
+    assert!(
+        lines[1].starts_with("out: print tmpguard: cannot create /tmp/alice"),
+        "{lines:?}"
+    );
     assert!(lines[1].ends_with("; TMPDIR not changed"), "{lines:?}");
-    assert!(lines[2].starts_with("err: tmpguard: cannot create /tmp/alice"), "{lines:?}");
+    assert!(
+        lines[2].starts_with("err: tmpguard: cannot create /tmp/alice"),
+        "{lines:?}"
+    );
     assert_eq!(lines.len(), 3, "{lines:?}");
 }
 
@@ -73,6 +85,9 @@ prolog TMPDIR=/tmp TMPGUARD_BASE="$nl""#,
 #[test]
 fn usage_errors_still_fail() {
     let Some(sb) = common::sandbox() else { return };
-    let lines = run(sb, r#"as alice "$TG" init slurm --no-such-flag 2>/dev/null; echo "exit=$?""#);
+    let lines = run(
+        sb,
+        r#"as alice "$TG" init slurm --no-such-flag 2>/dev/null; echo "exit=$?""#,
+    );
     assert_eq!(lines, ["exit=2"]);
 }

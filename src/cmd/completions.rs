@@ -29,9 +29,17 @@ pub fn run(args: &CompletionsArgs) -> u8 {
 fn fish_positionals(cmd: &clap::Command, out: &mut Vec<u8>) {
     for sub in cmd.get_subcommands() {
         for arg in sub.get_positionals().take(1) {
-            for value in arg.get_possible_values().iter().filter(|v| !v.is_hide_set()) {
-                let help = value.get_help().map(ToString::to_string).unwrap_or_default();
-                let _ = out.write_all(b"complete -c tmpguard -n '__fish_tmpguard_using_subcommand ");
+            for value in arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+            {
+                let help = value
+                    .get_help()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let _ =
+                    out.write_all(b"complete -c tmpguard -n '__fish_tmpguard_using_subcommand ");
                 let _ = out.write_all(sub.get_name().as_bytes());
                 let _ = out.write_all(b"; and test (count (commandline -opc)) -eq 2' -f -a ");
                 let _ = out.write_all(&quote::fish(value.get_name().as_bytes()));

@@ -49,16 +49,26 @@ pub fn run(args: &ExecArgs) -> u8 {
             }
         }
         Err(e) if args.strict => {
-            say(format_args!("{e}; not running {} (--strict)", show(program)));
+            say(format_args!(
+                "{e}; not running {} (--strict)",
+                show(program)
+            ));
             return FAILED;
         }
         // A cron job should not be lost because /tmp is full: run it anyway.
-        Err(e) => say(format_args!("{e}; running {} with TMPDIR unchanged", show(program))),
+        Err(e) => say(format_args!(
+            "{e}; running {} with TMPDIR unchanged",
+            show(program)
+        )),
     }
     restore_sigpipe(&mut command);
     // Replaces this process (execvp): CMD keeps our pid, signals and exit status are its own.
     let err = command.exec();
-    say(format_args!("{}: {}", show(program), describe(&err, program)));
+    say(format_args!(
+        "{}: {}",
+        show(program),
+        describe(&err, program)
+    ));
     exit_status(&err)
 }
 
@@ -100,8 +110,12 @@ fn describe(err: &io::Error, program: &OsStr) -> String {
     match err.raw_os_error().map(Errno::from_raw) {
         Some(Errno::ENOENT) if !has_slash(program) => "command not found".into(),
         // The file is there: it is its `#!` interpreter that is missing.
-        Some(Errno::ENOENT) if Path::new(program).exists() => "bad interpreter: No such file or directory".into(),
-        Some(Errno::EACCES) if has_slash(program) && Path::new(program).is_dir() => "Is a directory".into(),
+        Some(Errno::ENOENT) if Path::new(program).exists() => {
+            "bad interpreter: No such file or directory".into()
+        }
+        Some(Errno::EACCES) if has_slash(program) && Path::new(program).is_dir() => {
+            "Is a directory".into()
+        }
         Some(errno) => errno.desc().into(),
         None => err.to_string(),
     }

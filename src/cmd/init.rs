@@ -28,7 +28,12 @@ pub fn run(args: &InitArgs) -> u8 {
 
 /// What to export; `exe` is this binary for a prompt hook (empty: no hook),
 /// `base` the absolute `--base` for the hook to pass on.
-fn exports<'a>(resolved: &'a Resolved, snap: &Snapshot, exe: &'a Path, base: Option<&'a Path>) -> Exports<'a> {
+fn exports<'a>(
+    resolved: &'a Resolved,
+    snap: &Snapshot,
+    exe: &'a Path,
+    base: Option<&'a Path>,
+) -> Exports<'a> {
     Exports {
         tmpdir: resolved.dir.as_os_str().as_bytes(),
         tmp: snap.tmp.is_some(),
@@ -61,13 +66,24 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
             return FAILED;
         }
     };
-    let exe = if args.no_hook || !shell.has_hook() { PathBuf::new() } else { exe::invoked() };
+    let exe = if args.no_hook || !shell.has_hook() {
+        PathBuf::new()
+    } else {
+        exe::invoked()
+    };
     // The hook's repair runs init again with the same base (TMPGUARD_BASE it inherits).
-    let base = args.common.base.as_deref().and_then(|b| abspath(b.as_os_str()).ok());
+    let base = args
+        .common
+        .base
+        .as_deref()
+        .and_then(|b| abspath(b.as_os_str()).ok());
     let code = match render(shell, &exports(&resolved, &snap, &exe, base.as_deref())) {
         Ok(code) => code,
         Err(e) => {
-            say(format_args!("cannot export {}: {e}", resolved.dir.display()));
+            say(format_args!(
+                "cannot export {}: {e}",
+                resolved.dir.display()
+            ));
             return FAILED;
         }
     };
@@ -95,13 +111,15 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
     let mut path_args: Vec<OsString> = Vec::new();
     if let Some(base) = &args.common.base {
         // Made absolute now: the modulefile is loaded from anywhere.
-        let base = abspath(base.as_os_str()).map_err(|e| format!("cannot make {} absolute: {e}", base.display()))?;
+        let base = abspath(base.as_os_str())
+            .map_err(|e| format!("cannot make {} absolute: {e}", base.display()))?;
         path_args.extend([OsString::from("--base"), base.into_os_string()]);
     }
     if args.common.force {
         path_args.push("--force".into());
     }
-    modulefile::render(system, &exe::invoked(), &path_args).map_err(|e| format!("cannot write the modulefile: {e}"))
+    modulefile::render(system, &exe::invoked(), &path_args)
+        .map_err(|e| format!("cannot write the modulefile: {e}"))
 }
 
 /// Slurm TaskProlog lines. Exits 0 whatever happens, because a failing
@@ -120,7 +138,11 @@ fn slurm(args: &InitArgs) -> u8 {
     if resolved.unchanged {
         return OK;
     }
-    match render_exports(include_str!("../../shell/slurm.txt"), &exports(&resolved, &snap, Path::new(""), None), quote::slurm) {
+    match render_exports(
+        include_str!("../../shell/slurm.txt"),
+        &exports(&resolved, &snap, Path::new(""), None),
+        quote::slurm,
+    ) {
         Ok(lines) => {
             notes(&resolved, args.quiet);
             emit(&lines);
@@ -133,6 +155,15 @@ fn slurm(args: &InitArgs) -> u8 {
 fn slurm_failure(msg: &str) {
     say(msg);
     // One `print` line: control characters (a newline in a path) made visible.
-    let text: String = msg.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.into() }).collect();
+    let text: String = msg
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.into()
+            }
+        })
+        .collect();
     emit(format!("print tmpguard: {text}; TMPDIR not changed\n").as_bytes());
 }

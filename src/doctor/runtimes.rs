@@ -61,7 +61,9 @@ fn nonempty(v: Option<&OsStr>) -> Option<&OsStr> {
 /// passes `accepts` (R and Ruby skip a variable whose directory they reject).
 fn first_accepted(v: &Vars<'_>, accepts: impl Fn(&Path) -> bool) -> Option<Pick> {
     ["TMPDIR", "TMP", "TEMP"].into_iter().find_map(|name| {
-        first_var(v, &[name]).filter(|(_, dir)| accepts(Path::new(dir))).and_then(|(_, dir)| pick(dir, name))
+        first_var(v, &[name])
+            .filter(|(_, dir)| accepts(Path::new(dir)))
+            .and_then(|(_, dir)| pick(dir, name))
     })
 }
 

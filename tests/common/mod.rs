@@ -80,7 +80,13 @@ pub struct Out {
 impl Out {
     /// Panic with everything printed unless the script exited 0.
     pub fn ok(self) -> Out {
-        assert_eq!(self.code, Some(0), "script failed:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "script failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
     /// The lines of stdout.
@@ -94,7 +100,11 @@ pub fn sandbox() -> Option<Sandbox> {
     if !require(is_root(), "root (mount namespaces, tmpfs, throwaway users)") {
         return None;
     }
-    require(have("unshare") && have("setpriv"), "unshare and setpriv (util-linux)").then_some(Sandbox {
+    require(
+        have("unshare") && have("setpriv"),
+        "unshare and setpriv (util-linux)",
+    )
+    .then_some(Sandbox {
         tmp_opts: "mode=1777,size=16m".into(),
         extra_users: Vec::new(),
     })
@@ -121,7 +131,11 @@ impl Sandbox {
     /// user with a clean login-like environment (`PATH`, `HOME`, `USER`, `LOGNAME`).
     pub fn run(&self, body: &str) -> Out {
         let mut users = String::new();
-        for (name, uid) in USERS.iter().map(|(n, u)| (n.to_string(), *u)).chain(self.extra_users.iter().cloned()) {
+        for (name, uid) in USERS
+            .iter()
+            .map(|(n, u)| (n.to_string(), *u))
+            .chain(self.extra_users.iter().cloned())
+        {
             users.push_str(&format!(
                 "echo '{name}:x:{uid}:{uid}::/mnt/tg/home/{name}:/bin/bash' >> /mnt/tg/passwd\n\
                  echo '{name}:x:{uid}:' >> /mnt/tg/group\n\
