@@ -206,18 +206,9 @@ mod tests {
     use std::path::PathBuf;
 
     fn scratch() -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "tmpguard-fallback-{}-{}",
-            std::process::id(),
-            crate::testutil::unique()
-        ));
-        std::fs::create_dir(&d).unwrap();
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::fs::canonicalize(d).unwrap()
+        crate::testutil::scratch("fallback")
     }
-    fn uid() -> u32 {
-        nix::unistd::getuid().as_raw()
-    }
+    use crate::testutil::uid;
     fn mode(p: &Path) -> u32 {
         std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
     }

@@ -556,18 +556,9 @@ mod tests {
     use std::os::unix::fs::{symlink, PermissionsExt};
 
     fn scratch() -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "tmpguard-privdir-{}-{}",
-            std::process::id(),
-            crate::testutil::unique()
-        ));
-        std::fs::create_dir(&d).unwrap();
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-        std::fs::canonicalize(d).unwrap()
+        crate::testutil::scratch("privdir")
     }
-    fn uid() -> u32 {
-        nix::unistd::getuid().as_raw()
-    }
+    use crate::testutil::uid;
 
     #[test]
     fn creates_0700_and_is_idempotent() {

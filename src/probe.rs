@@ -135,13 +135,7 @@ mod tests {
     use nix::fcntl::open;
 
     fn scratch() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "tmpguard-probe-{}-{}",
-            std::process::id(),
-            crate::testutil::unique()
-        ));
-        std::fs::create_dir(&d).unwrap();
-        d
+        crate::testutil::scratch("probe")
     }
 
     #[test]

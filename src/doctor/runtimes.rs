@@ -53,6 +53,14 @@ fn pick(dir: impl Into<OsString>, from: &str) -> Option<Pick> {
     })
 }
 
+/// TMPDIR when set and not empty, else /tmp, unchecked (Go, coreutils mktemp).
+fn tmpdir_or_tmp(v: &Vars<'_>) -> Option<Pick> {
+    match nonempty(v.tmpdir) {
+        Some(t) => pick(t, "TMPDIR"),
+        None => pick("/tmp", "default"),
+    }
+}
+
 fn nonempty(v: Option<&OsStr>) -> Option<&OsStr> {
     v.filter(|v| !v.is_empty())
 }
@@ -95,10 +103,7 @@ pub const RULES: &[Rule] = &[
         name: "Go",
         ignores_tmpdir: false,
         checks: "none",
-        pick: |v, _| match nonempty(v.tmpdir) {
-            Some(t) => pick(t, "TMPDIR"),
-            None => pick("/tmp", "default"),
-        },
+        pick: |v, _| tmpdir_or_tmp(v),
     },
     Rule {
         name: "Node",
@@ -121,10 +126,7 @@ pub const RULES: &[Rule] = &[
         name: "mktemp",
         ignores_tmpdir: false,
         checks: "none",
-        pick: |v, _| match nonempty(v.tmpdir) {
-            Some(t) => pick(t, "TMPDIR"),
-            None => pick("/tmp", "default"),
-        },
+        pick: |v, _| tmpdir_or_tmp(v),
     },
     Rule {
         name: "R",
