@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::decide::{self, Decision};
-use crate::env::{Snapshot, JOB_MARKERS};
+use crate::env::{JOB_MARKERS, Snapshot};
 use crate::fsinfo::{self, FsInfo};
 use crate::identity::{self, Identity, Passwd, SystemPasswd};
 use crate::pathnorm::{abspath, python_abspath};
@@ -255,10 +255,10 @@ impl Private {
             Some(DirState::Kept(_)) => format!("keep {dir}"),
             Some(DirState::Missing) => format!("create {dir} (mode 0700) and export it"),
             Some(DirState::CannotCreate(e)) => {
-                return format!("fail: cannot create {dir}: {}", probe::errno_text(*e))
+                return format!("fail: cannot create {dir}: {}", probe::errno_text(*e));
             }
             Some(DirState::Ready { usable: Err(e), .. }) => {
-                return format!("fail: {dir} is not usable: {e}")
+                return format!("fail: {dir} is not usable: {e}");
             }
             Some(DirState::Ready { stat, .. }) if stat.perm() != 0o700 => {
                 format!("set {dir} to mode 0700 and export it")
@@ -270,7 +270,7 @@ impl Private {
                         format!("refuse {dir}: it is not safe; use a private fallback beside it")
                     }
                     _ => format!("fail: {e}"),
-                }
+                };
             }
         };
         if why.is_empty() {
@@ -669,7 +669,7 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
 
 /// A missing directory: could init make it in `parent`? (`faccessat`, changes nothing.)
 fn creatable_in(parent: &Dir) -> DirState {
-    use nix::unistd::{faccessat, AccessFlags};
+    use nix::unistd::{AccessFlags, faccessat};
     let mode = AccessFlags::W_OK | AccessFlags::X_OK;
     match faccessat(parent.fd.as_fd(), ".", mode, nix::fcntl::AtFlags::empty()) {
         Ok(()) => DirState::Missing,

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sys::stat::{mkdirat, Mode};
+use nix::sys::stat::{Mode, mkdirat};
 use rand::{Rng, SeedableRng};
 
 use crate::privdir::{self, Dir, Error, Problem, Verified};
@@ -122,7 +122,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
                         op: "create",
                         errno,
                     },
-                })
+                });
             }
         }
     }
@@ -201,8 +201,8 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privdir::{open_base, Kind, Unsafe};
-    use std::os::unix::fs::{symlink, PermissionsExt};
+    use crate::privdir::{Kind, Unsafe, open_base};
+    use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
 
     fn scratch() -> PathBuf {

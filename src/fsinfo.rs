@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::sys::statvfs::{statvfs, FsFlags};
+use nix::sys::statvfs::{FsFlags, statvfs};
 
 /// `sun_path` holds 108 bytes on Linux, one of them the terminating NUL.
 pub const SOCKET_PATH_MAX: usize = 107;

@@ -101,11 +101,13 @@ mod tests {
 
     #[test]
     fn modules_refuses_what_tcl_cannot_carry() {
-        assert!(render(
-            System::Modules,
-            Path::new(OsStr::from_bytes(b"/\xff/tmpguard")),
-            &[]
-        )
-        .is_err());
+        assert!(
+            render(
+                System::Modules,
+                Path::new(OsStr::from_bytes(b"/\xff/tmpguard")),
+                &[]
+            )
+            .is_err()
+        );
     }
 }

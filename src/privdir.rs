@@ -12,11 +12,11 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, readlinkat, AtFlags, OFlag, AT_FDCWD};
-use nix::sys::stat::{fstat, fstatat, mkdirat, FileStat, Mode, SFlag};
+use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
+use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat, mkdirat};
 
 use crate::identity::describe_uid;
-use crate::probe::{errno_text, ProbeError};
+use crate::probe::{ProbeError, errno_text};
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -150,10 +150,18 @@ impl fmt::Display for Unsafe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Unsafe::Symlink { owner } => {
-                write!(f, "is a symlink owned by uid {}; refusing to follow it", describe_uid(*owner))
+                write!(
+                    f,
+                    "is a symlink owned by uid {}; refusing to follow it",
+                    describe_uid(*owner)
+                )
             }
             Unsafe::NotDirectory { kind, owner } => {
-                write!(f, "is {kind}, not a directory, owned by uid {}", describe_uid(*owner))
+                write!(
+                    f,
+                    "is {kind}, not a directory, owned by uid {}",
+                    describe_uid(*owner)
+                )
             }
             Unsafe::ForeignOwner { owner, mode } => write!(
                 f,
@@ -173,7 +181,11 @@ impl fmt::Display for Unsafe {
                 describe_uid(*owner)
             ),
             Unsafe::BaseOwner { owner } => {
-                write!(f, "is owned by uid {}, neither root nor you", describe_uid(*owner))
+                write!(
+                    f,
+                    "is owned by uid {}, neither root nor you",
+                    describe_uid(*owner)
+                )
             }
             Unsafe::BaseNotSticky { mode } => write!(
                 f,
@@ -553,7 +565,7 @@ pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::{symlink, PermissionsExt};
+    use std::os::unix::fs::{PermissionsExt, symlink};
 
     fn scratch() -> PathBuf {
         crate::testutil::scratch("privdir")

@@ -10,9 +10,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::{openat, OFlag, AT_FDCWD};
+use nix::fcntl::{AT_FDCWD, OFlag, openat};
 use nix::sys::stat::Mode;
-use nix::unistd::{unlinkat, write, UnlinkatFlags};
+use nix::unistd::{UnlinkatFlags, unlinkat, write};
 use rand::{Rng, SeedableRng};
 
 /// Names tried per directory. CPython up to 3.12 uses `TMP_MAX` (100 on

@@ -416,15 +416,24 @@ mod tests {
             [4]
         );
         assert_eq!(
-            assigned("set -gx TMPDIR /tmp/me\nset -q TMPDIR; or set -gx TMPDIR /x\nset -g TMPDIR /n\nif status is-login\n set -x TMPDIR /y\nend\nset --export TMPDIR /z\n", Family::Fish),
+            assigned(
+                "set -gx TMPDIR /tmp/me\nset -q TMPDIR; or set -gx TMPDIR /x\nset -g TMPDIR /n\nif status is-login\n set -x TMPDIR /y\nend\nset --export TMPDIR /z\n",
+                Family::Fish
+            ),
             [1, 7]
         );
         assert_eq!(
-            assigned("set E:TMPDIR = /tmp/me\nif (not (has-env TMPDIR)) { set-env TMPDIR /x }\nset-env TMPDIR /y\n", Family::Elvish),
+            assigned(
+                "set E:TMPDIR = /tmp/me\nif (not (has-env TMPDIR)) { set-env TMPDIR /x }\nset-env TMPDIR /y\n",
+                Family::Elvish
+            ),
             [1, 3]
         );
         assert_eq!(
-            assigned("$TMPDIR = '/tmp/me'\nif 'TMPDIR' not in ${...}:\n    $TMPDIR = '/x'\n$TMPDIR == 'x'\nos.environ['TMPDIR'] = '/y'\n", Family::Xonsh),
+            assigned(
+                "$TMPDIR = '/tmp/me'\nif 'TMPDIR' not in ${...}:\n    $TMPDIR = '/x'\n$TMPDIR == 'x'\nos.environ['TMPDIR'] = '/y'\n",
+                Family::Xonsh
+            ),
             [1, 5]
         );
     }

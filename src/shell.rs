@@ -246,14 +246,16 @@ mod tests {
 
     #[test]
     fn tcsh_refuses_a_newline() {
-        assert!(render(
-            Shell::Tcsh,
-            &Exports {
-                tmpdir: b"/tmp/a\nb",
-                ..Default::default()
-            }
-        )
-        .is_err());
+        assert!(
+            render(
+                Shell::Tcsh,
+                &Exports {
+                    tmpdir: b"/tmp/a\nb",
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
     }
 
     #[test]

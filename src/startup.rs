@@ -19,7 +19,7 @@ use nix::libc;
 
 /// What the C runtime calls: set up, run, and return the exit status
 /// (returning from `main` calls `exit`, as std's runtime does).
-#[no_mangle]
+#[unsafe(no_mangle)]
 extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     standard_fds();
     // SAFETY: plain signal disposition change, before any other code runs.

@@ -2,7 +2,7 @@
 //! real shells with the real python3, as throwaway users on a private /tmp.
 mod common;
 
-use common::{have, require, sandbox, Out};
+use common::{Out, have, require, sandbox};
 
 /// Prints TMPDIR, its mode and owner, and python's gettempdir() after eval.
 const REPORT: &str = r#"printf '%s\n' "$TMPDIR"; stat -c '%a %U %F' "$TMPDIR"; "$PY" -c 'import tempfile; print(tempfile.gettempdir())'"#;

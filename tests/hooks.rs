@@ -3,7 +3,7 @@
 //! prompt when all is well. elvish and POSIX sh have no hook.
 mod common;
 
-use common::{have, require, sandbox, Out};
+use common::{Out, have, require, sandbox};
 
 /// The shells whose init code registers a prompt hook.
 const HOOKED: [&str; 5] = ["bash", "zsh", "fish", "tcsh", "xonsh"];
@@ -11,7 +11,10 @@ const HOOKED: [&str; 5] = ["bash", "zsh", "fish", "tcsh", "xonsh"];
 fn shells_ok() -> bool {
     HOOKED.iter().all(|s| require(have(s), s))
         && require(
-            std::process::Command::new(common::PYTHON).args(["-c", "import prompt_toolkit, pygments"]).status().is_ok_and(|s| s.success()),
+            std::process::Command::new(common::PYTHON)
+                .args(["-c", "import prompt_toolkit, pygments"])
+                .status()
+                .is_ok_and(|s| s.success()),
             "python3-prompt-toolkit and python3-pygments (xonsh's interactive shell; its readline shell spins at the end of piped input)",
         )
 }
@@ -86,7 +89,9 @@ fn prompts(shell: &str, n: usize) -> String {
 /// shell, away from the prompts and echoes on its stdout) and `$AUX/sync`
 /// (for another user to act while the shell waits), then prints the results.
 fn with_results(body: &str) -> String {
-    format!("install -m 666 /dev/null $AUX/res\nmkdir -m 777 $AUX/sync\n{body}\nwait\ncat $AUX/err >&2\ncat $AUX/res")
+    format!(
+        "install -m 666 /dev/null $AUX/res\nmkdir -m 777 $AUX/sync\n{body}\nwait\ncat $AUX/err >&2\ncat $AUX/res"
+    )
 }
 
 /// The value after `key` on the last result line starting with it.
@@ -159,12 +164,13 @@ fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
         for (what, squat) in squats {
             // alice removes her directory and waits; mallory squats the name;
             // alice's next prompt must end with a verified private directory.
-            let lines =
-                format!(
+            let lines = format!(
                 "{}\n{}\n{}",
                 init_line(shell),
-                sh("rm -rf /tmp/alice; mkdir -m 700 /tmp/alices-own; touch $AUX/sync/removed; \
-                    for i in $(seq 400); do [ -e $AUX/sync/squatted ] && break; sleep 0.05; done"),
+                sh(
+                    "rm -rf /tmp/alice; mkdir -m 700 /tmp/alices-own; touch $AUX/sync/removed; \
+                    for i in $(seq 400); do [ -e $AUX/sync/squatted ] && break; sleep 0.05; done"
+                ),
                 sh("echo \"R=$TMPDIR\" >> $AUX/res; stat -c S=%F:%a:%U \"$TMPDIR\"/ >> $AUX/res")
             );
             let script = format!(
@@ -272,7 +278,9 @@ fn hundred_prompts_make_no_fork_when_the_directory_is_fine() {
             "as alice strace -f -qq -e trace=fork,vfork,clone,clone3,execve -o $AUX/trace ",
             1,
         );
-        format!("{run}\necho \"{shell} {n} $(grep -E 'fork|clone|execve' $AUX/trace | grep -v resumed | grep -vc CLONE_THREAD)\"")
+        format!(
+            "{run}\necho \"{shell} {n} $(grep -E 'fork|clone|execve' $AUX/trace | grep -v resumed | grep -vc CLONE_THREAD)\""
+        )
     };
     for shell in HOOKED {
         let out = sb
@@ -317,7 +325,9 @@ fn kept_job_directory_is_only_checked_for_being_a_directory() {
         );
         let run = interactive(shell, &lines)
             .replacen("as alice ", "as alice env SLURM_JOB_ID=1 TMPDIR=/tmp/job strace -f -qq -e trace=execve -o $AUX/trace ", 1);
-        let script = format!("chmod 777 $AUX; mkdir -m 777 /tmp/job\n{run}\necho \"runs=$(grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace)\" >> $AUX/res");
+        let script = format!(
+            "chmod 777 $AUX; mkdir -m 777 /tmp/job\n{run}\necho \"runs=$(grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace)\" >> $AUX/res"
+        );
         let out = sb.run(&with_results(&script)).ok();
         assert_eq!(
             last(&out, "T="),
@@ -347,7 +357,9 @@ fn failed_repair_is_reported_once_in_a_hundred_prompts() {
         let lines = format!(
             "{}\n{}\n{}\n{}",
             init_line(shell),
-            sh("rm -rf /tmp/alice; touch $AUX/sync/removed; for i in $(seq 400); do [ -e $AUX/sync/ro ] && break; sleep 0.05; done"),
+            sh(
+                "rm -rf /tmp/alice; touch $AUX/sync/removed; for i in $(seq 400); do [ -e $AUX/sync/ro ] && break; sleep 0.05; done"
+            ),
             prompts(shell, 100),
             sh("echo \"R=${TMPDIR-unset} ${TMP-unset} ${TEMP-unset}\" >> $AUX/res")
         );
@@ -390,8 +402,16 @@ fn existing_hooks_still_run_and_init_twice_registers_once() {
     // Each user's hook appends USER-HOOK to the results; it must still do so
     // at a prompt after init has run (twice).
     let cases = [
-        ("bash", "set -u\nPROMPT_COMMAND='echo USER-HOOK >> $AUX/res'", r#"echo "PC=$PROMPT_COMMAND" | tr '\n' ' ' >> $AUX/res; echo >> $AUX/res"#),
-        ("bash", "set -u\nPROMPT_COMMAND=('echo USER-HOOK >> $AUX/res')", r#"echo "PC=${PROMPT_COMMAND[*]}" >> $AUX/res"#),
+        (
+            "bash",
+            "set -u\nPROMPT_COMMAND='echo USER-HOOK >> $AUX/res'",
+            r#"echo "PC=$PROMPT_COMMAND" | tr '\n' ' ' >> $AUX/res; echo >> $AUX/res"#,
+        ),
+        (
+            "bash",
+            "set -u\nPROMPT_COMMAND=('echo USER-HOOK >> $AUX/res')",
+            r#"echo "PC=${PROMPT_COMMAND[*]}" >> $AUX/res"#,
+        ),
         (
             "zsh",
             "set -u\nprecmd_functions=(userhook); userhook() { echo USER-HOOK >> $AUX/res; }",
@@ -402,7 +422,11 @@ fn existing_hooks_still_run_and_init_twice_registers_once() {
             "function userhook --on-event fish_prompt; echo USER-HOOK >> $AUX/res; end",
             r#"echo "PC="(functions -a | string match '*hook*' | string join ' ') >> $AUX/res"#,
         ),
-        ("tcsh", "alias precmd 'echo USER-HOOK >> $AUX/res'", r#"echo "PC=`alias precmd`" >> $AUX/res"#),
+        (
+            "tcsh",
+            "alias precmd 'echo USER-HOOK >> $AUX/res'",
+            r#"echo "PC=`alias precmd`" >> $AUX/res"#,
+        ),
         (
             "xonsh",
             "events.on_pre_prompt(lambda **_: print('USER-HOOK', file=open($AUX + '/res', 'a')))",

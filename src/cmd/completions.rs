@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use super::{emit, FAILED, OK};
+use super::{FAILED, OK, emit};
 use crate::cli::{Cli, CompletionsArgs};
 use crate::quote;
 
@@ -17,11 +17,7 @@ pub fn run(args: &CompletionsArgs) -> u8 {
     if args.shell == clap_complete::Shell::Fish {
         fish_positionals(&cmd, &mut out);
     }
-    if emit(&out) {
-        OK
-    } else {
-        FAILED
-    }
+    if emit(&out) { OK } else { FAILED }
 }
 
 /// clap_complete's fish script completes options only; add the values of each

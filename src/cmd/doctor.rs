@@ -2,9 +2,9 @@
 
 use std::io::IsTerminal;
 
-use super::{emit, FAILED};
+use super::{FAILED, emit};
 use crate::cli::DoctorArgs;
-use crate::doctor::{gather, human, json, World};
+use crate::doctor::{World, gather, human, json};
 
 /// Gather, judge and print the report; 0 with only info findings, else 1.
 pub fn run(args: &DoctorArgs) -> u8 {

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use nix::errno::Errno;
 use nix::libc;
 
-use super::{say, FAILED};
+use super::{FAILED, say};
 use crate::cli::ExecArgs;
 use crate::env::Snapshot;
 use crate::resolve::resolve;
@@ -79,7 +79,7 @@ static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
 // Runs before `main`, so before std touches SIGPIPE. systemd starts services
 // with SIGPIPE ignored (IgnoreSIGPIPE=yes): CMD must get what it would have got.
 #[used]
-#[link_section = ".init_array"]
+#[unsafe(link_section = ".init_array")]
 static SAVE_SIGPIPE: extern "C" fn() = save_sigpipe;
 
 extern "C" fn save_sigpipe() {

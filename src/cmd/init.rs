@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::{emit, say, FAILED, OK};
+use super::{FAILED, OK, emit, say};
 use crate::cli::{InitArgs, Target};
 use crate::decide::Why;
 use crate::env::Snapshot;
@@ -13,8 +13,8 @@ use crate::exe;
 use crate::modulefile::{self, System};
 use crate::pathnorm::abspath;
 use crate::quote;
-use crate::resolve::{resolve, Resolved};
-use crate::shell::{render, render_exports, Exports, Shell};
+use crate::resolve::{Resolved, resolve};
+use crate::shell::{Exports, Shell, render, render_exports};
 
 /// Print what the target needs; see each function for what failure means.
 pub fn run(args: &InitArgs) -> u8 {
@@ -88,11 +88,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         }
     };
     notes(&resolved, args.quiet);
-    if emit(&code) {
-        OK
-    } else {
-        FAILED
-    }
+    if emit(&code) { OK } else { FAILED }
 }
 
 /// A modulefile that runs `tmpguard path` (with this `--base`/`--force`) at load.

@@ -3,7 +3,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use super::{emit, say, FAILED, OK};
+use super::{FAILED, OK, emit, say};
 use crate::cli::PathArgs;
 use crate::env::Snapshot;
 use crate::resolve::resolve;
@@ -14,11 +14,7 @@ pub fn run(args: &PathArgs) -> u8 {
         Ok(r) => {
             let mut line = r.dir.as_os_str().as_bytes().to_vec();
             line.push(b'\n');
-            if emit(&line) {
-                OK
-            } else {
-                FAILED
-            }
+            if emit(&line) { OK } else { FAILED }
         }
         Err(e) => {
             say(e);

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
 use crate::decide::{Choice, Why};
-use crate::fsinfo::{human_bytes, socket_room, SOCKET_PATH_MAX, SOCKET_SUFFIX};
+use crate::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
 use crate::identity::describe_uid;
 use crate::privdir::{Found, Kind, Problem, Unsafe};
 use crate::probe::errno_text;
@@ -351,7 +351,9 @@ impl Judge<'_> {
             Some(Found::Dir(d)) => {
                 let st = &d.stat;
                 if st.shared_sticky() {
-                    let msg = format!("TMPDIR={p} is shared with every user: names in it can be guessed and taken first");
+                    let msg = format!(
+                        "TMPDIR={p} is shared with every user: names in it can be guessed and taken first"
+                    );
                     self.add(Severity::Warning, msg, Some(self.init_line()));
                 } else if st.uid != uid && st.uid != 0 {
                     let msg = format!(
@@ -487,7 +489,13 @@ impl Judge<'_> {
                     format!("Java ignores TMPDIR: java.io.tmpdir is {}", show(abs)),
                     Some(self.setup.java_line()),
                 ),
-                name => (format!("{name} ignores TMPDIR and uses {}; its files have no name, so others cannot open them", show(abs)), None),
+                name => (
+                    format!(
+                        "{name} ignores TMPDIR and uses {}; its files have no name, so others cannot open them",
+                        show(abs)
+                    ),
+                    None,
+                ),
             };
             self.add(Severity::Info, msg, fix);
         }
@@ -598,7 +606,9 @@ impl Judge<'_> {
             self.add(Severity::Warning, msg, Some(bigger.clone()));
         }
         if let Some(pct) = info.inodes_percent().filter(|p| *p < MIN_FREE_PERCENT) {
-            let msg = format!("Only {pct:.1}% of inodes free on the filesystem under {d}: creating files may fail with ENOSPC");
+            let msg = format!(
+                "Only {pct:.1}% of inodes free on the filesystem under {d}: creating files may fail with ENOSPC"
+            );
             self.add(Severity::Warning, msg, Some(bigger));
         }
         if info.noexec {
@@ -624,7 +634,9 @@ impl Judge<'_> {
         }
         if info.is_network() {
             let t = info.fstype.as_deref().unwrap_or_default();
-            let msg = format!("{d} is on {t}, a network filesystem: slower than local disk, and sockets and locks may misbehave");
+            let msg = format!(
+                "{d} is on {t}, a network filesystem: slower than local disk, and sockets and locks may misbehave"
+            );
             self.add(Severity::Info, msg, None);
         }
     }
@@ -732,7 +744,9 @@ impl Judge<'_> {
                 );
             }
             _ => {
-                let msg = format!("Inside {scheduler} job {id}: no variable names the job's own directory, so doctor cannot tell whether TMPDIR is it");
+                let msg = format!(
+                    "Inside {scheduler} job {id}: no variable names the job's own directory, so doctor cannot tell whether TMPDIR is it"
+                );
                 self.add(Severity::Info, msg, None);
             }
         }

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::findings::{kind_word, show, MIN_FREE_PERCENT};
-use super::{source_words, DirState, Finding, Report, Severity};
-use crate::fsinfo::{human_bytes, human_count, socket_room, SOCKET_PATH_MAX, SOCKET_SUFFIX};
+use super::findings::{MIN_FREE_PERCENT, kind_word, show};
+use super::{DirState, Finding, Report, Severity, source_words};
+use crate::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room};
 use crate::identity::describe_uid;
 use crate::probe::errno_text;
 

@@ -12,7 +12,7 @@ use std::os::unix::ffi::OsStrExt;
 use serde::Serialize;
 
 use super::findings::kind_word;
-use super::{source_words, CandidateError, DirState, Report};
+use super::{CandidateError, DirState, Report, source_words};
 
 /// The schema version; bump on an incompatible change.
 pub const SCHEMA: u32 = 1;
