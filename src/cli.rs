@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::shell::Shell;
+use crate::render::shell::Shell;
 
 /// Keep TMPDIR private, existing and usable on shared machines.
 #[derive(Debug, Parser)]
@@ -153,8 +153,8 @@ impl ValueEnum for Target {
 
 impl Common {
     /// The options the decision needs.
-    pub fn options(&self) -> crate::resolve::Options {
-        crate::resolve::Options {
+    pub fn options(&self) -> crate::engine::resolve::Options {
+        crate::engine::resolve::Options {
             base: self.base.clone(),
             force: self.force,
         }

@@ -18,8 +18,8 @@ use nix::libc;
 
 use super::{FAILED, say};
 use crate::cli::ExecArgs;
-use crate::env::Snapshot;
-use crate::resolve::resolve;
+use crate::engine::env::Snapshot;
+use crate::engine::resolve::resolve;
 
 /// Exit status when CMD is not found (as in a POSIX shell).
 pub const NOT_FOUND: u8 = 127;

@@ -8,12 +8,12 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
-use crate::decide::{Choice, Why};
-use crate::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
-use crate::identity::describe_uid;
-use crate::privdir::{Found, Kind, Problem, Unsafe};
-use crate::probe::errno_text;
-use crate::quote;
+use crate::doctor::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
+use crate::engine::decide::{Choice, Why};
+use crate::engine::identity::describe_uid;
+use crate::engine::privdir::{Found, Kind, Problem, Unsafe};
+use crate::engine::probe::errno_text;
+use crate::render::quote;
 
 /// Below this much free space, temp files are fragile (a warning)...
 pub const MIN_FREE_BYTES: u64 = 1 << 30;
@@ -258,8 +258,8 @@ impl Judge<'_> {
             failures.join(", ")
         );
         let shm = Path::new("/dev/shm");
-        let fix = (crate::privdir::open_base(shm, self.r.uid).is_ok()
-            && crate::probe::probe_path(shm).is_ok())
+        let fix = (crate::engine::privdir::open_base(shm, self.r.uid).is_ok()
+            && crate::engine::probe::probe_path(shm).is_ok())
         .then(|| self.setup.init_line(Some(shm)));
         self.add(Severity::Error, msg, fix);
     }
@@ -403,7 +403,7 @@ impl Judge<'_> {
             let Some(v) = value.as_ref().filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if crate::pathnorm::abspath(v).ok().as_deref() != Some(tmpdir.as_path()) {
+            if crate::engine::pathnorm::abspath(v).ok().as_deref() != Some(tmpdir.as_path()) {
                 let msg = format!(
                     "{name}={} differs from TMPDIR={}: programs that read {name} (R and Ruby when TMPDIR fails, Windows-minded tools) put files elsewhere; tmpguard init sets it to TMPDIR",
                     show(v),

@@ -16,7 +16,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, mkdirat};
 use rand::{Rng, SeedableRng};
 
-use crate::privdir::{self, Dir, Error, Problem, Verified};
+use crate::engine::privdir::{self, Dir, Error, Problem, Verified};
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -201,7 +201,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privdir::{Kind, Unsafe, open_base};
+    use crate::engine::privdir::{Kind, Unsafe, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
 
@@ -296,8 +296,8 @@ mod tests {
                 "{errno}"
             );
         }
-        let full = crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let full = crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         };
         assert!(!taken(&e(Problem::Probe(full))));
@@ -315,8 +315,8 @@ mod tests {
             op: "create",
             errno: Errno::EDQUOT,
         });
-        let write = e(Problem::Probe(crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let write = e(Problem::Probe(crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         }));
         assert_eq!(

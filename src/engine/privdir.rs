@@ -15,8 +15,8 @@ use nix::errno::Errno;
 use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
 use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat, mkdirat};
 
-use crate::identity::describe_uid;
-use crate::probe::{ProbeError, errno_text};
+use crate::engine::identity::describe_uid;
+use crate::engine::probe::{ProbeError, errno_text};
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;

@@ -1,4 +1,4 @@
-//! Per-shell rendering: the templates in `shell/`, filled with quoted values.
+//! Per-shell rendering: the templates in `templates/`, filled with quoted values.
 //!
 //! Template syntax, kept tiny on purpose: `{{TMPDIR}}` is replaced by the
 //! directory quoted for the shell; a line starting with `{{?FLAG}}` is kept
@@ -7,8 +7,8 @@
 
 use clap::ValueEnum;
 
-use crate::quote;
-pub use crate::quote::Unquotable;
+use crate::render::quote;
+pub use crate::render::quote::Unquotable;
 
 /// A shell `init` can print code for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -29,13 +29,13 @@ pub enum Shell {
 impl Shell {
     fn template(self) -> &'static str {
         match self {
-            Shell::Bash => include_str!("../shell/bash.sh"),
-            Shell::Zsh => include_str!("../shell/zsh.zsh"),
-            Shell::Fish => include_str!("../shell/fish.fish"),
-            Shell::Sh => include_str!("../shell/sh.sh"),
-            Shell::Tcsh => include_str!("../shell/tcsh.csh"),
-            Shell::Elvish => include_str!("../shell/elvish.elv"),
-            Shell::Xonsh => include_str!("../shell/xonsh.xsh"),
+            Shell::Bash => include_str!("templates/bash.sh"),
+            Shell::Zsh => include_str!("templates/zsh.zsh"),
+            Shell::Fish => include_str!("templates/fish.fish"),
+            Shell::Sh => include_str!("templates/sh.sh"),
+            Shell::Tcsh => include_str!("templates/tcsh.csh"),
+            Shell::Elvish => include_str!("templates/elvish.elv"),
+            Shell::Xonsh => include_str!("templates/xonsh.xsh"),
         }
     }
 

@@ -6,8 +6,10 @@
 //! Python does, which creates and removes one short-lived file per directory.
 
 pub mod findings;
+pub mod fsinfo;
 pub mod human;
 pub mod json;
+pub mod rcfiles;
 pub mod runtimes;
 
 use std::cell::RefCell;
@@ -20,15 +22,15 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::decide::{self, Decision};
-use crate::env::{JOB_MARKERS, Snapshot};
-use crate::fsinfo::{self, FsInfo};
-use crate::identity::{self, Identity, Passwd, SystemPasswd};
-use crate::pathnorm::{abspath, python_abspath};
-use crate::privdir::{self, Dir, Found, Problem, Stat};
-use crate::probe::{self, ProbeError};
-use crate::rcfiles::{self, Scan};
-use crate::resolve::{self, DEFAULT_BASE};
+use crate::engine::decide::{self, Decision};
+use crate::engine::env::{JOB_MARKERS, Snapshot};
+use crate::engine::identity::{self, Identity, Passwd, SystemPasswd};
+use crate::engine::pathnorm::{abspath, python_abspath};
+use crate::engine::privdir::{self, Dir, Found, Problem, Stat};
+use crate::engine::probe::{self, ProbeError};
+use crate::engine::resolve::{self, DEFAULT_BASE};
+use fsinfo::FsInfo;
+use rcfiles::Scan;
 
 /// How bad a finding is. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

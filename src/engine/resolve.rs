@@ -6,14 +6,14 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::decide::{self, Choice, Facts, Parent, Why};
-use crate::env::Snapshot;
-use crate::fallback::{self, Taken};
-use crate::identity::{self, Identity, SystemPasswd};
-use crate::pathnorm::abspath;
-use crate::privdir::{self, Dir, Found, Problem};
-use crate::probe::probe_fd;
-use crate::syslog;
+use crate::engine::decide::{self, Choice, Facts, Parent, Why};
+use crate::engine::env::Snapshot;
+use crate::engine::fallback::{self, Taken};
+use crate::engine::identity::{self, Identity, SystemPasswd};
+use crate::engine::pathnorm::abspath;
+use crate::engine::privdir::{self, Dir, Found, Problem};
+use crate::engine::probe::probe_fd;
+use crate::engine::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]

@@ -6,8 +6,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::quote::{self, Unquotable};
-use crate::shell::fill;
+use crate::render::quote::{self, Unquotable};
+use crate::render::shell::fill;
 
 /// Which module system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub fn render(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8>, 
             }
             let cmd = quote::lua(&line);
             Ok(fill(
-                include_str!("../shell/lmod.lua"),
+                include_str!("templates/lmod.lua"),
                 |_| false,
                 |name| match name {
                     "CMD" => &cmd,
@@ -47,7 +47,7 @@ pub fn render(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8>, 
                 .collect::<Result<Vec<_>, _>>()?;
             let (bin, args) = (quote::tcl(bin)?, words.join(&b' '));
             Ok(fill(
-                include_str!("../shell/modules.tcl"),
+                include_str!("templates/modules.tcl"),
                 |_| false,
                 |name| match name {
                     "TMPGUARD" => &bin,
