@@ -135,7 +135,7 @@ fn slurm(args: &InitArgs) -> u8 {
         return OK;
     }
     match render_exports(
-        include_str!("../render/templates/slurm.txt"),
+        crate::render::SLURM_TEMPLATE,
         &exports(&resolved, &snap, Path::new(""), None),
         quote::slurm,
     ) {

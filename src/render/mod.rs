@@ -5,3 +5,7 @@
 pub mod modulefile;
 pub mod quote;
 pub mod shell;
+pub mod template;
+
+/// Slurm TaskProlog lines: `export NAME=value`, values quoted by [`quote::slurm`].
+pub const SLURM_TEMPLATE: &str = include_str!("templates/slurm.txt");

@@ -1,14 +1,16 @@
-//! Per-shell rendering: the templates in `templates/`, filled with quoted values.
+//! The shells: everything tmpguard knows about each one, in one place.
 //!
-//! Template syntax, kept tiny on purpose: `{{TMPDIR}}` is replaced by the
-//! directory quoted for the shell; a line starting with `{{?FLAG}}` is kept
-//! (without the marker) only when FLAG is on; lines between `{{#FLAG}}` and
-//! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output.
+//! A [`Shell`] is what `init` prints code for (one template each). Its
+//! [`Spec`] says how the code is written (template, quoting family, prompt hook
+//! or not) and, through its [`Login`]s, how users know it: the names `$SHELL`
+//! has, the start-up files doctor reads and the one it suggests. Adding a
+//! shell is one variant here, one `Spec`, and its template.
 
 use clap::ValueEnum;
 
 use crate::render::quote;
 pub use crate::render::quote::Unquotable;
+use crate::render::template::{Flag, Slot, fill};
 
 /// A shell `init` can print code for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -26,33 +28,248 @@ pub enum Shell {
     Xonsh,
 }
 
+/// How a shell's code and start-up files are written: quoting, and the
+/// syntax of the lines doctor suggests and reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// sh, bash, zsh, dash, ksh, mksh.
+    Posix,
+    /// csh, tcsh.
+    Csh,
+    Fish,
+    Elvish,
+    /// xonsh: Python syntax.
+    Python,
+}
+
+/// Where a start-up file lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RcDir {
+    Home,
+    /// `$ZDOTDIR`, else the home directory.
+    Zdotdir,
+    /// `$XDG_CONFIG_HOME`, else `~/.config`.
+    ConfigHome,
+}
+
+/// A start-up file a shell reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RcFile {
+    pub dir: RcDir,
+    /// Relative to `dir`.
+    pub path: &'static str,
+    /// Where doctor lists it among all shells' files (the order since round 1).
+    pub order: u8,
+}
+
+/// A shell as users know it by name: ksh is `init sh`'s code with its own rc file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Login {
+    /// What doctor's suggested line passes to `tmpguard init` (the shell or an alias).
+    pub name: &'static str,
+    /// The names of `$SHELL` (its last component) that mean this shell.
+    pub shell_names: &'static [&'static str],
+    /// Where doctor tells the user to put the init line.
+    pub rc: &'static str,
+    /// The start-up files doctor reads for it.
+    pub rc_files: &'static [RcFile],
+}
+
+/// Everything about one shell.
+#[derive(Debug)]
+pub struct Spec {
+    /// `templates/<shell>`, compiled in.
+    pub template: &'static str,
+    pub family: Family,
+    /// The code registers a prompt hook (which needs this binary's path).
+    /// elvish 0.19 cannot test a file's owner without a fork; sh would need a
+    /// command substitution in PS1 (a fork per prompt).
+    pub hook: bool,
+    /// The first is the shell itself.
+    pub logins: &'static [Login],
+}
+
+const fn rc(dir: RcDir, path: &'static str, order: u8) -> RcFile {
+    RcFile { dir, path, order }
+}
+
+use RcDir::{ConfigHome, Home, Zdotdir};
+
+const BASH: Spec = Spec {
+    template: include_str!("templates/bash.sh"),
+    family: Family::Posix,
+    hook: true,
+    logins: &[Login {
+        name: "bash",
+        shell_names: &["bash"],
+        rc: "~/.bashrc",
+        rc_files: &[
+            rc(Home, ".bashrc", 0),
+            rc(Home, ".bash_profile", 1),
+            rc(Home, ".bash_login", 2),
+        ],
+    }],
+};
+
+const ZSH: Spec = Spec {
+    template: include_str!("templates/zsh.zsh"),
+    family: Family::Posix,
+    hook: true,
+    logins: &[Login {
+        name: "zsh",
+        shell_names: &["zsh"],
+        rc: "~/.zshrc",
+        rc_files: &[
+            rc(Zdotdir, ".zshenv", 4),
+            rc(Zdotdir, ".zprofile", 5),
+            rc(Zdotdir, ".zshrc", 6),
+        ],
+    }],
+};
+
+const FISH: Spec = Spec {
+    template: include_str!("templates/fish.fish"),
+    family: Family::Fish,
+    hook: true,
+    logins: &[Login {
+        name: "fish",
+        shell_names: &["fish"],
+        rc: "~/.config/fish/config.fish",
+        rc_files: &[rc(ConfigHome, "fish/config.fish", 10)],
+    }],
+};
+
+const SH: Spec = Spec {
+    template: include_str!("templates/sh.sh"),
+    family: Family::Posix,
+    hook: false,
+    logins: &[
+        Login {
+            name: "sh",
+            shell_names: &["sh", "dash", "ash"],
+            rc: "~/.profile",
+            rc_files: &[rc(Home, ".profile", 3)],
+        },
+        Login {
+            name: "ksh",
+            shell_names: &["ksh", "ksh93", "mksh"],
+            rc: "~/.kshrc",
+            rc_files: &[rc(Home, ".kshrc", 7)],
+        },
+    ],
+};
+
+const TCSH: Spec = Spec {
+    template: include_str!("templates/tcsh.csh"),
+    family: Family::Csh,
+    hook: true,
+    logins: &[Login {
+        name: "tcsh",
+        shell_names: &["tcsh", "csh"],
+        rc: "~/.tcshrc",
+        rc_files: &[rc(Home, ".cshrc", 8), rc(Home, ".tcshrc", 9)],
+    }],
+};
+
+const ELVISH: Spec = Spec {
+    template: include_str!("templates/elvish.elv"),
+    family: Family::Elvish,
+    hook: false,
+    logins: &[Login {
+        name: "elvish",
+        shell_names: &["elvish"],
+        rc: "~/.config/elvish/rc.elv",
+        rc_files: &[rc(ConfigHome, "elvish/rc.elv", 11)],
+    }],
+};
+
+const XONSH: Spec = Spec {
+    template: include_str!("templates/xonsh.xsh"),
+    family: Family::Python,
+    hook: true,
+    logins: &[Login {
+        name: "xonsh",
+        shell_names: &["xonsh"],
+        rc: "~/.xonshrc",
+        rc_files: &[rc(Home, ".xonshrc", 12)],
+    }],
+};
+
 impl Shell {
-    fn template(self) -> &'static str {
+    /// Everything about this shell.
+    pub fn spec(self) -> &'static Spec {
         match self {
-            Shell::Bash => include_str!("templates/bash.sh"),
-            Shell::Zsh => include_str!("templates/zsh.zsh"),
-            Shell::Fish => include_str!("templates/fish.fish"),
-            Shell::Sh => include_str!("templates/sh.sh"),
-            Shell::Tcsh => include_str!("templates/tcsh.csh"),
-            Shell::Elvish => include_str!("templates/elvish.elv"),
-            Shell::Xonsh => include_str!("templates/xonsh.xsh"),
+            Shell::Bash => &BASH,
+            Shell::Zsh => &ZSH,
+            Shell::Fish => &FISH,
+            Shell::Sh => &SH,
+            Shell::Tcsh => &TCSH,
+            Shell::Elvish => &ELVISH,
+            Shell::Xonsh => &XONSH,
         }
     }
 
     /// The template has a prompt hook (which needs this binary's path).
     pub fn has_hook(self) -> bool {
-        self.template().contains("{{#HOOK}}")
+        self.spec().hook
     }
 
     /// Quote one value for this shell, or say why it cannot carry it.
     pub fn quote(self, v: &[u8]) -> Result<Vec<u8>, Unquotable> {
+        self.spec().family.quote(v)
+    }
+
+    /// Every shell's logins (each shell's own first), with its family.
+    pub fn logins() -> impl Iterator<Item = (&'static Login, Family)> {
+        Shell::value_variants()
+            .iter()
+            .flat_map(|s| s.spec().logins.iter().map(|l| (l, s.spec().family)))
+    }
+}
+
+impl Family {
+    /// Quote one value for this family, or say why it cannot carry it.
+    pub fn quote(self, v: &[u8]) -> Result<Vec<u8>, Unquotable> {
         Ok(match self {
-            Shell::Bash | Shell::Zsh | Shell::Sh => quote::posix(v),
-            Shell::Fish => quote::fish(v),
-            Shell::Tcsh => quote::csh(v)?,
-            Shell::Elvish => quote::elvish(v),
-            Shell::Xonsh => quote::python(v),
+            Family::Posix => quote::posix(v),
+            Family::Fish => quote::fish(v),
+            Family::Csh => quote::csh(v)?,
+            Family::Elvish => quote::elvish(v),
+            Family::Python => quote::python(v),
         })
+    }
+
+    /// The line that evaluates `cmd`'s output (a `tmpguard init` command).
+    pub fn eval_line(self, cmd: &str) -> String {
+        match self {
+            Family::Fish => format!("{cmd} | source"),
+            Family::Csh => format!("eval \"`{cmd}`\""),
+            Family::Elvish => format!("eval ({cmd} | slurp)"),
+            Family::Python => format!("execx($({cmd}))"),
+            Family::Posix => format!("eval \"$({cmd})\""),
+        }
+    }
+
+    /// `NAME=value` for the session, where `value` is another variable's value.
+    pub fn export_from(self, name: &str, from: &str) -> String {
+        match self {
+            Family::Fish => format!("set -gx {name} ${from}"),
+            Family::Csh => format!("setenv {name} \"${from}\""),
+            Family::Elvish => format!("set E:{name} = $E:{from}"),
+            Family::Python => format!("${name} = ${from}"),
+            Family::Posix => format!("export {name}=\"${from}\""),
+        }
+    }
+
+    /// Point Java's `java.io.tmpdir` at TMPDIR for every JVM started from this shell.
+    pub fn java_line(self) -> &'static str {
+        match self {
+            Family::Fish => "set -gx JAVA_TOOL_OPTIONS -Djava.io.tmpdir=$TMPDIR",
+            Family::Csh => "setenv JAVA_TOOL_OPTIONS \"-Djava.io.tmpdir=$TMPDIR\"",
+            Family::Elvish => "set E:JAVA_TOOL_OPTIONS = -Djava.io.tmpdir=$E:TMPDIR",
+            Family::Python => "$JAVA_TOOL_OPTIONS = '-Djava.io.tmpdir=' + $TMPDIR",
+            Family::Posix => "export JAVA_TOOL_OPTIONS=\"-Djava.io.tmpdir=$TMPDIR\"",
+        }
     }
 }
 
@@ -74,9 +291,16 @@ pub struct Exports<'a> {
     pub base: Option<&'a [u8]>,
 }
 
+/// The slots an exports template may use.
+#[cfg(test)]
+pub const EXPORT_SLOTS: &[Slot] = &[Slot::Tmpdir, Slot::Tmpguard, Slot::Check, Slot::Base];
+/// The flags an exports template may use.
+#[cfg(test)]
+pub const EXPORT_FLAGS: &[Flag] = &[Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
-    render_exports(shell.template(), ex, |v| shell.quote(v))
+    render_exports(shell.spec().template, ex, |v| shell.quote(v))
 }
 
 /// Render a template that exports `ex`, quoting values with `quote`.
@@ -97,80 +321,23 @@ pub fn render_exports(
     } else {
         Vec::new()
     };
-    let flag = |name: &str| match name {
-        "TMP" => ex.tmp,
-        "TEMP" => ex.temp,
-        "HOOK" => ex.hook,
-        "BASE" => ex.base.is_some(),
-        "NOBASE" => ex.base.is_none(),
-        _ => false,
+    let flag = |f: Flag| match f {
+        Flag::Tmp => ex.tmp,
+        Flag::Temp => ex.temp,
+        Flag::Hook => ex.hook,
+        Flag::Base => ex.base.is_some(),
+        Flag::NoBase => ex.base.is_none(),
     };
-    let value = |name: &str| -> &[u8] {
-        match name {
-            "TMPDIR" => &tmpdir,
-            "TMPGUARD" => &tmpguard,
-            "CHECK" => check,
-            "BASE" => &base,
-            other => panic!("unknown template value {other}"),
+    let value = |s: Slot| -> &[u8] {
+        match s {
+            Slot::Tmpdir => &tmpdir,
+            Slot::Tmpguard => &tmpguard,
+            Slot::Check => check,
+            Slot::Base => &base,
+            Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
     Ok(fill(template, flag, value))
-}
-
-/// Expand a template: `{{NAME}}` values, `{{?FLAG}}` lines, `{{#FLAG}}`..`{{/FLAG}}` blocks.
-pub fn fill<'v>(
-    template: &str,
-    flag: impl Fn(&str) -> bool,
-    value: impl Fn(&str) -> &'v [u8],
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(template.len() + 64);
-    let mut skipping: Option<&str> = None;
-    for line in template.split_inclusive('\n') {
-        if let Some(name) = skipping {
-            if line.trim_end() == format!("{{{{/{name}}}}}") {
-                skipping = None;
-            }
-            continue;
-        }
-        let trimmed = line.trim_end();
-        // Template comments explain the code to us; the shell need not parse them.
-        if trimmed.trim_start() == "#" || trimmed.trim_start().starts_with("# ") {
-            continue;
-        }
-        if let Some(name) = trimmed
-            .strip_prefix("{{#")
-            .and_then(|r| r.strip_suffix("}}"))
-        {
-            if !flag(name) {
-                skipping = Some(name);
-            }
-            continue;
-        }
-        if trimmed.starts_with("{{/") {
-            continue;
-        }
-        let line = match line.strip_prefix("{{?") {
-            Some(rest) => {
-                let (name, rest) = rest.split_once("}}").expect("template flag is closed");
-                if !flag(name) {
-                    continue;
-                }
-                rest
-            }
-            None => line,
-        };
-        let mut rest = line;
-        while let Some(i) = rest.find("{{") {
-            out.extend_from_slice(&rest.as_bytes()[..i]);
-            let (name, after) = rest[i + 2..]
-                .split_once("}}")
-                .expect("template value is closed");
-            out.extend_from_slice(value(name));
-            rest = after;
-        }
-        out.extend_from_slice(rest.as_bytes());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -319,9 +486,59 @@ mod tests {
 
     #[test]
     fn elvish_and_sh_have_no_hook() {
-        // elvish 0.19 cannot test a file's owner without a fork; sh would
-        // need a command substitution in PS1 (a fork per prompt).
         assert!(!Shell::Elvish.has_hook() && !Shell::Sh.has_hook());
+    }
+
+    #[test]
+    fn every_template_uses_only_known_names() {
+        use crate::render::template::names;
+        for shell in Shell::value_variants() {
+            let spec = shell.spec();
+            let (slots, flags) = names(spec.template).unwrap_or_else(|e| panic!("{shell:?}: {e}"));
+            for s in &slots {
+                assert!(EXPORT_SLOTS.contains(s), "{shell:?} uses {s:?}");
+            }
+            for f in &flags {
+                assert!(EXPORT_FLAGS.contains(f), "{shell:?} uses {f:?}");
+            }
+            assert!(slots.contains(&Slot::Tmpdir), "{shell:?}");
+            // The registry says whether there is a hook; the template agrees.
+            assert_eq!(spec.hook, flags.contains(&Flag::Hook), "{shell:?}");
+            assert_eq!(spec.hook, slots.contains(&Slot::Tmpguard), "{shell:?}");
+        }
+        let (slots, _) = names(crate::render::SLURM_TEMPLATE).unwrap();
+        assert_eq!(slots, [Slot::Tmpdir]);
+        for (t, want) in crate::render::modulefile::TEMPLATES {
+            assert_eq!(names(t).unwrap().0, *want);
+        }
+    }
+
+    #[test]
+    fn logins_are_init_names_and_cover_shell_names_once() {
+        let mut seen = Vec::new();
+        for (shell, spec) in Shell::value_variants().iter().map(|s| (s, s.spec())) {
+            assert_eq!(
+                spec.logins[0].name,
+                shell.to_possible_value().unwrap().get_name()
+            );
+            for login in spec.logins {
+                assert_eq!(
+                    Shell::from_str(login.name, false),
+                    Ok(*shell),
+                    "{}",
+                    login.name
+                );
+                for n in login.shell_names {
+                    assert!(!seen.contains(n), "{n} twice");
+                    seen.push(n);
+                }
+            }
+        }
+        let mut orders: Vec<u8> = Shell::logins()
+            .flat_map(|(l, _)| l.rc_files.iter().map(|f| f.order))
+            .collect();
+        orders.sort();
+        assert_eq!(orders, (0..orders.len() as u8).collect::<Vec<_>>());
     }
 
     #[test]
