@@ -13,6 +13,7 @@ use crate::engine::decide::{Choice, Why};
 use crate::engine::identity::describe_uid;
 use crate::engine::privdir::{Found, Kind, Problem, Unsafe};
 use crate::engine::probe::errno_text;
+use crate::engine::scheduler::Scheduler;
 use crate::render::quote;
 use crate::render::shell::{Family, Login, Shell};
 
@@ -692,13 +693,18 @@ impl Judge<'_> {
 
     fn job(&mut self) {
         let job = &self.r.job;
-        let Some((scheduler, marker)) = job.scheduler else {
+        let Some(Scheduler {
+            name: scheduler,
+            marker,
+            ..
+        }) = job.scheduler
+        else {
             return;
         };
         let id = job
             .vars
             .iter()
-            .find(|v| v.0 == marker)
+            .find(|v| v.0 == *marker)
             .map(|v| show(&v.1))
             .unwrap_or_default();
         let tmpdir = match &self.r.tmpdir {

@@ -10,6 +10,7 @@ use crate::doctor::fsinfo::{
 };
 use crate::engine::identity::describe_uid;
 use crate::engine::probe::errno_text;
+use crate::engine::scheduler::Scheduler;
 
 /// Lines are wrapped to this many columns.
 const WIDTH: usize = 80;
@@ -392,7 +393,12 @@ fn rc_files(out: &mut String, p: Paint, r: &Report) {
 fn job(out: &mut String, p: Paint, r: &Report) {
     section(out, p, "Batch job");
     let job = &r.job;
-    let Some((scheduler, marker)) = job.scheduler else {
+    let Some(Scheduler {
+        name: scheduler,
+        marker,
+        ..
+    }) = job.scheduler
+    else {
         row(out, "job", "none (no scheduler variables set)");
         return;
     };

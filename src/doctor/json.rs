@@ -274,7 +274,7 @@ pub fn render(r: &Report) -> String {
         tmpguard: hits(&r.rc.tmpguard),
     };
     let job = Job {
-        scheduler: r.job.scheduler.map(|s| s.0),
+        scheduler: r.job.scheduler.map(|s| s.name),
         vars: r.job.vars.iter().map(|(k, v)| (*k, t.of(v))).collect(),
         tmpdir_is_job_dir: r.job.tmpdir_is_job_dir,
     };

@@ -10,4 +10,5 @@ pub mod pathnorm;
 pub mod privdir;
 pub mod probe;
 pub mod resolve;
+pub mod scheduler;
 pub mod syslog;
