@@ -116,7 +116,7 @@ fn describe(err: &io::Error, program: &OsStr) -> String {
         Some(Errno::EACCES) if has_slash(program) && Path::new(program).is_dir() => {
             "Is a directory".into()
         }
-        Some(errno) => errno.desc().into(),
+        Some(errno) => crate::engine::errno::words(errno),
         None => err.to_string(),
     }
 }

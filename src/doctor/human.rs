@@ -8,8 +8,8 @@ use super::{DirState, Finding, Report, Severity, source_words};
 use crate::doctor::fsinfo::{
     SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
 };
+use crate::engine::errno::text as errno_text;
 use crate::engine::identity::describe_uid;
-use crate::engine::probe::errno_text;
 use crate::engine::scheduler::Scheduler;
 
 /// Lines are wrapped to this many columns.

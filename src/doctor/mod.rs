@@ -242,7 +242,10 @@ impl Private {
             Some(DirState::Kept(_)) => format!("keep {dir}"),
             Some(DirState::Missing) => format!("create {dir} (mode 0700) and export it"),
             Some(DirState::CannotCreate(e)) => {
-                return format!("fail: cannot create {dir}: {}", probe::errno_text(*e));
+                return format!(
+                    "fail: cannot create {dir}: {}",
+                    crate::engine::errno::text(*e)
+                );
             }
             Some(DirState::Ready { usable: Err(e), .. }) => {
                 return format!("fail: {dir} is not usable: {e}");

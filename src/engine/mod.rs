@@ -4,6 +4,7 @@
 
 pub mod decide;
 pub mod env;
+pub mod errno;
 pub mod fallback;
 pub mod identity;
 pub mod pathnorm;
