@@ -232,7 +232,7 @@ impl Private {
         let why = self
             .decision
             .as_ref()
-            .map(|d| why_words(&d.why))
+            .map(|d| d.why.words())
             .unwrap_or_default();
         if let Some(e) = &self.base_error {
             return format!("fail: {e}");
@@ -292,22 +292,6 @@ impl Private {
             },
             None => (None, "no base directory to look in".into()),
         }
-    }
-}
-
-/// Why `decide` chose what it chose, in words.
-pub fn why_words(why: &decide::Why) -> String {
-    use decide::Why;
-    match why {
-        Why::Unset => "TMPDIR is not set".into(),
-        Why::Forced => "--force".into(),
-        Why::IsTarget => String::new(),
-        Why::SharedSticky => "TMPDIR is shared with every user".into(),
-        Why::Private => "TMPDIR is private and usable".into(),
-        Why::JobDir => "TMPDIR is this batch job's directory".into(),
-        Why::MissingInShared => "TMPDIR does not exist, in a shared directory".into(),
-        Why::MissingInOwn => "TMPDIR does not exist, in a directory of yours".into(),
-        Why::Replaced(r) => format!("TMPDIR {r}"),
     }
 }
 

@@ -6,7 +6,7 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::engine::decide::{self, Choice, Facts, Parent, Why};
+use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
 use crate::engine::env::Snapshot;
 use crate::engine::fallback::{self, Taken};
 use crate::engine::identity::{self, Identity, SystemPasswd};
@@ -104,7 +104,10 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         .map(|p| privdir::find(p, uid));
     let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
-        _ => Facts::Bad(String::new()),
+        // Not looked at: the rules do not need it (unset, --force, or the target).
+        _ => Facts::Missing {
+            parent: Parent::Other,
+        },
     };
     let decision = decide::decide(&decide::Input {
         uid,
@@ -264,9 +267,9 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 open: st.writable_by_others(),
                 shared_sticky: st.shared_sticky(),
                 usable: if worth_probing {
-                    probe_fd(dir.fd.as_fd()).map_err(|e| e.to_string())
+                    probe_fd(dir.fd.as_fd()).map_err(Unusable::Probe)
                 } else {
-                    Err("not probed".into())
+                    Err(Unusable::NotProbed)
                 },
             }
         }
@@ -280,9 +283,8 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
             parent: Parent::Other,
         },
         Found::Bad(e) => Facts::Bad(match &e.problem {
-            // The path is already in the note; say only what is wrong with it.
-            Problem::Unsafe(u) if e.path == path => u.to_string(),
-            _ => format!("is not usable ({e})"),
+            Problem::Unsafe(u) if e.path == path => Bad::Unsafe(u.clone()),
+            _ => Bad::Error(e.clone()),
         }),
     }
 }
@@ -305,13 +307,7 @@ fn note(
     let old = old
         .map(|o| Path::new(o).display().to_string())
         .unwrap_or_default();
-    let reason = match why {
-        Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
-        Why::SharedSticky => format!("TMPDIR={old} is shared; "),
-        Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
-        Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
-        _ => String::new(),
-    };
+    let reason = why.note(&old);
     // Nothing new to say: the same directory as before, untouched.
     if unchanged && !created && tightened.is_none() {
         return None;
