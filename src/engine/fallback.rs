@@ -14,9 +14,9 @@ use std::path::Path;
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, mkdirat};
-use rand::{Rng, SeedableRng};
 
 use crate::engine::privdir::{self, Dir, Error, Op, Problem, Verified};
+use crate::engine::random::Chars;
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -83,12 +83,10 @@ fn existing(base: &Dir, name: &str, uid: u32) -> Option<Dir> {
 /// then the target's own create-and-verify sequence on it.
 fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
     // Seeded from the kernel's random source: nobody else can predict the names.
-    let mut rng = rand::rngs::SmallRng::from_os_rng();
+    let mut rng = Chars::new();
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {
-        let suffix: String = (0..SUFFIX_LEN)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
+        let suffix: String = rng.take(ALPHABET, SUFFIX_LEN).map(char::from).collect();
         let candidate = format!("{name}.{suffix}");
         let path = base.path.join(&candidate);
         match mkdirat(

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod pathnorm;
 pub mod privdir;
 pub mod probe;
+pub mod random;
 pub mod resolve;
 pub mod scheduler;
 pub mod syslog;
