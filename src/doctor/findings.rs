@@ -7,12 +7,13 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use super::Seen;
 use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
-use crate::doctor::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
 use crate::engine::decide::{Choice, Why};
 use crate::engine::errno::text as errno_text;
+use crate::engine::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
 use crate::engine::identity::describe_uid;
-use crate::engine::privdir::{Found, Kind, Problem, Unsafe};
+use crate::engine::privdir::{Kind, Problem, Unsafe};
 use crate::engine::scheduler::Scheduler;
 use crate::render::quote;
 use crate::render::shell::{Family, Login, Shell};
@@ -239,10 +240,10 @@ impl Judge<'_> {
             "No usable temporary directory: Python's tempfile raises FileNotFoundError, and other programs fail too ({})",
             failures.join(", ")
         );
-        let shm = Path::new("/dev/shm");
-        let fix = (crate::engine::privdir::open_base(shm, self.r.uid).is_ok()
-            && crate::engine::probe::probe_path(shm).is_ok())
-        .then(|| self.setup.init_line(Some(shm)));
+        let fix = self
+            .r
+            .shm_usable
+            .then(|| self.setup.init_line(Some(Path::new("/dev/shm"))));
         self.add(Severity::Error, msg, fix);
     }
 
@@ -330,8 +331,7 @@ impl Judge<'_> {
         let p = show(abs);
         let uid = self.r.uid;
         match &t.found {
-            Some(Found::Dir(d)) => {
-                let st = &d.stat;
+            Some(Seen::Dir(st)) => {
                 if st.shared_sticky() {
                     let msg = format!(
                         "TMPDIR={p} is shared with every user: names in it can be guessed and taken first"
@@ -367,7 +367,7 @@ impl Judge<'_> {
                     );
                 }
             }
-            Some(Found::Bad(e)) => {
+            Some(Seen::Bad(e)) => {
                 if let Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) = &e.problem {
                     let msg = format!("TMPDIR={p} {u}: its owner can point it anywhere");
                     self.add(Severity::Error, msg, Some(self.init_line()));

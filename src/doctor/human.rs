@@ -5,10 +5,10 @@ use std::fmt::Write;
 
 use super::findings::{MIN_FREE_PERCENT, kind_word, show};
 use super::{DirState, Finding, Report, Severity, source_words};
-use crate::doctor::fsinfo::{
+use crate::engine::errno::text as errno_text;
+use crate::engine::fsinfo::{
     SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
 };
-use crate::engine::errno::text as errno_text;
 use crate::engine::identity::describe_uid;
 use crate::engine::scheduler::Scheduler;
 

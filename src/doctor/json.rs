@@ -258,7 +258,7 @@ pub fn render(r: &Report) -> String {
             read_only: info.map(|i| i.read_only),
             noexec: info.map(|i| i.noexec),
             nosuid: info.map(|i| i.nosuid),
-            socket_path_ok: crate::doctor::fsinfo::socket_room(&fs.dir),
+            socket_path_ok: crate::engine::fsinfo::socket_room(&fs.dir),
         }
     });
     let hits = |list: &[crate::doctor::rcfiles::Hit]| {

@@ -6,7 +6,6 @@
 //! Python does, which creates and removes one short-lived file per directory.
 
 pub mod findings;
-pub mod fsinfo;
 pub mod human;
 pub mod json;
 pub mod rcfiles;
@@ -14,8 +13,7 @@ pub mod runtimes;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{OsStr, OsString};
-use std::os::fd::AsFd;
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -23,14 +21,17 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::engine::decide::{self, Decision};
+use crate::engine::dryrun::DryRun;
+use crate::engine::effects::Fs;
+use crate::engine::ensure::Attempt;
 use crate::engine::env::Snapshot;
-use crate::engine::identity::{self, Identity, Passwd, SystemPasswd};
+use crate::engine::fsinfo::FsInfo;
+use crate::engine::identity::{self, Identity};
 use crate::engine::pathnorm::{abspath, python_abspath};
-use crate::engine::privdir::{self, Dir, Found, Problem, Stat};
-use crate::engine::probe::{self, ProbeError};
+use crate::engine::privdir::{self, Found, Problem, Stat};
+use crate::engine::probe::ProbeError;
 use crate::engine::resolve::{self, DEFAULT_BASE};
 use crate::engine::scheduler::{self, SCHEDULERS, Scheduler};
-use fsinfo::FsInfo;
 use rcfiles::Scan;
 
 /// How bad a finding is. Ordered from least to most severe.
@@ -185,7 +186,28 @@ pub struct Tmpdir {
     /// Made absolute like Python does; `None` when empty or the cwd is gone.
     pub abs: Option<PathBuf>,
     /// What is there (through links owned by root or the user only).
-    pub found: Option<Found>,
+    pub found: Option<Seen>,
+}
+
+/// What is at `$TMPDIR` (through links owned by root or the user only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A directory.
+    Dir(Stat),
+    /// Nothing at the last name; the directory it would be made in, when safe.
+    Missing { parent: Option<Stat> },
+    /// Anything else.
+    Bad(privdir::Error),
+}
+
+impl From<&Found> for Seen {
+    fn from(f: &Found) -> Seen {
+        match f {
+            Found::Dir(d) => Seen::Dir(d.stat),
+            Found::Missing { parent } => Seen::Missing { parent: *parent },
+            Found::Bad(e) => Seen::Bad(e.clone()),
+        }
+    }
 }
 
 /// The directory `init` would export.
@@ -339,6 +361,8 @@ pub struct Report {
     pub fs: Option<Filesystem>,
     pub rc: Scan,
     pub job: Job,
+    /// Nothing else works but `/dev/shm` does: the fix to suggest.
+    pub shm_usable: bool,
     pub findings: Vec<Finding>,
 }
 
@@ -350,28 +374,35 @@ impl Report {
 }
 
 /// CPython's probe by path, each directory probed at most once per run.
-#[derive(Default)]
-struct Probes(RefCell<HashMap<PathBuf, Result<(), ProbeError>>>);
+struct Probes<'a>(
+    &'a dyn Fs,
+    RefCell<HashMap<PathBuf, Result<(), ProbeError>>>,
+);
 
-impl Probes {
+impl Probes<'_> {
     fn probe(&self, dir: &Path) -> Result<(), ProbeError> {
-        if let Some(r) = self.0.borrow().get(dir) {
+        if let Some(r) = self.1.borrow().get(dir) {
             return *r;
         }
-        let r = probe::probe_path(dir);
-        self.0.borrow_mut().insert(dir.to_owned(), r);
+        let r = self.0.probe_path(dir);
+        self.1.borrow_mut().insert(dir.to_owned(), r);
         r
     }
 }
 
 /// Gather everything and judge it.
-pub fn gather(w: &World) -> Report {
-    let probes = Probes::default();
+pub fn gather(fs: &dyn Fs, w: &World) -> Report {
+    let probes = Probes(fs, RefCell::default());
     let snap = &w.snap;
     let python = python_view(snap, w.cwd.as_deref(), &probes);
     let runtimes = runtime_views(w, &probes);
-    let (tmpdir, private) = private_view(w);
-    let fs = filesystem_view(&python, tmpdir.as_ref());
+    let (tmpdir, private) = private_view(fs, w);
+    let fs_view = filesystem_view(fs, &python, tmpdir.as_ref());
+    // Where everything fails, /dev/shm may still work: the fix to suggest.
+    let shm = Path::new("/dev/shm");
+    let shm_usable = python.tempdir.is_none()
+        && privdir::open_base(fs, shm, snap.uid).is_ok()
+        && fs.probe_path(shm).is_ok();
     let home = w.home.clone().unwrap_or_default();
     let rc = rcfiles::scan(&rcfiles::rc_files(
         &home,
@@ -393,9 +424,10 @@ pub fn gather(w: &World) -> Report {
         python,
         runtimes,
         private,
-        fs,
+        fs: fs_view,
         rc,
         job,
+        shm_usable,
         findings: Vec::new(),
     };
     report.findings = findings::judge(&report, w);
@@ -540,91 +572,55 @@ fn runtime_views(w: &World, probes: &Probes) -> Vec<Runtime> {
         .collect()
 }
 
-/// `$TMPDIR` by itself, and what `init` would do: read-only, through the same
-/// `privdir` checks and the same `decide` rules as `init`.
-fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
+/// `$TMPDIR` by itself, and what `init` would do: init's own plan, carried
+/// out by init's own engine over a dry run (real reads, pretended writes).
+fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
     let snap = &w.snap;
     let uid = snap.uid;
-    // The very decision init would make (init's own code: one rule, one place).
     let opts = resolve::Options {
         base: w.base_flag.clone(),
         force: false,
     };
-    let resolve::Plan {
-        base,
-        base_configured,
-        base_refused,
-        ident,
-        target,
-        tmpdir: abs,
-        found,
-        decision,
-    } = resolve::plan(snap, &opts);
-    let (base, base_error) = match base {
-        Ok(b) => (Some(b), None),
-        Err(e) => (None, Some(e)),
-    };
-    let base_path = base
+    let dry = DryRun::new(fs, uid);
+    let plan = resolve::plan(&dry, snap, &opts);
+    let base_path = plan
+        .base
         .as_ref()
-        .map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
-    let passwd_name = SystemPasswd.name_of(uid);
-    let tmpdir_path = abs.as_deref();
+        .map_or_else(|_| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
+    let base_error = plan.base.as_ref().err().cloned();
+    let passwd_name = fs.passwd().name_of(uid);
+    let abs = plan.tmpdir.clone();
+    let dir = plan.dir();
     // Doctor looks at TMPDIR even where init's fast path need not.
-    let found = found.or_else(|| tmpdir_path.map(|p| privdir::find(p, uid)));
+    let found = match &plan.found {
+        Some(f) => Some(Seen::from(f)),
+        None => abs
+            .as_deref()
+            .map(|p| Seen::from(&privdir::find(fs, p, uid))),
+    };
     let tmpdir = snap.tmpdir.as_ref().map(|raw| Tmpdir {
         raw: raw.clone(),
         abs: abs.clone(),
         found,
     });
-
-    let inspect = |base: &Dir| -> DirState {
-        let name = OsStr::new(&ident.name);
-        match privdir::open_private(base, name, uid) {
-            Ok(dir) => DirState::Ready {
-                stat: dir.stat,
-                usable: probe::probe_fd(dir.fd.as_fd()),
-            },
-            Err(e)
-                if matches!(
-                    e.problem,
-                    Problem::Os {
-                        errno: Errno::ENOENT,
-                        ..
-                    }
-                ) =>
-            {
-                creatable_in(base)
-            }
-            Err(e) => DirState::Refused(e, lstat_at(base, name)),
-        }
+    let decision = plan.decision.clone();
+    let ident = plan.ident.clone();
+    let target_needs_base = decision.choice == decide::Choice::Target && base_error.is_some();
+    let kept = match (&decision.choice, &plan.found) {
+        (decide::Choice::Keep, Some(Found::Dir(d))) => Some(d.stat),
+        _ => None,
     };
-    let (dir, state) = match &decision.choice {
-        decide::Choice::Keep => {
-            let stat = match tmpdir.as_ref().and_then(|t| t.found.as_ref()) {
-                Some(Found::Dir(d)) => d.stat,
-                _ => unreachable!("Keep is only decided for a directory"),
-            };
-            (tmpdir_path.map(Path::to_owned), Some(DirState::Kept(stat)))
-        }
-        decide::Choice::Target => (Some(target.clone()), base.as_ref().map(inspect)),
-        decide::Choice::TargetIn(shared) => {
-            let path = shared.join(&ident.name);
-            match privdir::open_base(shared, uid) {
-                Ok(b) => (Some(path), Some(inspect(&b))),
-                Err(e) => (Some(path), Some(DirState::Refused(e, None))),
-            }
-        }
-        decide::Choice::CreateInOwn => {
-            let path = tmpdir_path.map(Path::to_owned);
-            let parent = path
-                .as_deref()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("/"));
-            let state = match privdir::open_parent(parent, uid) {
-                Ok(p) => creatable_in(&p),
-                Err(e) => DirState::Refused(e, None),
-            };
-            (path, Some(state))
+    let (base_configured, base_refused) = (plan.base_configured, plan.base_refused.clone());
+    let (_, trace) = resolve::apply(&dry, plan, snap);
+    let state = if let Some(stat) = kept {
+        Some(DirState::Kept(stat))
+    } else if target_needs_base {
+        None
+    } else {
+        match (trace.parent_error, trace.attempt) {
+            (Some(e), _) => Some(DirState::Refused(e, None)),
+            (None, Some(a)) => Some(state_of(fs, a, uid)),
+            (None, None) => None,
         }
     };
     let private = Private {
@@ -641,38 +637,52 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     (tmpdir, private)
 }
 
-/// A missing directory: could init make it in `parent`? (`faccessat`, changes nothing.)
-fn creatable_in(parent: &Dir) -> DirState {
-    use nix::unistd::{AccessFlags, faccessat};
-    let mode = AccessFlags::W_OK | AccessFlags::X_OK;
-    match faccessat(parent.fd.as_fd(), ".", mode, nix::fcntl::AtFlags::empty()) {
-        Ok(()) => DirState::Missing,
-        Err(e) => DirState::CannotCreate(e),
+/// What the dry run's attempt at the directory's name says init would find.
+fn state_of(fs: &dyn Fs, a: Attempt, uid: u32) -> DirState {
+    match (a.error, a.verified) {
+        (None, _) if a.created => DirState::Missing,
+        (None, Some(stat)) => DirState::Ready {
+            stat,
+            usable: Ok(()),
+        },
+        (Some(e), Some(stat)) if matches!(e.problem, Problem::Probe(_)) => {
+            let Problem::Probe(p) = e.problem else {
+                unreachable!()
+            };
+            DirState::Ready {
+                stat,
+                usable: Err(p),
+            }
+        }
+        (
+            Some(privdir::Error {
+                problem:
+                    Problem::Os {
+                        op: privdir::Op::Create,
+                        errno,
+                    },
+                ..
+            }),
+            _,
+        ) => DirState::CannotCreate(errno),
+        (Some(e), _) => {
+            // What is at the name, for the report (not following a symlink).
+            let at = a.path.parent().and_then(|p| {
+                let parent = privdir::open_parent(fs, p, uid).ok()?;
+                fs.lstat_at(&parent.fd, a.path.file_name()?).ok()
+            });
+            DirState::Refused(e, at)
+        }
+        (None, None) => DirState::Missing,
     }
 }
 
-/// What is at `<dir>/<name>`, not following a symlink, for the report.
-fn lstat_at(dir: &Dir, name: &OsStr) -> Option<Stat> {
-    let st = nix::sys::stat::fstatat(
-        dir.fd.as_fd(),
-        name,
-        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .ok()?;
-    Some(Stat {
-        dev: st.st_dev,
-        ino: st.st_ino,
-        uid: st.st_uid,
-        mode: st.st_mode,
-    })
-}
-
-fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesystem> {
+fn filesystem_view(fs: &dyn Fs, python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesystem> {
     if let Some(dir) = &python.tempdir {
         return Some(Filesystem {
             dir: dir.clone(),
             is_python_dir: true,
-            info: fsinfo::inspect(dir),
+            info: fs.fs_info(dir),
         });
     }
     // Nothing works: describe where TMPDIR points if it exists, else /tmp.
@@ -680,7 +690,7 @@ fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesyste
         .and_then(|t| t.abs.clone())
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| PathBuf::from("/tmp"));
-    let info = fsinfo::inspect(&stand_in);
+    let info = fs.fs_info(&stand_in);
     Some(Filesystem {
         dir: stand_in,
         is_python_dir: false,

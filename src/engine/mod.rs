@@ -3,9 +3,13 @@
 //! exist and verifies it through file descriptors. Nothing here prints.
 
 pub mod decide;
+pub mod dryrun;
+pub mod effects;
+pub mod ensure;
 pub mod env;
 pub mod errno;
 pub mod fallback;
+pub mod fsinfo;
 pub mod identity;
 pub mod pathnorm;
 pub mod privdir;

@@ -7,13 +7,13 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
-use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat, mkdirat};
+use nix::sys::stat::SFlag;
+
+use crate::engine::effects::{Fs, Handle};
 
 use crate::engine::errno;
 use crate::engine::identity::describe_uid;
@@ -61,15 +61,6 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn from(st: &FileStat) -> Stat {
-        Stat {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            uid: st.st_uid,
-            mode: st.st_mode,
-        }
-    }
-
     /// The object's type.
     pub fn kind(&self) -> Kind {
         match SFlag::from_bits_truncate(self.mode & SFlag::S_IFMT.bits()) {
@@ -109,7 +100,7 @@ impl Stat {
         self.kind() == Kind::Dir && self.uid == 0 && self.mode & 0o002 != 0 && self.sticky()
     }
 
-    fn same_inode(&self, other: &Stat) -> bool {
+    pub fn same_inode(&self, other: &Stat) -> bool {
         self.dev == other.dev && self.ino == other.ino
     }
 }
@@ -247,13 +238,13 @@ pub struct Error {
 }
 
 impl Error {
-    fn new(path: impl Into<PathBuf>, problem: Problem) -> Error {
+    pub fn new(path: impl Into<PathBuf>, problem: Problem) -> Error {
         Error {
             path: path.into(),
             problem,
         }
     }
-    fn os(path: impl Into<PathBuf>, op: Op, errno: Errno) -> Error {
+    pub fn os(path: impl Into<PathBuf>, op: Op, errno: Errno) -> Error {
         Error::new(path, Problem::Os { op, errno })
     }
 
@@ -304,7 +295,7 @@ impl std::error::Error for Error {}
 /// A directory opened and checked, with the path it will be exported as.
 #[derive(Debug)]
 pub struct Dir {
-    pub fd: OwnedFd,
+    pub fd: Handle,
     pub path: PathBuf,
     pub stat: Stat,
 }
@@ -319,30 +310,15 @@ pub struct Verified {
     pub tightened_from: Option<u32>,
 }
 
-fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
-    fstat(fd.as_fd())
-        .map(|s| Stat::from(&s))
-        .map_err(|e| Error::os(path, Op::Stat, e))
-}
-
-fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
-    fstatat(dir.fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).map(|s| Stat::from(&s))
+fn stat_fd(fs: &dyn Fs, fd: &Handle, path: &Path) -> Result<Stat, Error> {
+    fs.fstat(fd).map_err(|e| Error::os(path, Op::Stat, e))
 }
 
 /// Resolve an absolute, normalised `path` one component at a time, following
 /// a symlink only when it belongs to root or `uid`. Returns an `O_PATH` fd of
 /// the object reached, which may be of any type.
-pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
-    let path_flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let open_root = || {
-        openat(
-            AT_FDCWD,
-            "/",
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Error::os("/", Op::Open, e))
-    };
+pub fn chase(fs: &dyn Fs, path: &Path, uid: u32) -> Result<(Handle, Stat), Error> {
+    let open_root = || fs.root().map_err(|e| Error::os("/", Op::Open, e));
     let mut fd = open_root()?;
     // The stat of `fd`, when the walk has one (saves an fstat per call).
     let mut fd_stat = None;
@@ -356,9 +332,10 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             continue;
         }
         let name = OsStr::from_bytes(&c);
-        let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
+        let next = fs
+            .open_at(&fd, name, false)
             .map_err(|e| Error::os(at.join(name), Op::Open, e))?;
-        let st = stat_fd(&next, &at.join(name))?;
+        let st = stat_fd(fs, &next, &at.join(name))?;
         if st.kind() == Kind::Symlink {
             if st.uid != 0 && st.uid != uid {
                 return Err(Error::new(
@@ -373,10 +350,10 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             if links > MAX_LINKS {
                 return Err(Error::os(path, Op::Resolve, Errno::ELOOP));
             }
-            let target = readlinkat(next.as_fd(), "")
+            let target = fs
+                .readlink(&next)
                 .map_err(|e| Error::os(at.join(name), Op::ReadLink, e))?;
-            let target = target.as_bytes();
-            let mut parts = components(target);
+            let mut parts = components(&target);
             parts.reverse();
             todo.extend(parts);
             if target.first() == Some(&b'/') {
@@ -396,7 +373,7 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
     }
     let st = match fd_stat {
         Some(st) => st,
-        None => stat_fd(&fd, path)?,
+        None => stat_fd(fs, &fd, path)?,
     };
     Ok((fd, st))
 }
@@ -410,8 +387,8 @@ fn components(p: &[u8]) -> Vec<Vec<u8>> {
 
 /// Open a base directory: owned by root or `uid`, sticky if others can write
 /// it, reached only through symlinks owned by root or `uid`.
-pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
-    let (fd, stat) = chase(path, uid)?;
+pub fn open_base(fs: &dyn Fs, path: &Path, uid: u32) -> Result<Dir, Error> {
+    let (fd, stat) = chase(fs, path, uid)?;
     if stat.kind() != Kind::Dir {
         let u = Unsafe::NotDirectory {
             kind: stat.kind(),
@@ -444,14 +421,13 @@ pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
 /// The fd is `O_PATH`: it needs no read permission (a umask of 0777 makes a
 /// mode-000 directory that is still ours to fix), opens a FIFO without
 /// blocking, and serves as the `dirfd` of the probe.
-pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
+pub fn open_private(fs: &dyn Fs, base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
     let path = base.path.join(name);
-    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let fd = match openat(base.fd.as_fd(), name, flags, Mode::empty()) {
+    let fd = match fs.open_at(&base.fd, name, true) {
         Ok(fd) => fd,
         Err(errno) => {
             // Say what is there instead, from an lstat of the name.
-            return Err(match lstat_at(base, name) {
+            return Err(match fs.lstat_at(&base.fd, name) {
                 Ok(st) => match unsafe_object(&st, uid) {
                     Some(u) => Error::new(path, Problem::Unsafe(u)),
                     None => Error::os(path, Op::Open, errno),
@@ -460,24 +436,11 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
             });
         }
     };
-    let stat = stat_fd(&fd, &path)?;
+    let stat = stat_fd(fs, &fd, &path)?;
     if let Some(u) = unsafe_object(&stat, uid) {
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
     Ok(Dir { fd, path, stat })
-}
-
-/// `fchmod` for an `O_PATH` fd: through its `/proc/self/fd` link, which names
-/// exactly the inode the fd holds (no path lookup that could be raced).
-fn fchmod_opath(dir: &Dir, mode: u32) -> Result<(), Error> {
-    let link = format!("/proc/self/fd/{}", dir.fd.as_raw_fd());
-    nix::sys::stat::fchmodat(
-        AT_FDCWD,
-        link.as_str(),
-        Mode::from_bits_truncate(mode),
-        nix::sys::stat::FchmodatFlags::FollowSymlink,
-    )
-    .map_err(|e| Error::os(&dir.path, Op::Chmod, e))
 }
 
 /// Why `st` is not a directory `uid` may use privately, if it is not.
@@ -498,20 +461,27 @@ fn unsafe_object(st: &Stat, uid: u32) -> Option<Unsafe> {
 }
 
 /// Make `<base>/<name>` exist as a private directory of `uid` with mode
-/// exactly 0700: `mkdirat` (EEXIST is a concurrent shell: go verify), then
-/// [`open_private`], then `fchmod` through the fd if other bits are set.
-pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
-    let created = match mkdirat(base.fd.as_fd(), name, Mode::from_bits_truncate(0o700)) {
+/// exactly `mode`: `mkdirat` (EEXIST is a concurrent shell: go verify), then
+/// [`open_private`], then `chmod` through the fd if other bits are set.
+pub fn ensure(
+    fs: &dyn Fs,
+    base: &Dir,
+    name: &OsStr,
+    uid: u32,
+    mode: u32,
+) -> Result<Verified, Error> {
+    let created = match fs.mkdir_at(&base.fd, name, mode) {
         Ok(()) => true,
         Err(Errno::EEXIST) => false,
         Err(e) => return Err(Error::os(base.path.join(name), Op::Create, e)),
     };
-    let mut dir = open_private(base, name, uid)?;
+    let mut dir = open_private(fs, base, name, uid)?;
     let mut tightened_from = None;
-    if dir.stat.perm() != 0o700 {
-        fchmod_opath(&dir, 0o700)?;
+    if dir.stat.perm() != mode {
+        fs.chmod(&dir.fd, mode)
+            .map_err(|e| Error::os(&dir.path, Op::Chmod, e))?;
         tightened_from = Some(dir.stat.perm());
-        dir.stat.mode = (dir.stat.mode & !0o7777) | 0o700;
+        dir.stat.mode = (dir.stat.mode & !0o7777) | mode;
     }
     Ok(Verified {
         dir,
@@ -521,8 +491,8 @@ pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
 }
 
 /// Confirm `<base>/<name>` still names the inode that was verified.
-pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
-    match lstat_at(base, name) {
+pub fn confirm_at(fs: &dyn Fs, base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
+    match fs.lstat_at(&base.fd, name) {
         Ok(st) if st.same_inode(&dir.stat) => Ok(()),
         Ok(_) => Err(Error::new(&dir.path, Problem::Moved)),
         Err(e) => Err(Error::os(&dir.path, Op::Stat, e)),
@@ -530,8 +500,8 @@ pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
 }
 
 /// Confirm `path`, resolved again, still reaches the inode that was verified.
-pub fn confirm_path(path: &Path, dir: &Dir, uid: u32) -> Result<(), Error> {
-    let (_, st) = chase(path, uid)?;
+pub fn confirm_path(fs: &dyn Fs, path: &Path, dir: &Dir, uid: u32) -> Result<(), Error> {
+    let (_, st) = chase(fs, path, uid)?;
     if st.same_inode(&dir.stat) {
         Ok(())
     } else {
@@ -552,8 +522,8 @@ pub enum Found {
 }
 
 /// Look at `path` (absolute, normalised) without changing anything.
-pub fn find(path: &Path, uid: u32) -> Found {
-    match chase(path, uid) {
+pub fn find(fs: &dyn Fs, path: &Path, uid: u32) -> Found {
+    match chase(fs, path, uid) {
         Ok((fd, stat)) if stat.kind() == Kind::Dir => Found::Dir(Dir {
             fd,
             path: path.to_owned(),
@@ -567,10 +537,10 @@ pub fn find(path: &Path, uid: u32) -> Found {
             }),
         )),
         Err(e) if e.errno() == Some(Errno::ENOENT) => {
-            let parent = path.parent().and_then(|p| open_parent(p, uid).ok());
+            let parent = path.parent().and_then(|p| open_parent(fs, p, uid).ok());
             match parent {
                 // Only "missing" if the last name itself is absent (not a dangling link).
-                Some(p) => match lstat_at(&p, path.file_name().unwrap_or_default()) {
+                Some(p) => match fs.lstat_at(&p.fd, path.file_name().unwrap_or_default()) {
                     Err(Errno::ENOENT) => Found::Missing {
                         parent: Some(p.stat),
                     },
@@ -584,8 +554,8 @@ pub fn find(path: &Path, uid: u32) -> Found {
 }
 
 /// Open the parent directory of a missing `$TMPDIR`.
-pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
-    let (fd, stat) = chase(path, uid)?;
+pub fn open_parent(fs: &dyn Fs, path: &Path, uid: u32) -> Result<Dir, Error> {
+    let (fd, stat) = chase(fs, path, uid)?;
     if stat.kind() != Kind::Dir {
         let u = Unsafe::NotDirectory {
             kind: stat.kind(),
@@ -603,6 +573,7 @@ pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::effects::RealFs;
     use std::os::unix::fs::{PermissionsExt, symlink};
 
     fn scratch() -> PathBuf {
@@ -613,8 +584,8 @@ mod tests {
     #[test]
     fn creates_0700_and_is_idempotent() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
-        let v = ensure(&base, OsStr::new("me"), uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let v = ensure(&RealFs, &base, OsStr::new("me"), uid(), 0o700).unwrap();
         assert!(v.created);
         assert_eq!(
             std::fs::metadata(b.join("me"))
@@ -624,26 +595,26 @@ mod tests {
                 & 0o7777,
             0o700
         );
-        let again = ensure(&base, OsStr::new("me"), uid()).unwrap();
+        let again = ensure(&RealFs, &base, OsStr::new("me"), uid(), 0o700).unwrap();
         assert!(!again.created && again.tightened_from.is_none());
-        confirm_at(&base, OsStr::new("me"), &again.dir).unwrap();
+        confirm_at(&RealFs, &base, OsStr::new("me"), &again.dir).unwrap();
     }
 
     #[test]
     fn tightens_read_bits_but_refuses_writable() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         std::fs::create_dir(b.join("r")).unwrap();
         std::fs::set_permissions(b.join("r"), std::fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(
-            ensure(&base, OsStr::new("r"), uid())
+            ensure(&RealFs, &base, OsStr::new("r"), uid(), 0o700)
                 .unwrap()
                 .tightened_from,
             Some(0o755)
         );
         std::fs::create_dir(b.join("w")).unwrap();
         std::fs::set_permissions(b.join("w"), std::fs::Permissions::from_mode(0o777)).unwrap();
-        let e = ensure(&base, OsStr::new("w"), uid()).unwrap_err();
+        let e = ensure(&RealFs, &base, OsStr::new("w"), uid(), 0o700).unwrap_err();
         assert!(matches!(
             e.problem,
             Problem::Unsafe(Unsafe::OpenToOthers { .. })
@@ -659,8 +630,8 @@ mod tests {
         let b = scratch();
         std::fs::create_dir(b.join("real")).unwrap();
         symlink(b.join("real"), b.join("me")).unwrap();
-        let base = open_base(&b, uid()).unwrap();
-        let e = ensure(&base, OsStr::new("me"), uid()).unwrap_err();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let e = ensure(&RealFs, &base, OsStr::new("me"), uid(), 0o700).unwrap_err();
         assert!(
             matches!(e.problem, Problem::Unsafe(Unsafe::Symlink { .. })),
             "{e:?}"
@@ -671,10 +642,14 @@ mod tests {
     fn a_file_or_fifo_is_not_a_directory() {
         let b = scratch();
         std::fs::write(b.join("f"), "x").unwrap();
-        nix::unistd::mkfifo(&b.join("p"), Mode::from_bits_truncate(0o600)).unwrap();
-        let base = open_base(&b, uid()).unwrap();
+        nix::unistd::mkfifo(
+            &b.join("p"),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         for (n, k) in [("f", Kind::File), ("p", Kind::Fifo)] {
-            let e = ensure(&base, OsStr::new(n), uid()).unwrap_err();
+            let e = ensure(&RealFs, &base, OsStr::new(n), uid(), 0o700).unwrap_err();
             assert_eq!(
                 e.problem,
                 Problem::Unsafe(Unsafe::NotDirectory {
@@ -691,20 +666,23 @@ mod tests {
         std::fs::create_dir_all(b.join("a/b")).unwrap();
         symlink("a/b", b.join("l")).unwrap();
         symlink(b.join("a"), b.join("abs")).unwrap();
-        let (_, st) = chase(&b.join("l"), uid()).unwrap();
+        let (_, st) = chase(&RealFs, &b.join("l"), uid()).unwrap();
         assert_eq!(st.kind(), Kind::Dir);
-        let (_, st2) = chase(&b.join("abs/b"), uid()).unwrap();
+        let (_, st2) = chase(&RealFs, &b.join("abs/b"), uid()).unwrap();
         assert_eq!(st.ino, st2.ino);
         assert!(matches!(
-            find(&b.join("a/none"), uid()),
+            find(&RealFs, &b.join("a/none"), uid()),
             Found::Missing { parent: Some(_) }
         ));
         assert!(matches!(
-            find(&b.join("none/none"), uid()),
+            find(&RealFs, &b.join("none/none"), uid()),
             Found::Missing { parent: None }
         ));
         symlink(b.join("nowhere"), b.join("dangling")).unwrap();
-        assert!(matches!(find(&b.join("dangling"), uid()), Found::Bad(_)));
+        assert!(matches!(
+            find(&RealFs, &b.join("dangling"), uid()),
+            Found::Bad(_)
+        ));
     }
 
     #[test]
@@ -723,7 +701,7 @@ mod tests {
             &b.join("a/b/.."),
             &b.join("a/f"),
         ] {
-            let (_, st) = chase(p, uid()).unwrap();
+            let (_, st) = chase(&RealFs, p, uid()).unwrap();
             let m = std::fs::metadata(p).unwrap();
             assert_eq!(
                 (st.dev, st.ino, st.mode),
