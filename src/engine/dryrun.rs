@@ -30,6 +30,16 @@ struct Made {
 
 /// `st_dev` of stand-ins: no real filesystem has it.
 const FAKE_DEV: u64 = u64::MAX;
+/// Stand-ins' handles count from here (a test double's own handles stay below).
+const FIRST_ID: u64 = 1 << 62;
+
+/// A directory this dry run pretends to have made.
+fn stand_in(h: &Handle) -> Option<u64> {
+    match h {
+        Handle::Fake(id) if *id >= FIRST_ID => Some(*id),
+        _ => None,
+    }
+}
 
 /// Real reads, pretended writes.
 pub struct DryRun<'a> {
@@ -47,16 +57,16 @@ impl<'a> DryRun<'a> {
             real,
             uid,
             made: RefCell::new(Vec::new()),
-            next: Cell::new(1),
+            next: Cell::new(FIRST_ID),
             logged: RefCell::new(Vec::new()),
         }
     }
 
     /// The identity of a directory, to find what was made in it.
     fn key(&self, dir: &Handle) -> Result<(u64, u64), Errno> {
-        match dir {
-            Handle::Fake(id) => Ok((FAKE_DEV, *id)),
-            Handle::Os(_) => self.real.fstat(dir).map(|st| (st.dev, st.ino)),
+        match stand_in(dir) {
+            Some(id) => Ok((FAKE_DEV, id)),
+            None => self.real.fstat(dir).map(|st| (st.dev, st.ino)),
         }
     }
 
@@ -84,23 +94,23 @@ impl Fs for DryRun<'_> {
         if let Some(st) = self.made_at(dir, name)? {
             return Ok(Handle::Fake(st.ino));
         }
-        match dir {
+        match stand_in(dir) {
             // A stand-in is empty.
-            Handle::Fake(_) => Err(Errno::ENOENT),
-            Handle::Os(_) => self.real.open_at(dir, name, dir_only),
+            Some(_) => Err(Errno::ENOENT),
+            None => self.real.open_at(dir, name, dir_only),
         }
     }
 
     fn fstat(&self, h: &Handle) -> Result<Stat, Errno> {
-        match h {
-            Handle::Fake(id) => self
+        match stand_in(h) {
+            Some(id) => self
                 .made
                 .borrow()
                 .iter()
-                .find(|m| m.stat.ino == *id)
+                .find(|m| m.stat.ino == id)
                 .map(|m| m.stat)
                 .ok_or(Errno::EBADF),
-            Handle::Os(_) => self.real.fstat(h),
+            None => self.real.fstat(h),
         }
     }
 
@@ -108,9 +118,9 @@ impl Fs for DryRun<'_> {
         if let Some(st) = self.made_at(dir, name)? {
             return Ok(st);
         }
-        match dir {
-            Handle::Fake(_) => Err(Errno::ENOENT),
-            Handle::Os(_) => self.real.lstat_at(dir, name),
+        match stand_in(dir) {
+            Some(_) => Err(Errno::ENOENT),
+            None => self.real.lstat_at(dir, name),
         }
     }
 
@@ -120,9 +130,9 @@ impl Fs for DryRun<'_> {
 
     fn list(&self, dir: &Handle) -> Result<Vec<Vec<u8>>, Errno> {
         let key = self.key(dir)?;
-        let mut names = match dir {
-            Handle::Fake(_) => Vec::new(),
-            Handle::Os(_) => self.real.list(dir)?,
+        let mut names = match stand_in(dir) {
+            Some(_) => Vec::new(),
+            None => self.real.list(dir)?,
         };
         names.extend(
             self.made
@@ -174,9 +184,9 @@ impl Fs for DryRun<'_> {
     }
 
     fn probe(&self, dir: &Handle) -> Result<(), ProbeError> {
-        match dir {
-            Handle::Fake(_) => Ok(()),
-            Handle::Os(_) => self.real.probe(dir),
+        match stand_in(dir) {
+            Some(_) => Ok(()),
+            None => self.real.probe(dir),
         }
     }
 
@@ -185,9 +195,9 @@ impl Fs for DryRun<'_> {
     }
 
     fn can_create_in(&self, dir: &Handle) -> Result<(), Errno> {
-        match dir {
-            Handle::Fake(_) => Ok(()),
-            Handle::Os(_) => self.real.can_create_in(dir),
+        match stand_in(dir) {
+            Some(_) => Ok(()),
+            None => self.real.can_create_in(dir),
         }
     }
 

@@ -192,3 +192,190 @@ fn finish(
         tightened_from: v.tightened_from,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::dryrun::DryRun;
+    use crate::engine::fallback::is_fallback_of;
+    use crate::engine::privdir::{Unsafe, open_base};
+    use crate::engine::scripted::Scripted;
+
+    const ALICE: u32 = 1000;
+
+    fn tmp(fs: &Scripted) -> Dir {
+        open_base(fs, Path::new("/tmp"), ALICE).unwrap()
+    }
+
+    fn run(fs: &Scripted, kind: &DirKind) -> Ensured {
+        ensure_private(fs, kind, &tmp(fs), OsStr::new("alice"), ALICE, Fallback::Kind)
+    }
+
+    use std::path::Path;
+
+    #[test]
+    fn creates_verifies_probes_confirms() {
+        let fs = Scripted::new(ALICE);
+        let e = run(&fs, &TMPDIR);
+        let made = e.result.unwrap();
+        assert_eq!(made.path, Path::new("/tmp/alice"));
+        assert!(made.created && e.warning.is_none());
+        assert_eq!(fs.stat("/tmp/alice").unwrap().perm(), 0o700);
+        assert_eq!(fs.count("probe"), 1);
+        // Confirmed last: the name is looked at again after the probe.
+        let calls = fs.calls.borrow();
+        let probe = calls.iter().position(|c| c == "probe").unwrap();
+        assert_eq!(calls[probe + 1], "lstat_at alice");
+    }
+
+    #[test]
+    fn renamed_away_between_verify_and_confirm_is_refused() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o700);
+        // After verification, before confirmation: a cleaner removes the
+        // directory and mallory puts a symlink of his at the name.
+        fs.before("probe", 1, |fs| {
+            fs.rename("/tmp/alice", "/tmp/old");
+            fs.symlink("/tmp/alice", "/home/mallory", 2000);
+        });
+        let e = run(&fs, &TMPDIR);
+        let made = e.result.unwrap();
+        assert_ne!(made.path, Path::new("/tmp/alice"), "exported the swapped name");
+        let name = made.path.file_name().unwrap().as_encoded_bytes().to_vec();
+        assert!(is_fallback_of(&name, b"alice"), "{}", made.path.display());
+        let warning = e.warning.unwrap();
+        assert!(warning.contains("/tmp/alice was replaced while being checked"), "{warning}");
+        assert_eq!(e.attempt.error.unwrap().problem, Problem::Moved);
+        // A squat: reported to the system log.
+        assert_eq!(fs.logged.borrow().len(), 1);
+    }
+
+    #[test]
+    fn renamed_away_without_a_fallback_fails() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o700);
+        fs.before("probe", 1, |fs| fs.rename("/tmp/alice", "/tmp/old"));
+        let kind = DirKind {
+            fallback: false,
+            ..TMPDIR
+        };
+        let e = run(&fs, &kind);
+        assert!(matches!(
+            e.result.unwrap_err().problem,
+            Problem::Os { op: privdir::Op::Stat, .. }
+        ));
+    }
+
+    #[test]
+    fn replaced_by_another_directory_is_refused() {
+        // Same owner, same mode, another inode: only the confirmation can tell.
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o700);
+        fs.before("lstat_at", 1, |fs| {
+            fs.rename("/tmp/alice", "/tmp/old");
+            fs.mkdir("/tmp/alice", ALICE, 0o700);
+        });
+        let e = run(&fs, &DirKind {
+            fallback: false,
+            ..TMPDIR
+        });
+        assert_eq!(e.result.unwrap_err().problem, Problem::Moved);
+    }
+
+    #[test]
+    fn squatted_name_gets_a_fallback_and_a_log_line() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", 2000, 0o755);
+        let e = run(&fs, &TMPDIR);
+        let made = e.result.unwrap();
+        assert!(made.path.to_string_lossy().starts_with("/tmp/alice.") && made.created);
+        assert!(matches!(
+            e.attempt.error.unwrap().problem,
+            Problem::Unsafe(Unsafe::ForeignOwner { owner: 2000, .. })
+        ));
+        assert!(fs.logged.borrow()[0].contains("offending uid 2000, victim uid 1000"));
+        // Nothing of mallory's was touched.
+        assert_eq!(fs.stat("/tmp/alice").unwrap().perm(), 0o755);
+    }
+
+    #[test]
+    fn a_full_disk_is_a_fault_not_a_squat() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir_error.set(Some(nix::errno::Errno::EDQUOT));
+        let e = run(&fs, &TMPDIR);
+        assert_eq!(
+            e.result.unwrap_err().to_string(),
+            "cannot create /tmp/alice: EDQUOT: Disk quota exceeded"
+        );
+        assert_eq!(fs.count("list"), 0, "no fallback tried");
+        assert!(fs.logged.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_failing_probe_fails_the_directory() {
+        let fs = Scripted::new(ALICE);
+        fs.probe_result.set(Err(crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
+            errno: nix::errno::Errno::ENOSPC,
+        }));
+        let e = run(&fs, &TMPDIR);
+        assert!(matches!(e.result.unwrap_err().problem, Problem::Probe(_)));
+        assert!(e.attempt.verified.is_some());
+    }
+
+    #[test]
+    fn loose_mode_is_tightened_through_the_handle() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o755);
+        let e = run(&fs, &TMPDIR);
+        assert_eq!(e.result.unwrap().tightened_from, Some(0o755));
+        assert_eq!(e.attempt.verified.unwrap().perm(), 0o755);
+        assert_eq!(fs.stat("/tmp/alice").unwrap().perm(), 0o700);
+    }
+
+    /// A second kind of directory, as per-job and runtime directories will be:
+    /// the same engine, other parameters, no code copied.
+    const RUNTIME: DirKind = DirKind {
+        var: "XDG_RUNTIME_DIR",
+        default_base: "/run/user",
+        mode: 0o700,
+        probe: false,
+        fallback: false,
+    };
+
+    #[test]
+    fn a_second_kind_uses_the_same_engine() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/run", 0, 0o755);
+        fs.mkdir("/run/user", 0, 0o755);
+        let base = open_base(&fs, Path::new(RUNTIME.default_base), ALICE).unwrap();
+        let e = ensure_private(&fs, &RUNTIME, &base, OsStr::new("1000"), ALICE, Fallback::Kind);
+        assert_eq!(e.result.unwrap().path, Path::new("/run/user/1000"));
+        assert_eq!(fs.count("probe"), 0, "this kind is not probed");
+        // Its rules hold: someone else's directory at the name is refused,
+        // and this kind has no fallback.
+        fs.mkdir("/run/user/1001", 2000, 0o700);
+        let e = ensure_private(&fs, &RUNTIME, &base, OsStr::new("1001"), ALICE, Fallback::Kind);
+        assert!(matches!(e.result.unwrap_err().problem, Problem::Unsafe(_)));
+        assert_eq!(fs.count("list"), 0);
+    }
+
+    #[test]
+    fn a_dry_run_writes_nothing_and_says_what_would_be_made() {
+        let fs = Scripted::new(ALICE);
+        let dry = DryRun::new(&fs, ALICE);
+        let base = open_base(&dry, Path::new("/tmp"), ALICE).unwrap();
+        let e = ensure_private(&dry, &TMPDIR, &base, OsStr::new("alice"), ALICE, Fallback::Kind);
+        assert!(e.result.is_ok() && e.attempt.created);
+        assert_eq!(fs.count("mkdir_at") + fs.count("chmod"), 0);
+        assert!(fs.stat("/tmp/alice").is_none());
+        // Squatted: the dry run takes the fallback road too, without writing or logging.
+        fs.mkdir("/tmp/alice", 2000, 0o755);
+        let dry = DryRun::new(&fs, ALICE);
+        let base = open_base(&dry, Path::new("/tmp"), ALICE).unwrap();
+        let e = ensure_private(&dry, &TMPDIR, &base, OsStr::new("alice"), ALICE, Fallback::Kind);
+        assert!(e.attempt.error.is_some() && e.result.is_ok());
+        assert_eq!(fs.names("/tmp"), ["alice"]);
+        assert!(fs.logged.borrow().is_empty() && dry.logged.borrow().len() == 1);
+    }
+}

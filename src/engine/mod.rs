@@ -17,4 +17,6 @@ pub mod probe;
 pub mod random;
 pub mod resolve;
 pub mod scheduler;
+#[cfg(test)]
+pub mod scripted;
 pub mod syslog;
