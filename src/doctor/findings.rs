@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::Seen;
-use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
+use super::{CandidateError, Code, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
 use crate::engine::decide::{Choice, Why};
 use crate::engine::errno::text as errno_text;
 use crate::engine::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
@@ -161,8 +161,9 @@ fn names(list: &[&str]) -> String {
 }
 
 impl Judge<'_> {
-    fn add(&mut self, severity: Severity, message: String, fix: Option<String>) {
+    fn add(&mut self, code: Code, severity: Severity, message: String, fix: Option<String>) {
         self.out.push(Finding {
+            code,
             severity,
             message,
             fix,
@@ -205,7 +206,7 @@ impl Judge<'_> {
                             show(&c.dir),
                             errno_text(e.errno())
                         );
-                        self.add(Severity::Warning, msg, Some(self.init_line()));
+                        self.add(Code::TmpVarUnusable, Severity::Warning, msg, Some(self.init_line()));
                     }
                 }
             }
@@ -222,7 +223,7 @@ impl Judge<'_> {
                 show(&c.dir),
                 errno_text(c.result.unwrap_err().errno())
             );
-            self.add(Severity::Error, msg, Some(self.init_line()));
+            self.add(Code::PythonNoCwd, Severity::Error, msg, Some(self.init_line()));
             return;
         }
         let failures: Vec<String> = py
@@ -244,7 +245,7 @@ impl Judge<'_> {
             .r
             .shm_usable
             .then(|| self.setup.init_line(Some(Path::new("/dev/shm"))));
-        self.add(Severity::Error, msg, fix);
+        self.add(Code::NoUsableDir, Severity::Error, msg, fix);
     }
 
     fn tmpdir(&mut self) {
@@ -260,12 +261,12 @@ impl Judge<'_> {
                 self.init_line(),
                 self.setup.rc
             );
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(Code::TmpdirUnset, Severity::Warning, msg, Some(self.init_line()));
             return;
         };
         if t.raw.is_empty() {
             let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust the current directory".into();
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(Code::TmpdirEmpty, Severity::Warning, msg, Some(self.init_line()));
             return;
         }
         let Some(abs) = t.abs.as_deref() else { return };
@@ -275,7 +276,7 @@ impl Judge<'_> {
                 show(&t.raw),
                 show(abs)
             );
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(Code::TmpdirRelative, Severity::Warning, msg, Some(self.init_line()));
         }
         self.tmpdir_unusable(t, abs);
         self.tmpdir_safety(t, abs);
@@ -323,7 +324,7 @@ impl Judge<'_> {
         if let Some(would) = self.init_would() {
             msg.push_str(&format!(". tmpguard init {would}"));
         }
-        self.add(Severity::Error, msg, Some(self.init_line()));
+        self.add(Code::TmpdirUnusable, Severity::Error, msg, Some(self.init_line()));
     }
 
     fn tmpdir_safety(&mut self, t: &Tmpdir, abs: &Path) {
@@ -336,13 +337,13 @@ impl Judge<'_> {
                     let msg = format!(
                         "TMPDIR={p} is shared with every user: names in it can be guessed and taken first"
                     );
-                    self.add(Severity::Warning, msg, Some(self.init_line()));
+                    self.add(Code::TmpdirShared, Severity::Warning, msg, Some(self.init_line()));
                 } else if st.uid != uid && st.uid != 0 {
                     let msg = format!(
                         "TMPDIR={p} belongs to uid {}, not to you: they can read and replace your temp files",
                         describe_uid(st.uid)
                     );
-                    self.add(Severity::Error, msg, Some(self.init_line()));
+                    self.add(Code::TmpdirForeignOwner, Severity::Error, msg, Some(self.init_line()));
                 } else if st.writable_by_others() && !in_job {
                     let msg = format!(
                         "TMPDIR={p} is writable by group or others (mode {:04o}): they can plant or remove files in it",
@@ -353,14 +354,14 @@ impl Judge<'_> {
                     } else {
                         self.init_line()
                     };
-                    self.add(Severity::Error, msg, Some(fix));
+                    self.add(Code::TmpdirOpen, Severity::Error, msg, Some(fix));
                 } else if self.r.python.tempdir.as_deref() == Some(abs) {
                     let whose = if in_job && st.uid != uid {
                         "this job's directory"
                     } else {
                         "private to you"
                     };
-                    self.add(
+                    self.add(Code::TmpdirOk, 
                         Severity::Info,
                         format!("TMPDIR={p} is {whose} and usable"),
                         None,
@@ -370,7 +371,7 @@ impl Judge<'_> {
             Some(Seen::Bad(e)) => {
                 if let Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) = &e.problem {
                     let msg = format!("TMPDIR={p} {u}: its owner can point it anywhere");
-                    self.add(Severity::Error, msg, Some(self.init_line()));
+                    self.add(Code::TmpdirForeignLink, Severity::Error, msg, Some(self.init_line()));
                 }
             }
             _ => {}
@@ -391,7 +392,7 @@ impl Judge<'_> {
                     show(v),
                     show(&tmpdir)
                 );
-                self.add(Severity::Warning, msg, Some(self.init_line()));
+                self.add(Code::TmpVarDiffers, Severity::Warning, msg, Some(self.init_line()));
             }
         }
     }
@@ -451,7 +452,7 @@ impl Judge<'_> {
                     names(&who)
                 )
             };
-            self.add(Severity::Error, msg, Some(self.init_line()));
+            self.add(Code::RuntimeFails, Severity::Error, msg, Some(self.init_line()));
         }
         for (dir, who) in elsewhere {
             let put = if who.len() == 1 { "puts" } else { "put" };
@@ -460,7 +461,7 @@ impl Judge<'_> {
                 names(&who),
                 show(&py)
             );
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(Code::RuntimeElsewhere, Severity::Warning, msg, Some(self.init_line()));
         }
         for rt in self.r.runtimes.iter().filter(|rt| rt.rule.ignores_tmpdir) {
             let Some(abs) = rt.abs.as_ref().filter(|a| **a != py) else {
@@ -479,14 +480,14 @@ impl Judge<'_> {
                     None,
                 ),
             };
-            self.add(Severity::Info, msg, fix);
+            self.add(Code::RuntimeIgnoresTmpdir, Severity::Info, msg, fix);
         }
     }
 
     fn private(&mut self) {
         let p = &self.r.private;
         if let Some(why) = &p.base_refused {
-            self.add(
+            self.add(Code::BaseRefused, 
                 Severity::Warning,
                 format!("tmpguard init would refuse the {why}; it would use /tmp"),
                 None,
@@ -495,7 +496,7 @@ impl Judge<'_> {
         if let Some(e) = &p.base_error {
             let msg =
                 format!("tmpguard init cannot work here: {e}; ask an administrator to fix /tmp");
-            self.add(
+            self.add(Code::BaseUnusable, 
                 Severity::Error,
                 msg,
                 Some(self.setup.init_line(Some(Path::new("/var/tmp")))),
@@ -520,10 +521,10 @@ impl Judge<'_> {
                     show(&e.path),
                     self.setup.init_line(Some(Path::new("/var/tmp")))
                 );
-                self.add(Severity::Warning, msg, Some(fix));
+                self.add(Code::PrivateRefused, Severity::Warning, msg, Some(fix));
             }
             DirState::Ready { usable: Err(e), .. } if !is_tmpdir => {
-                self.add(
+                self.add(Code::PrivateUnusable, 
                     Severity::Warning,
                     format!("tmpguard init would fail: {d} is not usable: {e}"),
                     None,
@@ -537,14 +538,14 @@ impl Judge<'_> {
                     "tmpguard init would set {d} to mode 0700 (now {:04o})",
                     stat.perm()
                 );
-                self.add(Severity::Info, msg, Some(self.init_line()));
+                self.add(Code::PrivateMode, Severity::Info, msg, Some(self.init_line()));
             }
             DirState::CannotCreate(e) if self.r.python.tempdir.is_some() => {
                 let msg = format!(
                     "tmpguard init would fail: it cannot create {d}: {}",
                     errno_text(*e)
                 );
-                self.add(Severity::Warning, msg, None);
+                self.add(Code::PrivateCannotCreate, Severity::Warning, msg, None);
             }
             _ => {}
         }
@@ -558,7 +559,7 @@ impl Judge<'_> {
                     .as_ref()
                     .map(|t| show(&t.raw))
                     .unwrap_or_default();
-                self.add(
+                self.add(Code::TmpdirReplaced, 
                     Severity::Info,
                     format!("tmpguard init would replace TMPDIR={old}: it {r}"),
                     None,
@@ -585,13 +586,13 @@ impl Judge<'_> {
                 human_bytes(info.avail),
                 info.avail_percent()
             );
-            self.add(Severity::Warning, msg, Some(bigger.clone()));
+            self.add(Code::LowSpace, Severity::Warning, msg, Some(bigger.clone()));
         }
         if let Some(pct) = info.inodes_percent().filter(|p| *p < MIN_FREE_PERCENT) {
             let msg = format!(
                 "Only {pct:.1}% of inodes free on the filesystem under {d}: creating files may fail with ENOSPC"
             );
-            self.add(Severity::Warning, msg, Some(bigger));
+            self.add(Code::LowInodes, Severity::Warning, msg, Some(bigger));
         }
         if info.noexec {
             let msg = format!(
@@ -601,14 +602,14 @@ impl Judge<'_> {
                 "{}  # EXEC_DIR: a directory on a filesystem without noexec",
                 self.setup.init_line(Some(Path::new("EXEC_DIR")))
             );
-            self.add(Severity::Warning, msg, Some(fix));
+            self.add(Code::Noexec, Severity::Warning, msg, Some(fix));
         }
         if !socket_room(&fs.dir) {
             let msg = format!(
                 "{d} is {} bytes long: a Unix socket under it (ssh-agent, tmux, Open MPI/PMIx, Jupyter) needs about {SOCKET_SUFFIX} more and passes the {SOCKET_PATH_MAX}-byte limit",
                 fs.dir.as_os_str().len()
             );
-            self.add(
+            self.add(Code::SocketPathLong, 
                 Severity::Warning,
                 msg,
                 Some(self.setup.init_line(Some(Path::new("/tmp")))),
@@ -619,7 +620,7 @@ impl Judge<'_> {
             let msg = format!(
                 "{d} is on {t}, a network filesystem: slower than local disk, and sockets and locks may misbehave"
             );
-            self.add(Severity::Info, msg, None);
+            self.add(Code::NetworkFs, Severity::Info, msg, None);
         }
     }
 
@@ -635,11 +636,11 @@ impl Judge<'_> {
                 "replace that line with: {}",
                 Setup::for_rc_file(&hit.path).init_line(self.w.base_flag.as_deref())
             );
-            self.add(Severity::Warning, msg, Some(fix));
+            self.add(Code::RcSetsTmpdir, Severity::Warning, msg, Some(fix));
         }
         match self.r.rc.tmpguard.first() {
             Some(hit) => {
-                self.add(
+                self.add(Code::RcRunsTmpguard, 
                     Severity::Info,
                     format!(
                         "tmpguard already runs from {}:{}",
@@ -655,7 +656,7 @@ impl Judge<'_> {
                     self.setup.rc
                 );
                 let line = self.setup.init_line(self.w.base_flag.as_deref());
-                self.add(Severity::Info, msg, Some(line));
+                self.add(Code::RcNoTmpguard, Severity::Info, msg, Some(line));
             }
         }
     }
@@ -664,7 +665,7 @@ impl Judge<'_> {
         let p = &self.r.private;
         let name = &p.ident.name;
         match (&self.r.user, &p.passwd_name) {
-            (None, _) => self.add(
+            (None, _) => self.add(Code::UserUnset, 
                 Severity::Info,
                 format!("$USER is not set: tmpguard uses the name {name}"),
                 None,
@@ -675,12 +676,12 @@ impl Judge<'_> {
                     show(u),
                     self.r.uid
                 );
-                self.add(Severity::Info, msg, None);
+                self.add(Code::UserMismatch, Severity::Info, msg, None);
             }
             _ => {}
         }
         if p.passwd_name.is_none() {
-            self.add(
+            self.add(Code::NoPasswdEntry, 
                 Severity::Info,
                 format!(
                     "uid {} has no passwd entry: tmpguard uses the name {name}",
@@ -713,7 +714,7 @@ impl Judge<'_> {
         };
         match (job.tmpdir_is_job_dir, &job.job_dir) {
             (Some(true), _) => {
-                self.add(
+                self.add(Code::JobDirOk, 
                     Severity::Info,
                     format!("Inside {scheduler} job {id}: {tmpdir} is the job's own directory"),
                     None,
@@ -724,7 +725,7 @@ impl Judge<'_> {
                     "Inside {scheduler} job {id}, {tmpdir} is not the job's directory {} ({var}): a start-up file probably replaced it",
                     show(dir)
                 );
-                self.add(
+                self.add(Code::JobDirReplaced, 
                     Severity::Warning,
                     msg,
                     Some(self.setup.export_from("TMPDIR", var)),
@@ -734,7 +735,7 @@ impl Judge<'_> {
                 let msg = format!(
                     "Inside {scheduler} job {id}: no variable names the job's own directory, so doctor cannot tell whether TMPDIR is it"
                 );
-                self.add(Severity::Info, msg, None);
+                self.add(Code::JobDirUnknown, Severity::Info, msg, None);
             }
         }
     }

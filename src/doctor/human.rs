@@ -48,8 +48,13 @@ impl Paint {
     }
 }
 
-/// Render the report; `color` adds ANSI colours.
+/// Render the report; `color` adds ANSI colours. Names uids from the report
+/// (no passwd lookup).
 pub fn render(r: &Report, color: bool) -> String {
+    crate::engine::identity::with_names(&r.names, || render_report(r, color))
+}
+
+fn render_report(r: &Report, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();

@@ -26,7 +26,8 @@ use crate::engine::effects::Fs;
 use crate::engine::ensure::Attempt;
 use crate::engine::env::Snapshot;
 use crate::engine::fsinfo::FsInfo;
-use crate::engine::identity::{self, Identity};
+use crate::engine::decide::{Replaced, Why};
+use crate::engine::identity::{self, Identity, Names};
 use crate::engine::pathnorm::{abspath, python_abspath};
 use crate::engine::privdir::{self, Found, Problem, Stat};
 use crate::engine::probe::ProbeError;
@@ -56,9 +57,177 @@ impl Severity {
     }
 }
 
+/// What a finding is about: a stable name for scripts (`findings[].code` in
+/// `doctor --json`), kept for as long as the JSON schema is 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// TEMP or TMP is unusable and Python skips it.
+    TmpVarUnusable,
+    /// Python's tempfile raises: a relative variable and no current directory.
+    PythonNoCwd,
+    /// no directory works: Python raises, other programs fail.
+    NoUsableDir,
+    /// TMPDIR is not set.
+    TmpdirUnset,
+    /// TMPDIR is set but empty.
+    TmpdirEmpty,
+    /// TMPDIR is a relative path.
+    TmpdirRelative,
+    /// TMPDIR does not work (Python silently moves on, others fail).
+    TmpdirUnusable,
+    /// TMPDIR is shared with every user (like /tmp).
+    TmpdirShared,
+    /// TMPDIR belongs to another user.
+    TmpdirForeignOwner,
+    /// group or others can write into TMPDIR.
+    TmpdirOpen,
+    /// TMPDIR is private (or the job's) and usable.
+    TmpdirOk,
+    /// TMPDIR passes through another user's symlink.
+    TmpdirForeignLink,
+    /// TEMP or TMP differs from TMPDIR.
+    TmpVarDiffers,
+    /// another runtime would fail or raise.
+    RuntimeFails,
+    /// another runtime puts temp files elsewhere than Python.
+    RuntimeElsewhere,
+    /// a runtime ignores TMPDIR (Java, tmpfile()).
+    RuntimeIgnoresTmpdir,
+    /// init would refuse the configured base and use /tmp.
+    BaseRefused,
+    /// init cannot work: no usable base.
+    BaseUnusable,
+    /// init will not use the private directory's name (someone else's object).
+    PrivateRefused,
+    /// the private directory fails the probe.
+    PrivateUnusable,
+    /// init would set the private directory to mode 0700.
+    PrivateMode,
+    /// init cannot create the private directory.
+    PrivateCannotCreate,
+    /// init would replace TMPDIR, and why.
+    TmpdirReplaced,
+    /// little free space under the temp directory.
+    LowSpace,
+    /// few free inodes under the temp directory.
+    LowInodes,
+    /// the temp directory is on a noexec mount.
+    Noexec,
+    /// the temp directory's path is too long for Unix sockets under it.
+    SocketPathLong,
+    /// the temp directory is on a network filesystem.
+    NetworkFs,
+    /// a start-up file sets TMPDIR unconditionally.
+    RcSetsTmpdir,
+    /// a start-up file already runs tmpguard.
+    RcRunsTmpguard,
+    /// tmpguard is not in the start-up files.
+    RcNoTmpguard,
+    /// $USER is not set.
+    UserUnset,
+    /// $USER names another account than the uid's.
+    UserMismatch,
+    /// the uid has no passwd entry.
+    NoPasswdEntry,
+    /// inside a batch job, TMPDIR is the job's directory.
+    JobDirOk,
+    /// inside a batch job, TMPDIR is not the job's directory.
+    JobDirReplaced,
+    /// inside a batch job, nothing tells what the job's directory is.
+    JobDirUnknown,
+}
+
+impl Code {
+    /// Every code, in the order the judge may give them.
+    #[cfg(test)]
+    pub const ALL: [Code; 37] = [
+        Code::TmpVarUnusable,
+        Code::PythonNoCwd,
+        Code::NoUsableDir,
+        Code::TmpdirUnset,
+        Code::TmpdirEmpty,
+        Code::TmpdirRelative,
+        Code::TmpdirUnusable,
+        Code::TmpdirShared,
+        Code::TmpdirForeignOwner,
+        Code::TmpdirOpen,
+        Code::TmpdirOk,
+        Code::TmpdirForeignLink,
+        Code::TmpVarDiffers,
+        Code::RuntimeFails,
+        Code::RuntimeElsewhere,
+        Code::RuntimeIgnoresTmpdir,
+        Code::BaseRefused,
+        Code::BaseUnusable,
+        Code::PrivateRefused,
+        Code::PrivateUnusable,
+        Code::PrivateMode,
+        Code::PrivateCannotCreate,
+        Code::TmpdirReplaced,
+        Code::LowSpace,
+        Code::LowInodes,
+        Code::Noexec,
+        Code::SocketPathLong,
+        Code::NetworkFs,
+        Code::RcSetsTmpdir,
+        Code::RcRunsTmpguard,
+        Code::RcNoTmpguard,
+        Code::UserUnset,
+        Code::UserMismatch,
+        Code::NoPasswdEntry,
+        Code::JobDirOk,
+        Code::JobDirReplaced,
+        Code::JobDirUnknown,
+    ];
+
+    /// The code as `doctor --json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TmpVarUnusable => "tmp_var_unusable",
+            Code::PythonNoCwd => "python_no_cwd",
+            Code::NoUsableDir => "no_usable_dir",
+            Code::TmpdirUnset => "tmpdir_unset",
+            Code::TmpdirEmpty => "tmpdir_empty",
+            Code::TmpdirRelative => "tmpdir_relative",
+            Code::TmpdirUnusable => "tmpdir_unusable",
+            Code::TmpdirShared => "tmpdir_shared",
+            Code::TmpdirForeignOwner => "tmpdir_foreign_owner",
+            Code::TmpdirOpen => "tmpdir_open",
+            Code::TmpdirOk => "tmpdir_ok",
+            Code::TmpdirForeignLink => "tmpdir_foreign_link",
+            Code::TmpVarDiffers => "tmp_var_differs",
+            Code::RuntimeFails => "runtime_fails",
+            Code::RuntimeElsewhere => "runtime_elsewhere",
+            Code::RuntimeIgnoresTmpdir => "runtime_ignores_tmpdir",
+            Code::BaseRefused => "base_refused",
+            Code::BaseUnusable => "base_unusable",
+            Code::PrivateRefused => "private_refused",
+            Code::PrivateUnusable => "private_unusable",
+            Code::PrivateMode => "private_mode",
+            Code::PrivateCannotCreate => "private_cannot_create",
+            Code::TmpdirReplaced => "tmpdir_replaced",
+            Code::LowSpace => "low_space",
+            Code::LowInodes => "low_inodes",
+            Code::Noexec => "noexec",
+            Code::SocketPathLong => "socket_path_long",
+            Code::NetworkFs => "network_fs",
+            Code::RcSetsTmpdir => "rc_sets_tmpdir",
+            Code::RcRunsTmpguard => "rc_runs_tmpguard",
+            Code::RcNoTmpguard => "rc_no_tmpguard",
+            Code::UserUnset => "user_unset",
+            Code::UserMismatch => "user_mismatch",
+            Code::NoPasswdEntry => "no_passwd_entry",
+            Code::JobDirOk => "job_dir_ok",
+            Code::JobDirReplaced => "job_dir_replaced",
+            Code::JobDirUnknown => "job_dir_unknown",
+        }
+    }
+}
+
 /// One thing doctor has to say, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// A command or rc line to use.
@@ -363,10 +532,40 @@ pub struct Report {
     pub job: Job,
     /// Nothing else works but `/dev/shm` does: the fix to suggest.
     pub shm_usable: bool,
+    /// The passwd names of every uid the report mentions, looked up while
+    /// gathering: judging and rendering do no lookup.
+    pub names: Names,
     pub findings: Vec<Finding>,
 }
 
 impl Report {
+    /// Every uid a message may name: the user, owners of what was found, offenders.
+    pub fn uids(&self) -> Vec<u32> {
+        let mut uids = vec![self.uid];
+        match self.tmpdir.as_ref().and_then(|t| t.found.as_ref()) {
+            Some(Seen::Dir(st)) => uids.push(st.uid),
+            Some(Seen::Bad(e)) => uids.extend(e.offenders()),
+            _ => {}
+        }
+        let p = &self.private;
+        match &p.state {
+            Some(DirState::Kept(st) | DirState::Ready { stat: st, .. }) => uids.push(st.uid),
+            Some(DirState::Refused(e, st)) => {
+                uids.extend(e.offenders());
+                uids.extend(st.map(|s| s.uid));
+            }
+            _ => {}
+        }
+        uids.extend(p.base_error.iter().flat_map(privdir::Error::offenders));
+        if let Some(Why::Replaced(Replaced::Bad(bad))) = p.decision.as_ref().map(|d| &d.why) {
+            match bad {
+                decide::Bad::Unsafe(u) => uids.extend(u.offender()),
+                decide::Bad::Error(e) => uids.extend(e.offenders()),
+            }
+        }
+        uids
+    }
+
     /// Exit status: 0 with only info findings, 1 with any warning or error.
     pub fn exit_code(&self) -> u8 {
         u8::from(self.findings.iter().any(|f| f.severity > Severity::Info))
@@ -428,9 +627,11 @@ pub fn gather(fs: &dyn Fs, w: &World) -> Report {
         rc,
         job,
         shm_usable,
+        names: Names::new(),
         findings: Vec::new(),
     };
-    report.findings = findings::judge(&report, w);
+    report.names = identity::lookup_names(report.uids(), fs.passwd());
+    report.findings = identity::with_names(&report.names, || findings::judge(&report, w));
     report
 }
 

@@ -208,7 +208,14 @@ mod tests {
     }
 
     fn run(fs: &Scripted, kind: &DirKind) -> Ensured {
-        ensure_private(fs, kind, &tmp(fs), OsStr::new("alice"), ALICE, Fallback::Kind)
+        ensure_private(
+            fs,
+            kind,
+            &tmp(fs),
+            OsStr::new("alice"),
+            ALICE,
+            Fallback::Kind,
+        )
     }
 
     use std::path::Path;
@@ -240,11 +247,18 @@ mod tests {
         });
         let e = run(&fs, &TMPDIR);
         let made = e.result.unwrap();
-        assert_ne!(made.path, Path::new("/tmp/alice"), "exported the swapped name");
+        assert_ne!(
+            made.path,
+            Path::new("/tmp/alice"),
+            "exported the swapped name"
+        );
         let name = made.path.file_name().unwrap().as_encoded_bytes().to_vec();
         assert!(is_fallback_of(&name, b"alice"), "{}", made.path.display());
         let warning = e.warning.unwrap();
-        assert!(warning.contains("/tmp/alice was replaced while being checked"), "{warning}");
+        assert!(
+            warning.contains("/tmp/alice was replaced while being checked"),
+            "{warning}"
+        );
         assert_eq!(e.attempt.error.unwrap().problem, Problem::Moved);
         // A squat: reported to the system log.
         assert_eq!(fs.logged.borrow().len(), 1);
@@ -262,7 +276,10 @@ mod tests {
         let e = run(&fs, &kind);
         assert!(matches!(
             e.result.unwrap_err().problem,
-            Problem::Os { op: privdir::Op::Stat, .. }
+            Problem::Os {
+                op: privdir::Op::Stat,
+                ..
+            }
         ));
     }
 
@@ -275,10 +292,13 @@ mod tests {
             fs.rename("/tmp/alice", "/tmp/old");
             fs.mkdir("/tmp/alice", ALICE, 0o700);
         });
-        let e = run(&fs, &DirKind {
-            fallback: false,
-            ..TMPDIR
-        });
+        let e = run(
+            &fs,
+            &DirKind {
+                fallback: false,
+                ..TMPDIR
+            },
+        );
         assert_eq!(e.result.unwrap_err().problem, Problem::Moved);
     }
 
@@ -349,13 +369,27 @@ mod tests {
         fs.mkdir("/run", 0, 0o755);
         fs.mkdir("/run/user", 0, 0o755);
         let base = open_base(&fs, Path::new(RUNTIME.default_base), ALICE).unwrap();
-        let e = ensure_private(&fs, &RUNTIME, &base, OsStr::new("1000"), ALICE, Fallback::Kind);
+        let e = ensure_private(
+            &fs,
+            &RUNTIME,
+            &base,
+            OsStr::new("1000"),
+            ALICE,
+            Fallback::Kind,
+        );
         assert_eq!(e.result.unwrap().path, Path::new("/run/user/1000"));
         assert_eq!(fs.count("probe"), 0, "this kind is not probed");
         // Its rules hold: someone else's directory at the name is refused,
         // and this kind has no fallback.
         fs.mkdir("/run/user/1001", 2000, 0o700);
-        let e = ensure_private(&fs, &RUNTIME, &base, OsStr::new("1001"), ALICE, Fallback::Kind);
+        let e = ensure_private(
+            &fs,
+            &RUNTIME,
+            &base,
+            OsStr::new("1001"),
+            ALICE,
+            Fallback::Kind,
+        );
         assert!(matches!(e.result.unwrap_err().problem, Problem::Unsafe(_)));
         assert_eq!(fs.count("list"), 0);
     }
@@ -365,7 +399,14 @@ mod tests {
         let fs = Scripted::new(ALICE);
         let dry = DryRun::new(&fs, ALICE);
         let base = open_base(&dry, Path::new("/tmp"), ALICE).unwrap();
-        let e = ensure_private(&dry, &TMPDIR, &base, OsStr::new("alice"), ALICE, Fallback::Kind);
+        let e = ensure_private(
+            &dry,
+            &TMPDIR,
+            &base,
+            OsStr::new("alice"),
+            ALICE,
+            Fallback::Kind,
+        );
         assert!(e.result.is_ok() && e.attempt.created);
         assert_eq!(fs.count("mkdir_at") + fs.count("chmod"), 0);
         assert!(fs.stat("/tmp/alice").is_none());
@@ -373,7 +414,14 @@ mod tests {
         fs.mkdir("/tmp/alice", 2000, 0o755);
         let dry = DryRun::new(&fs, ALICE);
         let base = open_base(&dry, Path::new("/tmp"), ALICE).unwrap();
-        let e = ensure_private(&dry, &TMPDIR, &base, OsStr::new("alice"), ALICE, Fallback::Kind);
+        let e = ensure_private(
+            &dry,
+            &TMPDIR,
+            &base,
+            OsStr::new("alice"),
+            ALICE,
+            Fallback::Kind,
+        );
         assert!(e.attempt.error.is_some() && e.result.is_ok());
         assert_eq!(fs.names("/tmp"), ["alice"]);
         assert!(fs.logged.borrow().is_empty() && dry.logged.borrow().len() == 1);

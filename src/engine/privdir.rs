@@ -261,6 +261,19 @@ impl Error {
         )
     }
 
+    /// The uids whose objects made it fail (for their names in messages).
+    pub fn offenders(&self) -> Vec<u32> {
+        match &self.problem {
+            Problem::Unsafe(u) => u.offender().into_iter().collect(),
+            Problem::NoFallback { taken, fallback } => {
+                let mut v = taken.offenders();
+                v.extend(fallback.offenders());
+                v
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The errno behind the failure, if a system call or the probe failed.
     pub fn errno(&self) -> Option<Errno> {
         match &self.problem {

@@ -307,3 +307,103 @@ fn note(
     }
     Some(format!("{reason}{what}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::dryrun::DryRun;
+    use crate::engine::scripted::Scripted;
+
+    const ALICE: u32 = 1000;
+
+    fn alice(tmpdir: Option<&str>) -> Snapshot {
+        Snapshot {
+            uid: ALICE,
+            user: Some("alice".into()),
+            tmpdir: tmpdir.map(Into::into),
+            ..Snapshot::default()
+        }
+    }
+
+    fn run(fs: &dyn Fs, snap: &Snapshot) -> Result<Resolved, Failure> {
+        apply(fs, plan(fs, snap, &Options::default()), snap).0
+    }
+
+    #[test]
+    fn plan_then_apply_through_the_effects() {
+        let fs = Scripted::new(ALICE);
+        let r = run(&fs, &alice(None)).unwrap();
+        assert_eq!(r.dir, Path::new("/tmp/alice"));
+        assert_eq!(r.note.as_deref(), Some("created /tmp/alice (mode 0700)"));
+        // The next shell: the fast path trusts $USER, no passwd lookup, nothing made.
+        fs.calls.borrow_mut().clear();
+        let r = run(&fs, &alice(Some("/tmp/alice"))).unwrap();
+        assert!(r.unchanged && r.note.is_none());
+        assert_eq!(fs.count("probe"), 2);
+    }
+
+    #[test]
+    fn a_file_at_tmpdir_is_replaced_with_the_reason() {
+        let fs = Scripted::new(ALICE);
+        fs.file("/tmp/f", 2000);
+        let names = vec![(2000, Some("mallory".to_owned()))];
+        let r = identity::with_names(&names, || run(&fs, &alice(Some("/tmp/f")))).unwrap();
+        assert_eq!(r.dir, Path::new("/tmp/alice"));
+        assert_eq!(
+            r.note.as_deref(),
+            Some(
+                "TMPDIR=/tmp/f is a regular file, not a directory, owned by uid 2000 (mallory); \
+                 created /tmp/alice (mode 0700)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_kept_directory_swapped_before_confirmation_is_refused() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/home", 0, 0o755);
+        fs.mkdir("/home/alice", ALICE, 0o700);
+        fs.mkdir("/home/alice/t", ALICE, 0o700);
+        // Kept as private and usable; swapped between the probe and the final look.
+        fs.before("probe", 1, |fs| {
+            fs.rename("/home/alice/t", "/home/alice/old");
+            fs.mkdir("/home/alice/t", ALICE, 0o700);
+        });
+        let e = run(&fs, &alice(Some("/home/alice/t"))).unwrap_err();
+        assert_eq!(e.problem, Problem::Moved);
+    }
+
+    #[test]
+    fn the_dry_run_predicts_the_real_run() {
+        type Setup = fn(&Scripted);
+        let worlds: [(&str, Option<&str>, Setup); 5] = [
+            ("missing", None, |_| {}),
+            ("loose", None, |fs| fs.mkdir("/tmp/alice", ALICE, 0o755)),
+            ("squatted", None, |fs| fs.mkdir("/tmp/alice", 2000, 0o700)),
+            ("shared TMPDIR", Some("/scratch"), |fs| {
+                fs.mkdir("/scratch", 0, 0o1777)
+            }),
+            ("missing own", Some("/home/alice/t"), |fs| {
+                fs.mkdir("/home", 0, 0o755);
+                fs.mkdir("/home/alice", ALICE, 0o700);
+            }),
+        ];
+        for (what, tmpdir, setup) in worlds {
+            let snap = alice(tmpdir);
+            let (real, dry) = (Scripted::new(ALICE), Scripted::new(ALICE));
+            setup(&real);
+            setup(&dry);
+            let predicted = run(&DryRun::new(&dry, ALICE), &snap).unwrap();
+            assert_eq!(dry.count("mkdir_at") + dry.count("chmod"), 0, "{what}");
+            let done = run(&real, &snap).unwrap();
+            let shape = |p: &Path| {
+                let s = p.to_string_lossy().into_owned();
+                // A fallback's random part differs from run to run.
+                s.rsplit_once('.').map_or(s.clone(), |(a, _)| a.to_owned())
+            };
+            assert_eq!(shape(&predicted.dir), shape(&done.dir), "{what}");
+            assert_eq!(predicted.why, done.why, "{what}");
+            assert_eq!(predicted.note.is_some(), done.note.is_some(), "{what}");
+        }
+    }
+}

@@ -194,11 +194,26 @@ impl Scripted {
         self.add(parent, name, uid, SFlag::S_IFLNK.bits() | 0o777, link);
     }
 
+    /// Make a regular file.
+    pub fn file(&self, path: &str, uid: u32) {
+        let (parent, name) = Scripted::split(path);
+        let parent = self.lookup(parent).expect("parent exists");
+        self.add(
+            parent,
+            name,
+            uid,
+            SFlag::S_IFREG.bits() | 0o644,
+            Content::File,
+        );
+    }
+
     /// Remove a name (whatever it is; the inode lives on for open handles).
     pub fn remove(&self, path: &str) {
         let (parent, name) = Scripted::split(path);
         let parent = self.lookup(parent).expect("parent exists");
-        if let Content::Dir(children) = &mut self.nodes.borrow_mut().get_mut(&parent).unwrap().content {
+        if let Content::Dir(children) =
+            &mut self.nodes.borrow_mut().get_mut(&parent).unwrap().content
+        {
             children.remove(name);
         }
     }
@@ -209,7 +224,9 @@ impl Scripted {
         self.remove(from);
         let (parent, name) = Scripted::split(to);
         let parent = self.lookup(parent).expect("parent exists");
-        if let Content::Dir(children) = &mut self.nodes.borrow_mut().get_mut(&parent).unwrap().content {
+        if let Content::Dir(children) =
+            &mut self.nodes.borrow_mut().get_mut(&parent).unwrap().content
+        {
             children.insert(name.to_owned(), ino);
         }
     }
