@@ -206,7 +206,12 @@ impl Judge<'_> {
                             show(&c.dir),
                             errno_text(e.errno())
                         );
-                        self.add(Code::TmpVarUnusable, Severity::Warning, msg, Some(self.init_line()));
+                        self.add(
+                            Code::TmpVarUnusable,
+                            Severity::Warning,
+                            msg,
+                            Some(self.init_line()),
+                        );
                     }
                 }
             }
@@ -223,7 +228,12 @@ impl Judge<'_> {
                 show(&c.dir),
                 errno_text(c.result.unwrap_err().errno())
             );
-            self.add(Code::PythonNoCwd, Severity::Error, msg, Some(self.init_line()));
+            self.add(
+                Code::PythonNoCwd,
+                Severity::Error,
+                msg,
+                Some(self.init_line()),
+            );
             return;
         }
         let failures: Vec<String> = py
@@ -261,12 +271,22 @@ impl Judge<'_> {
                 self.init_line(),
                 self.setup.rc
             );
-            self.add(Code::TmpdirUnset, Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::TmpdirUnset,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
             return;
         };
         if t.raw.is_empty() {
             let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust the current directory".into();
-            self.add(Code::TmpdirEmpty, Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::TmpdirEmpty,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
             return;
         }
         let Some(abs) = t.abs.as_deref() else { return };
@@ -276,7 +296,12 @@ impl Judge<'_> {
                 show(&t.raw),
                 show(abs)
             );
-            self.add(Code::TmpdirRelative, Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::TmpdirRelative,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
         }
         self.tmpdir_unusable(t, abs);
         self.tmpdir_safety(t, abs);
@@ -324,7 +349,12 @@ impl Judge<'_> {
         if let Some(would) = self.init_would() {
             msg.push_str(&format!(". tmpguard init {would}"));
         }
-        self.add(Code::TmpdirUnusable, Severity::Error, msg, Some(self.init_line()));
+        self.add(
+            Code::TmpdirUnusable,
+            Severity::Error,
+            msg,
+            Some(self.init_line()),
+        );
     }
 
     fn tmpdir_safety(&mut self, t: &Tmpdir, abs: &Path) {
@@ -337,13 +367,23 @@ impl Judge<'_> {
                     let msg = format!(
                         "TMPDIR={p} is shared with every user: names in it can be guessed and taken first"
                     );
-                    self.add(Code::TmpdirShared, Severity::Warning, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirShared,
+                        Severity::Warning,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 } else if st.uid != uid && st.uid != 0 {
                     let msg = format!(
                         "TMPDIR={p} belongs to uid {}, not to you: they can read and replace your temp files",
                         describe_uid(st.uid)
                     );
-                    self.add(Code::TmpdirForeignOwner, Severity::Error, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirForeignOwner,
+                        Severity::Error,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 } else if st.writable_by_others() && !in_job {
                     let msg = format!(
                         "TMPDIR={p} is writable by group or others (mode {:04o}): they can plant or remove files in it",
@@ -361,7 +401,8 @@ impl Judge<'_> {
                     } else {
                         "private to you"
                     };
-                    self.add(Code::TmpdirOk, 
+                    self.add(
+                        Code::TmpdirOk,
                         Severity::Info,
                         format!("TMPDIR={p} is {whose} and usable"),
                         None,
@@ -371,7 +412,12 @@ impl Judge<'_> {
             Some(Seen::Bad(e)) => {
                 if let Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) = &e.problem {
                     let msg = format!("TMPDIR={p} {u}: its owner can point it anywhere");
-                    self.add(Code::TmpdirForeignLink, Severity::Error, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirForeignLink,
+                        Severity::Error,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 }
             }
             _ => {}
@@ -392,7 +438,12 @@ impl Judge<'_> {
                     show(v),
                     show(&tmpdir)
                 );
-                self.add(Code::TmpVarDiffers, Severity::Warning, msg, Some(self.init_line()));
+                self.add(
+                    Code::TmpVarDiffers,
+                    Severity::Warning,
+                    msg,
+                    Some(self.init_line()),
+                );
             }
         }
     }
@@ -452,7 +503,12 @@ impl Judge<'_> {
                     names(&who)
                 )
             };
-            self.add(Code::RuntimeFails, Severity::Error, msg, Some(self.init_line()));
+            self.add(
+                Code::RuntimeFails,
+                Severity::Error,
+                msg,
+                Some(self.init_line()),
+            );
         }
         for (dir, who) in elsewhere {
             let put = if who.len() == 1 { "puts" } else { "put" };
@@ -461,7 +517,12 @@ impl Judge<'_> {
                 names(&who),
                 show(&py)
             );
-            self.add(Code::RuntimeElsewhere, Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::RuntimeElsewhere,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
         }
         for rt in self.r.runtimes.iter().filter(|rt| rt.rule.ignores_tmpdir) {
             let Some(abs) = rt.abs.as_ref().filter(|a| **a != py) else {
@@ -487,7 +548,8 @@ impl Judge<'_> {
     fn private(&mut self) {
         let p = &self.r.private;
         if let Some(why) = &p.base_refused {
-            self.add(Code::BaseRefused, 
+            self.add(
+                Code::BaseRefused,
                 Severity::Warning,
                 format!("tmpguard init would refuse the {why}; it would use /tmp"),
                 None,
@@ -496,7 +558,8 @@ impl Judge<'_> {
         if let Some(e) = &p.base_error {
             let msg =
                 format!("tmpguard init cannot work here: {e}; ask an administrator to fix /tmp");
-            self.add(Code::BaseUnusable, 
+            self.add(
+                Code::BaseUnusable,
                 Severity::Error,
                 msg,
                 Some(self.setup.init_line(Some(Path::new("/var/tmp")))),
@@ -524,7 +587,8 @@ impl Judge<'_> {
                 self.add(Code::PrivateRefused, Severity::Warning, msg, Some(fix));
             }
             DirState::Ready { usable: Err(e), .. } if !is_tmpdir => {
-                self.add(Code::PrivateUnusable, 
+                self.add(
+                    Code::PrivateUnusable,
                     Severity::Warning,
                     format!("tmpguard init would fail: {d} is not usable: {e}"),
                     None,
@@ -538,7 +602,12 @@ impl Judge<'_> {
                     "tmpguard init would set {d} to mode 0700 (now {:04o})",
                     stat.perm()
                 );
-                self.add(Code::PrivateMode, Severity::Info, msg, Some(self.init_line()));
+                self.add(
+                    Code::PrivateMode,
+                    Severity::Info,
+                    msg,
+                    Some(self.init_line()),
+                );
             }
             DirState::CannotCreate(e) if self.r.python.tempdir.is_some() => {
                 let msg = format!(
@@ -559,7 +628,8 @@ impl Judge<'_> {
                     .as_ref()
                     .map(|t| show(&t.raw))
                     .unwrap_or_default();
-                self.add(Code::TmpdirReplaced, 
+                self.add(
+                    Code::TmpdirReplaced,
                     Severity::Info,
                     format!("tmpguard init would replace TMPDIR={old}: it {r}"),
                     None,
@@ -609,7 +679,8 @@ impl Judge<'_> {
                 "{d} is {} bytes long: a Unix socket under it (ssh-agent, tmux, Open MPI/PMIx, Jupyter) needs about {SOCKET_SUFFIX} more and passes the {SOCKET_PATH_MAX}-byte limit",
                 fs.dir.as_os_str().len()
             );
-            self.add(Code::SocketPathLong, 
+            self.add(
+                Code::SocketPathLong,
                 Severity::Warning,
                 msg,
                 Some(self.setup.init_line(Some(Path::new("/tmp")))),
@@ -640,7 +711,8 @@ impl Judge<'_> {
         }
         match self.r.rc.tmpguard.first() {
             Some(hit) => {
-                self.add(Code::RcRunsTmpguard, 
+                self.add(
+                    Code::RcRunsTmpguard,
                     Severity::Info,
                     format!(
                         "tmpguard already runs from {}:{}",
@@ -665,7 +737,8 @@ impl Judge<'_> {
         let p = &self.r.private;
         let name = &p.ident.name;
         match (&self.r.user, &p.passwd_name) {
-            (None, _) => self.add(Code::UserUnset, 
+            (None, _) => self.add(
+                Code::UserUnset,
                 Severity::Info,
                 format!("$USER is not set: tmpguard uses the name {name}"),
                 None,
@@ -681,7 +754,8 @@ impl Judge<'_> {
             _ => {}
         }
         if p.passwd_name.is_none() {
-            self.add(Code::NoPasswdEntry, 
+            self.add(
+                Code::NoPasswdEntry,
                 Severity::Info,
                 format!(
                     "uid {} has no passwd entry: tmpguard uses the name {name}",
@@ -714,7 +788,8 @@ impl Judge<'_> {
         };
         match (job.tmpdir_is_job_dir, &job.job_dir) {
             (Some(true), _) => {
-                self.add(Code::JobDirOk, 
+                self.add(
+                    Code::JobDirOk,
                     Severity::Info,
                     format!("Inside {scheduler} job {id}: {tmpdir} is the job's own directory"),
                     None,
@@ -725,7 +800,8 @@ impl Judge<'_> {
                     "Inside {scheduler} job {id}, {tmpdir} is not the job's directory {} ({var}): a start-up file probably replaced it",
                     show(dir)
                 );
-                self.add(Code::JobDirReplaced, 
+                self.add(
+                    Code::JobDirReplaced,
                     Severity::Warning,
                     msg,
                     Some(self.setup.export_from("TMPDIR", var)),

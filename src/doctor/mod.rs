@@ -21,12 +21,12 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::engine::decide::{self, Decision};
+use crate::engine::decide::{Replaced, Why};
 use crate::engine::dryrun::DryRun;
 use crate::engine::effects::Fs;
 use crate::engine::ensure::Attempt;
 use crate::engine::env::Snapshot;
 use crate::engine::fsinfo::FsInfo;
-use crate::engine::decide::{Replaced, Why};
 use crate::engine::identity::{self, Identity, Names};
 use crate::engine::pathnorm::{abspath, python_abspath};
 use crate::engine::privdir::{self, Found, Problem, Stat};
