@@ -8,6 +8,8 @@
 pub mod findings;
 pub mod human;
 pub mod json;
+#[cfg(test)]
+mod judge_tests;
 pub mod rcfiles;
 pub mod runtimes;
 
