@@ -432,7 +432,9 @@ impl Judge<'_> {
             let Some(v) = value.as_ref().filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if crate::engine::pathnorm::abspath(v).ok().as_deref() != Some(tmpdir.as_path()) {
+            // The current directory as gathered: the judge reads nothing itself.
+            let abs = crate::engine::pathnorm::abspath_in(v, self.w.cwd.as_deref());
+            if abs.as_deref() != Some(tmpdir.as_path()) {
                 let msg = format!(
                     "{name}={} differs from TMPDIR={}: programs that read {name} (R and Ruby when TMPDIR fails, Windows-minded tools) put files elsewhere; tmpguard init sets it to TMPDIR",
                     show(v),

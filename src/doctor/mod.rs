@@ -1,9 +1,15 @@
 //! `tmpguard doctor`: gather where temp files really go and why, judge it into
 //! findings, and render them for a person or as JSON.
 //!
-//! Doctor changes nothing: it opens directories read-only through the same
-//! `privdir` checks `init` uses (never `ensure`), and probes candidates the way
-//! Python does, which creates and removes one short-lived file per directory.
+//! - [`gather`] does all the I/O, through the effects interface: the
+//!   environment, CPython's candidates and other runtimes' picks (each probed
+//!   the way Python does, which creates and removes one short-lived file), the
+//!   filesystem, the start-up files, the names of the uids it will mention, and
+//!   what `init` would do: init's own plan, carried out by init's own engine
+//!   over a dry run (real reads, pretended writes), so it cannot drift.
+//! - [`findings::judge`] is pure: the report in, findings out, each with a
+//!   stable [`Code`] (unit tests in `judge_tests.rs`, one per code).
+//! - `human` and `json` render the report; neither looks anything up.
 
 pub mod findings;
 pub mod human;
