@@ -3,7 +3,7 @@
 //! The fast path trusts `$USER` when `<base>/$USER` already belongs to the uid,
 //! so a normal shell start does no passwd/NSS lookup (those hang when LDAP is down).
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use nix::unistd::{Uid, User};
 
@@ -117,15 +117,19 @@ pub type Names = Vec<(u32, Option<String>)>;
 
 thread_local! {
     /// Names already looked up, while [`with_names`] runs: messages built
-    /// then (doctor's judge and renderers, unit tests) do no NSS lookup.
-    static KNOWN: RefCell<Option<Names>> = const { RefCell::new(None) };
+    /// then (doctor's judge and renderers, unit tests) do no NSS lookup. A
+    /// `Copy` cell: a thread-local with a destructor would make every shell
+    /// start resolve four more libc symbols.
+    static KNOWN: Cell<Option<&'static Names>> = const { Cell::new(None) };
 }
 
 /// Run `f` with uids named from `names` only (an unlisted uid shows as a number).
 pub fn with_names<R>(names: &Names, f: impl FnOnce() -> R) -> R {
-    let saved = KNOWN.with(|k| k.replace(Some(names.clone())));
+    // Leaked: a few bytes, once per report (and per unit test).
+    let names: &'static Names = Box::leak(Box::new(names.clone()));
+    let saved = KNOWN.with(|k| k.replace(Some(names)));
     let r = f();
-    KNOWN.with(|k| *k.borrow_mut() = saved);
+    KNOWN.with(|k| k.set(saved));
     r
 }
 
@@ -144,8 +148,7 @@ pub fn lookup_names(uids: impl IntoIterator<Item = u32>, passwd: &dyn Passwd) ->
 /// (unless [`with_names`] gave the names), so only for error paths.
 pub fn describe_uid(uid: u32) -> String {
     let known = KNOWN.with(|k| {
-        k.borrow()
-            .as_ref()
+        k.get()
             .map(|names| names.iter().find(|n| n.0 == uid).and_then(|n| n.1.clone()))
     });
     match known.unwrap_or_else(|| SystemPasswd.name_of(uid)) {
