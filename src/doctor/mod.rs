@@ -828,7 +828,7 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
     } else {
         match (trace.parent_error, trace.attempt) {
             (Some(e), _) => Some(DirState::Refused(e, None)),
-            (None, Some(a)) => Some(state_of(fs, a, uid)),
+            (None, Some(a)) => Some(state_of(fs, a, dir.as_deref(), uid)),
             (None, None) => None,
         }
     };
@@ -847,7 +847,7 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
 }
 
 /// What the dry run's attempt at the directory's name says init would find.
-fn state_of(fs: &dyn Fs, a: Attempt, uid: u32) -> DirState {
+fn state_of(fs: &dyn Fs, a: Attempt, path: Option<&Path>, uid: u32) -> DirState {
     match (a.error, a.verified) {
         (None, _) if a.created => DirState::Missing,
         (None, Some(stat)) => DirState::Ready {
@@ -876,9 +876,9 @@ fn state_of(fs: &dyn Fs, a: Attempt, uid: u32) -> DirState {
         ) => DirState::CannotCreate(errno),
         (Some(e), _) => {
             // What is at the name, for the report (not following a symlink).
-            let at = a.path.parent().and_then(|p| {
-                let parent = privdir::open_parent(fs, p, uid).ok()?;
-                fs.lstat_at(&parent.fd, a.path.file_name()?).ok()
+            let at = path.and_then(|path| {
+                let parent = privdir::open_parent(fs, path.parent()?, uid).ok()?;
+                fs.lstat_at(&parent.fd, path.file_name()?).ok()
             });
             DirState::Refused(e, at)
         }

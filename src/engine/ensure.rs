@@ -46,7 +46,6 @@ pub const TMPDIR: DirKind = DirKind {
 /// from a dry run to say what init would do.
 #[derive(Debug, Default)]
 pub struct Attempt {
-    pub path: PathBuf,
     /// `mkdirat` made it (in a dry run: would make it).
     pub created: bool,
     /// What verification found there (mode as found, before it was set).
@@ -94,10 +93,7 @@ pub fn ensure_private(
     uid: u32,
     fallback: Fallback,
 ) -> Ensured {
-    let mut attempt = Attempt {
-        path: base.path.join(name),
-        ..Attempt::default()
-    };
+    let mut attempt = Attempt::default();
     let error = match make(fs, kind, base, name, uid, Some(&mut attempt)) {
         Ok(made) => {
             return Ensured {
@@ -184,8 +180,7 @@ fn finish(
             problem: Problem::Probe(p),
         })?;
     }
-    let name = v.dir.path.file_name().unwrap_or_default().to_owned();
-    privdir::confirm_at(fs, base, &name, &v.dir)?;
+    privdir::confirm_at(fs, base, v.dir.path.file_name().unwrap_or_default(), &v.dir)?;
     Ok(Made {
         path: v.dir.path,
         created: v.created,
