@@ -104,11 +104,15 @@ pub fn inspect(dir: &Path) -> Result<FsInfo, Errno> {
 /// One line of `/proc/self/mountinfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
+    /// The mount's id (what `statx` reports as `stx_mnt_id`).
+    pub id: u64,
     /// `st_dev` of files on it.
     pub dev: u64,
     pub point: PathBuf,
     pub fstype: String,
     pub source: String,
+    /// The superblock's options (for FUSE: `user_id=` names who mounted it).
+    pub super_opts: String,
 }
 
 /// Parse mountinfo (`proc(5)`): `id parent major:minor root point opts [tags] - type source superopts`.
@@ -120,10 +124,15 @@ pub fn parse_mountinfo(text: &[u8]) -> Vec<Mount> {
             let (major, minor) = std::str::from_utf8(fields.get(2)?).ok()?.split_once(':')?;
             let dev = nix::sys::stat::makedev(major.parse().ok()?, minor.parse().ok()?);
             Some(Mount {
+                id: std::str::from_utf8(fields.first()?).ok()?.parse().ok()?,
                 dev,
                 point: PathBuf::from(OsString::from_vec(unescape(fields.get(4)?))),
                 fstype: String::from_utf8_lossy(&unescape(fields.get(sep + 1)?)).into_owned(),
                 source: String::from_utf8_lossy(&unescape(fields.get(sep + 2)?)).into_owned(),
+                super_opts: fields
+                    .get(sep + 3)
+                    .map(|o| String::from_utf8_lossy(&unescape(o)).into_owned())
+                    .unwrap_or_default(),
             })
         })
         .collect()
@@ -217,6 +226,7 @@ mod tests {
         assert_eq!(m[2].dev, nix::sys::stat::makedev(0, 35));
         assert_eq!(m[3].point, Path::new("/tmp/with space"));
         assert_eq!(m[3].fstype, "nfs4");
+        assert_eq!((m[2].id, m[2].super_opts.as_str()), (40, "rw,size=1024k"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 // (unit tests keep libtest's own `main`).
 #![cfg_attr(not(test), no_main)]
 
+mod ancestry;
 mod cli;
 mod cmd;
 mod decide;
@@ -13,6 +14,7 @@ mod fallback;
 mod fsinfo;
 mod identity;
 mod modulefile;
+mod mounts;
 mod pathnorm;
 mod privdir;
 mod probe;
@@ -22,6 +24,7 @@ mod resolve;
 mod shell;
 #[cfg(not(test))]
 mod startup;
+mod statx;
 mod syslog;
 #[cfg(test)]
 mod testutil;

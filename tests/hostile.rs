@@ -621,3 +621,108 @@ grep -q "offending uid 2002, victim uid 2001" "$AUX/syslog" || fail "not logged:
 "#,
     );
 }
+
+// ---------------------------------------------------------------------------
+// Issue 13: ancestors, mounts, per-process paths, hard links.
+
+/// A real FUSE for the sandbox: a private /dev/fuse node (the host's may be
+/// 0600, and is shared), `user_allow_other` in a private copy of
+/// /etc/fuse.conf, and a trap that unmounts and kills every bindfs started
+/// (a daemon left running would keep the namespace, and the test's pipes, alive).
+const FUSE: &str = r#"
+fuse_start() {
+  command -v bindfs >/dev/null && command -v fusermount3 >/dev/null || { fail "bindfs and fusermount3 are needed"; exit 1; }
+  mknod "$AUX/fuse" c 10 229 && chmod 666 "$AUX/fuse"
+  [ -e /dev/fuse ] || touch /dev/fuse  # /dev may be syslog_start's tmpfs
+  mount --bind "$AUX/fuse" /dev/fuse
+  { cat /etc/fuse.conf 2>/dev/null; echo user_allow_other; } >"$AUX/fuse.conf"
+  mount --bind "$AUX/fuse.conf" /etc/fuse.conf
+  trap 'fuse_stop; kill ${SYSLOG_PID:-} 2>/dev/null' EXIT
+}
+fuse_stop() {
+  local p
+  for p in $(pgrep -x bindfs); do kill -CONT "$p"; done
+  grep ' - fuse' /proc/self/mountinfo | awk '{print $5}' | while read -r m; do umount -l "$m"; done
+  for p in $(pgrep -x bindfs); do kill -KILL "$p"; done
+}
+# bindfs_as USER ARGS...: mount with bindfs as USER (its output discarded).
+bindfs_as() { local u=$1; shift; as "$u" bindfs "$@" </dev/null >/dev/null 2>&1; }
+"#;
+
+/// An attacker's FUSE mount at the victim's name, forging her ownership and
+/// mode 0700 (bindfs --force-user, allow_other): never exported by init, path
+/// or exec; a private fallback, a warning naming the mount and who made it, a
+/// system-log line; doctor calls it unsafe. The same with the attacker's
+/// daemon stopped: nothing hangs. A root-made tmpfs at the name is used; the
+/// user's own FUSE mount as TMPDIR is kept.
+#[test]
+fn attackers_fuse_mount_is_never_used() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        &format!(
+            "{FUSE}\n{}",
+            r#"
+syslog_start
+fuse_start
+mkdir -m 777 "$AUX/msrc"; chown mallory: "$AUX/msrc"
+as mallory mkdir -m 700 /tmp/alice
+bindfs_as mallory -o allow_other --force-user=alice --force-group=alice --perms=0700 "$AUX/msrc" /tmp/alice
+[ "$(stat -c '%U %a' /tmp/alice)" = "alice 700" ] || fail "the forgery did not take: $(stat -c '%U %a' /tmp/alice)"
+grep -q ' /tmp/alice .* - fuse .*user_id=2002' /proc/self/mountinfo || fail "mountinfo: $(grep /tmp/alice /proc/self/mountinfo)"
+
+attacked() {  # attacked WHEN: every entry point refuses the mount
+  local dir logged
+  logged=$(syslog_lines)
+  tg alice init bash
+  dir=$(exported "$out")
+  [[ $rc/$dir =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "$1: init: $rc $out $err"
+  grep -q "WARNING: /tmp/alice is on the fuse mount /tmp/alice (of $AUX/msrc) made by uid 2002 (mallory), neither root nor you.*using the private fallback $dir" <<<"$err" \
+    || fail "$1: warning: $err"
+  tg alice path
+  [ "$rc/$out" = "0/$dir" ] || fail "$1: path: $rc/$out/$err"
+  tg alice TMPDIR=/tmp/alice exec -- sh -c 'printf %s "$TMPDIR"'
+  [ "$rc/$out" = "0/$dir" ] || fail "$1: exec: $rc/$out/$err"
+  # (doctor looks at TMPDIR by path too: that is the hung-filesystem issue's.)
+  if [ "$1" = running ]; then tg alice TMPDIR=/tmp/alice doctor; else tg alice doctor; fi
+  grep -q "unsafe" <<<"$out" && grep -q "fuse mount /tmp/alice" <<<"$out" || fail "$1: doctor: $rc $out $err"
+  syslog_sync
+  tail -n +$((logged + 1)) "$AUX/syslog" | grep -q "unsafe private directory /tmp/alice (offending uid 2002, victim uid 2001): .*fuse mount.*; using $dir" \
+    || fail "$1: syslog: $(cat "$AUX/syslog")"
+  [ -z "$(ls -A "$AUX/msrc")" ] || fail "$1: something was written into the attacker's filesystem: $(ls -A "$AUX/msrc")"
+}
+attacked running
+# The daemon stopped, its cached attributes expired: no check may wait for it.
+kill -STOP $(pgrep -u mallory -x bindfs)
+sleep 2
+start=$SECONDS
+attacked stopped
+[ $((SECONDS - start)) -lt 30 ] || fail "stopped daemon: took $((SECONDS - start))s"
+fuse_stop
+
+# A root-made tmpfs at the name (a site's per-user tmpfs) is the user's directory.
+reset_tmp 2>/dev/null; umount -l /tmp/alice 2>/dev/null
+mkdir /tmp/alice && mount -t tmpfs -o mode=0700,uid=2001,gid=2001 tmpfs /tmp/alice
+tg alice path
+[ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "root tmpfs: $rc/$out/$err"
+umount /tmp/alice; rmdir /tmp/alice
+
+# The user's own FUSE mount (think sshfs) as TMPDIR is kept.
+as alice mkdir -m 700 "$AUX/home/alice/src" "$AUX/home/alice/mnt"
+bindfs_as alice "$AUX/home/alice/src" "$AUX/home/alice/mnt"
+grep -q "home/alice/mnt .*user_id=2001" /proc/self/mountinfo || fail "alice's mount: $(grep alice/mnt /proc/self/mountinfo)"
+tg alice TMPDIR="$AUX/home/alice/mnt" path
+[ "$rc/$out/$err" = "0/$AUX/home/alice/mnt/" ] || fail "own fuse: $rc/$out/$err"
+# ...but not when someone else mounted it on a directory on the way.
+mkdir -m 755 "$AUX/mm" "$AUX/mm2"; chown mallory: "$AUX/mm"
+mkdir -m 755 "$AUX/mm2/x"; chown mallory: "$AUX/mm2/x"
+bindfs_as mallory -o allow_other --force-user=alice --perms=0755 "$AUX/mm" "$AUX/mm2/x"
+as mallory mkdir -m 700 "$AUX/mm/t"
+tg alice TMPDIR="$AUX/mm2/x/t" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "fuse on the way: $rc/$out/$err"
+grep -q "^tmpguard: TMPDIR=$AUX/mm2/x/t is on the fuse mount $AUX/mm2/x (of $AUX/mm) made by uid 2002 (mallory)" <<<"$err" || fail "fuse on the way: $err"
+fuse_stop
+"#
+        ),
+    );
+}
