@@ -726,3 +726,115 @@ fuse_stop
         ),
     );
 }
+
+/// The ancestor rule: every directory on the way to a kept TMPDIR, a
+/// configured base or a TMPDIR created in the user's own directory is root's
+/// or the user's, and sticky if others can write it. A 2770 project
+/// directory, whose group member could swap the victim's directory, is
+/// refused before any swap, naming it; so is a directory inside another
+/// user's 0755 one, and a symlink held in a group-writable non-sticky
+/// directory. A 1777 scratch, a root 0755 chain, symlinks of root or the user
+/// are accepted.
+#[test]
+fn ancestors_others_can_write_are_refused() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+# Project group 3000: alice and mallory are members.
+asg() { local u=$1; shift; local uid; uid=$(id -u "$u")
+  setpriv --reuid="$uid" --regid="$uid" --groups=3000 env -i PATH=/usr/bin:/bin USER="$u" HOME="$AUX/home/$u" "$@"; }
+tgg() { local u=$1; shift; asg "$u" env "$@" >"$AUX/out" 2>"$AUX/err"; rc=$?; out=$(cat "$AUX/out"); err=$(cat "$AUX/err"); }
+mkdir "$AUX/proj"; chown root:3000 "$AUX/proj"; chmod 2770 "$AUX/proj"
+asg alice mkdir -m 700 "$AUX/proj/alice"
+
+# Kept TMPDIR in the project directory: replaced, naming the directory, owner and mode.
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "project: $rc $out $err"
+grep -q "^tmpguard: TMPDIR=$AUX/proj/alice is inside $AUX/proj (owner uid 0 (root), mode 2770), which group or others can write without the sticky bit.*chmod +t $AUX/proj" <<<"$err" || fail "project: $err"
+# The attack it prevents: exec would otherwise run in whatever mallory swaps in.
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" exec -- sh -c 'printf %s "$TMPDIR"'
+[ "$rc/$out" = "0//tmp/alice" ] || fail "project exec: $rc/$out/$err"
+asg mallory mv "$AUX/proj/alice" "$AUX/proj/gone" && asg mallory mkdir -m 777 "$AUX/proj/alice" && asg mallory chmod 777 "$AUX/proj/alice"
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" path
+[ "$rc/$out" = "0//tmp/alice" ] || fail "after the swap: $rc/$out/$err"
+# Missing there: not created in it either.
+tgg alice TMPDIR="$AUX/proj/gone/sub" timeout 10 "$TG" path
+[ "$rc/$out" = "0//tmp/alice" ] || fail "created in project: $rc/$out/$err"
+[ ! -e "$AUX/proj/gone/sub" ] || fail "created $AUX/proj/gone/sub"
+# A base in it: refused as bases are.
+mkdir -m 1777 "$AUX/proj/scratch"; chmod 1777 "$AUX/proj/scratch"
+tgg alice TMPGUARD_BASE="$AUX/proj/scratch" timeout 10 "$TG" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "base in project: $rc $out $err"
+grep -q "^tmpguard: refusing base $AUX/proj/scratch: $AUX/proj/scratch is inside $AUX/proj (owner uid 0 (root), mode 2770)" <<<"$err" || fail "base in project: $err"
+# doctor says why, and the fix.
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" doctor
+grep -q "chmod +t $AUX/proj" <<<"$out" || fail "doctor: $out"
+
+# Inside another user's 0755 directory.
+mkdir -m 755 "$AUX/bobs"; chown bob: "$AUX/bobs"; mkdir -m 700 "$AUX/bobs/a"; chown alice: "$AUX/bobs/a"
+tg alice TMPDIR="$AUX/bobs/a" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "bob's: $rc $out $err"
+grep -q "is inside $AUX/bobs, a directory owned by uid 2003 (bob) (mode 0755), neither root nor you" <<<"$err" || fail "bob's: $err"
+
+# A symlink of root's held in a group-writable, non-sticky directory.
+mkdir -m 755 -p "$AUX/r1/r2"; mkdir -m 700 "$AUX/r1/r2/alice"; chown alice: "$AUX/r1/r2/alice"
+mkdir "$AUX/gw"; chown root:3000 "$AUX/gw"; chmod 2775 "$AUX/gw"; ln -s "$AUX/r1/r2/alice" "$AUX/gw/l"
+tg alice TMPDIR="$AUX/gw/l" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "link in gw: $rc $out $err"
+grep -q "is inside $AUX/gw (owner uid 0 (root), mode 2775)" <<<"$err" || fail "link in gw: $err"
+
+# Accepted: a root 0755 chain, root's and the user's symlinks on the way, a 1777 scratch.
+ln -s "$AUX/r1" "$AUX/rootlink"; as alice ln -s "$AUX/rootlink/r2/alice" "$AUX/home/alice/mine"
+mkdir -m 1777 "$AUX/scr"; chmod 1777 "$AUX/scr"; mkdir -m 700 "$AUX/scr/alice"; chown alice: "$AUX/scr/alice"
+for d in "$AUX/r1/r2/alice" "$AUX/home/alice/mine" "$AUX/scr/alice"; do
+  tg alice TMPDIR="$d" init bash
+  [ "$rc/$(exported "$out")/$err" = "0/$d/" ] || fail "accepted $d: $rc $out $err"
+done
+tg alice TMPDIR="$AUX/home/alice/new" path
+[ "$rc/$out/$err" = "0/$AUX/home/alice/new/" ] || fail "created in home: $rc/$out/$err"
+"#,
+    );
+}
+
+/// Per-process paths (procfs magic links) are refused with a reason: every
+/// program would resolve them to a different directory.
+#[test]
+fn per_process_paths_are_refused() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+as alice mkdir -m 700 "$AUX/home/alice/d"
+for t in /proc/self/cwd '/proc/$$/cwd' '/proc/$$/root/tmp' /dev/fd/3 /proc/self/fd/3 /proc/thread-self/cwd; do
+  out=$(cd "$AUX/home/alice/d" && as alice bash -c "exec 3<$AUX/home/alice/d; TMPDIR=$t timeout 10 \"\$TG\" init bash" 2>"$AUX/err"); rc=$?
+  err=$(cat "$AUX/err")
+  [ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "$t: $rc $out $err"
+  grep -q "is a per-process link of /proc\|per-process link" <<<"$err" || fail "$t: $err"
+done
+"#,
+    );
+}
+
+/// A hard link at the name to one of the victim's own files (what an
+/// attacker can plant where fs.protected_hardlinks=0; root plants it here,
+/// the sysctl being the host's): a fallback, called an attack, logged.
+#[test]
+fn hard_link_at_the_name_is_a_logged_squat() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+syslog_start
+as alice sh -c 'echo secret >/tmp/notes'
+ln /tmp/notes /tmp/alice
+tg alice init bash
+dir=$(exported "$out")
+[[ $rc/$dir =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "init: $rc $out $err"
+grep -q "WARNING: /tmp/alice is a regular file, not a directory, owned by uid 2001 (alice), with 2 hard links.*someone else may be attacking you" <<<"$err" || fail "warning: $err"
+syslog_sync
+grep -q "unsafe private directory /tmp/alice (offending uid 2001, victim uid 2001): .*2 hard links" "$AUX/syslog" || fail "syslog: $(cat "$AUX/syslog")"
+[ "$(cat /tmp/notes)" = secret ] || fail "the file changed"
+"#,
+    );
+}
