@@ -10,6 +10,7 @@ mod decide;
 mod doctor;
 mod env;
 mod exe;
+mod failclosed;
 mod fallback;
 mod fsinfo;
 mod identity;
@@ -20,6 +21,7 @@ mod privdir;
 mod probe;
 mod quote;
 mod rcfiles;
+mod records;
 mod resolve;
 mod shell;
 #[cfg(not(test))]

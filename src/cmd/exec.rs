@@ -19,6 +19,7 @@ use nix::libc;
 use super::{FAILED, say};
 use crate::cli::ExecArgs;
 use crate::env::Snapshot;
+use crate::failclosed;
 use crate::resolve::resolve;
 
 /// Exit status when CMD is not found (as in a POSIX shell).
@@ -55,11 +56,30 @@ pub fn run(args: &ExecArgs) -> u8 {
             ));
             return FAILED;
         }
-        // A cron job should not be lost because /tmp is full: run it anyway.
-        Err(e) => say(format_args!(
-            "{e}; running {} with TMPDIR unchanged",
-            show(program)
-        )),
+        Err(e) => {
+            let replaced = failclosed::unsafe_inherited(&snap);
+            if replaced.is_empty() {
+                // A cron job should not be lost because /tmp is full: run it anyway.
+                say(format_args!(
+                    "{e}; running {} with TMPDIR unchanged",
+                    show(program)
+                ));
+            } else {
+                // Never with a value someone else controls: /tmp instead.
+                say(&e);
+                for r in &replaced {
+                    say(failclosed::message(r));
+                }
+                for var in ["TMPDIR", "TMP", "TEMP"] {
+                    if var == "TMPDIR"
+                        || (var == "TMP" && snap.tmp.is_some())
+                        || (var == "TEMP" && snap.temp.is_some())
+                    {
+                        command.env(var, failclosed::SAFE_DEFAULT);
+                    }
+                }
+            }
+        }
     }
     restore_sigpipe(&mut command);
     // Replaces this process (execvp): CMD keeps our pid, signals and exit status are its own.
