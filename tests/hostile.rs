@@ -838,3 +838,59 @@ grep -q "unsafe private directory /tmp/alice (offending uid 2001, victim uid 200
 "#,
     );
 }
+
+/// Fail closed: /tmp/alice squatted and no inode left for a fallback, with
+/// the inherited TMPDIR (and TMP/TEMP) pointing at the attacker's 0777
+/// directory. Every entry point still exits 1 with the reason, and the
+/// attacker's value is gone: /tmp after `eval` in bash (set -euo pipefail),
+/// zsh, fish, sh and tcsh; exec runs the command with /tmp (--strict: not at
+/// all); init slurm exports /tmp; path --records tells a modulefile to set
+/// /tmp and never restore the old value. A merely unusable value is left.
+#[test]
+fn unsafe_inherited_tmpdir_is_replaced_when_tmpguard_fails() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.tmp("mode=1777,nr_inodes=8"),
+        r#"
+as mallory mkdir -m 777 /tmp/m /tmp/alice; chmod 777 /tmp/m
+i=0; while touch "/tmp/f$i" 2>/dev/null; do i=$((i + 1)); done
+bad=/tmp/m
+shells=(
+  "bash|bash -c|set -euo pipefail; eval \"\$(\$TG init bash)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "zsh|zsh -c|eval \"\$(\$TG init zsh)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "fish|fish -c|\$TG init fish | source; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "sh|dash -c|eval \"\$(\$TG init sh)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "tcsh|tcsh -c|eval \"\`\$TG init tcsh\`\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+)
+for c in "${shells[@]}"; do
+  IFS='|' read -r name run code <<<"$c"
+  command -v "${run%% *}" >/dev/null || { fail "$name is not installed"; continue; }
+  got=$(as alice env TMPDIR=$bad TMP=$bad TEMP=$bad timeout 20 $run "$code" 2>"$AUX/err")
+  [ "$got" = $'/tmp\n/tmp\n/tmp' ] || fail "$name: after eval: '$got' ($(cat "$AUX/err"))"
+  grep -q "^tmpguard: TMPDIR=/tmp/m is a directory owned by uid 2002 (mallory) (mode 0777), not by you; set to /tmp instead$" "$AUX/err" || fail "$name: $(cat "$AUX/err")"
+  grep -q "no private fallback could be made" "$AUX/err" || fail "$name: no reason: $(cat "$AUX/err")"
+done
+tg alice TMPDIR=$bad init bash
+[ "$rc" = 1 ] || fail "init: exit $rc"
+tg alice TMPDIR=$bad exec -- sh -c 'printf %s "$TMPDIR"'
+[ "$rc/$out" = "0//tmp" ] || fail "exec: $rc/$out/$err"
+grep -q "set to /tmp instead" <<<"$err" || fail "exec: $err"
+tg alice TMPDIR=$bad exec --strict -- sh -c 'echo ran'
+[ "$rc/$out" = "1/" ] || fail "exec --strict: $rc/$out/$err"
+tg alice TMPDIR=$bad TEMP=$bad SLURM_JOB_ID=7 init slurm
+[ "$rc" = 0 ] || fail "slurm: exit $rc"
+grep -qx "export TMPDIR=/tmp" <<<"$out" && grep -qx "export TEMP=/tmp" <<<"$out" && ! grep -q "TMPDIR not changed" <<<"$out" || fail "slurm: $out"
+grep -q "^print tmpguard: .*set to /tmp instead" <<<"$out" || fail "slurm print: $out"
+tg alice TMPDIR=$bad path --records
+[ "$rc/$err" = "1/" ] || fail "records: $rc/$err"
+recs=$(tr '\0' '\n' <"$AUX/out")
+grep -qx "set TMPDIR=/tmp" <<<"$recs" && grep -qx "unsafe TMPDIR" <<<"$recs" && grep -q "^warn tmpguard: TMPDIR=/tmp/m is a directory owned by uid 2002" <<<"$recs" || fail "records: $recs"
+# Merely unusable (the user's own private directory, but the run fails): left as it is.
+as alice mkdir -m 700 "$AUX/home/alice/t"
+tg alice TMPDIR="$AUX/home/alice/t" init bash --force
+[ "$rc/$out" = "1/" ] || fail "unusable own: $rc/$out/$err"
+tg alice TMPDIR="$AUX/home/alice/t" path --force --records
+[ "$rc/$(tr '\0' '\n' <"$AUX/out" | cut -c1-6)" = "1/error " ] || fail "records, own: $rc/$(tr '\0' '|' <"$AUX/out")"
+"#,
+    );
+}
