@@ -121,6 +121,7 @@ mod tests {
             mode: 0o040000 | perm,
             nlink: 2,
             mnt_id: None,
+            mnt_id_unique: false,
             mount_root: None,
         }
     }

@@ -7,8 +7,12 @@
 //! FUSE daemon must not hang the check): `privdir` gets the mount-root flag
 //! (or the device number, on kernels before 5.8) from `statx` with
 //! `AT_STATX_DONT_SYNC`, and asks [`check`] only where one directory is the
-//! root of a mount. Only then is `/proc/self/mountinfo` read (once per run),
-//! which the kernel writes from its own records, never asking the filesystem.
+//! root of a mount. There, on Linux 6.8+, `statmount` gives the superblock's
+//! magic from the kernel's records in one call: anything but FUSE is root's
+//! (a root-made tmpfs /tmp costs 2 more system calls). Only for FUSE, or
+//! before 6.8, is `/proc/self/mountinfo` read (once per run; the kernel writes
+//! it from its own records, never asking the filesystem), and only the line
+//! of that mount is parsed.
 //!
 //! Who made a mount: a mount visible in this namespace needs `CAP_SYS_ADMIN`
 //! (root), except FUSE, which users mount through the setuid `fusermount`;
@@ -72,49 +76,108 @@ pub fn judge(m: &Mount, uid: u32, trusted: &[u32]) -> Result<(), Foreign> {
     }
 }
 
-/// The mountinfo entry of the mount whose root `st` is: by mount id, else
-/// (old kernels) the last entry with its device number, the one on top.
-pub fn find<'a>(mounts: &'a [Mount], st: &Stat) -> Option<&'a Mount> {
+/// How a mount is looked up in mountinfo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// The id mountinfo shows (statx's `STATX_MNT_ID`, before Linux 6.8).
+    Id(u64),
+    /// The superblock's device: a FUSE filesystem's own, so every line of
+    /// it carries the same `user_id=` (the last line is the one on top).
+    Dev(u64),
+}
+
+/// The key for the mount whose root `st` is.
+pub fn key(st: &Stat) -> Key {
     match st.mnt_id {
-        Some(id) => mounts.iter().find(|m| m.id == id),
-        None => mounts.iter().rev().find(|m| m.dev == st.dev),
+        Some(id) if !st.mnt_id_unique => Key::Id(id),
+        _ => Key::Dev(st.dev),
     }
 }
 
+/// The mountinfo line of `key`, parsing only that line.
+pub fn find(text: &[u8], key: Key) -> Option<Mount> {
+    let matches = |line: &&[u8]| {
+        let mut f = line.split(|&b| b == b' ');
+        let id = f.next();
+        let dev = f.nth(1);
+        let num = |v: Option<&[u8]>| std::str::from_utf8(v?).ok()?.parse::<u64>().ok();
+        match key {
+            Key::Id(want) => num(id) == Some(want),
+            Key::Dev(want) => {
+                dev.and_then(|d| std::str::from_utf8(d).ok()?.split_once(':'))
+                    .and_then(|(a, b)| {
+                        Some(nix::sys::stat::makedev(a.parse().ok()?, b.parse().ok()?))
+                    })
+                    == Some(want)
+            }
+        }
+    };
+    let line = text.split(|&b| b == b'\n').rev().find(matches)?;
+    parse_mountinfo(line).pop()
+}
+
+/// `f_type` of FUSE filesystems (`fuse`, `fuseblk`, `fuse.*`).
+const FUSE_SUPER_MAGIC: u64 = 0x6573_5546;
+
 thread_local! {
-    /// mountinfo, read at the first mount met in this run.
-    static TABLE: RefCell<Option<Vec<Mount>>> = const { RefCell::new(None) };
+    /// mountinfo, read at the first mount that needs it in this run.
+    static TABLE: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
 }
 
-fn read_table() -> Vec<Mount> {
-    std::fs::read("/proc/self/mountinfo")
-        .map(|t| parse_mountinfo(&t))
-        .unwrap_or_default()
+/// mountinfo in one or two reads (std's `fs::read` starts with 32 bytes
+/// for a file whose size /proc does not know).
+fn read_table() -> Vec<u8> {
+    use std::io::Read;
+    let mut text = Vec::with_capacity(64 * 1024);
+    let read =
+        std::fs::File::open("/proc/self/mountinfo").and_then(|mut f| f.read_to_end(&mut text));
+    if read.is_err() {
+        text.clear();
+    }
+    text
 }
 
-/// Judge the mount whose root `st` is, for `uid`. A mount id missing from
+/// What [`check`] found acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// Not FUSE: root made it, and its attributes are real.
+    Kernel,
+    /// FUSE (root's or the user's), or not known: attributes seen without
+    /// sync may be placeholders until its daemon was asked.
+    MaybeFuse,
+}
+
+/// Judge the mount whose root `st` is, for `uid`. A mount missing from
 /// mountinfo (read again once, in case it was mounted since) is refused:
 /// it was unmounted under us, or /proc cannot be read.
-pub fn check(st: &Stat, uid: u32) -> Result<(), Foreign> {
+pub fn check(st: &Stat, uid: u32) -> Result<Accepted, Foreign> {
+    if let (Some(id), true) = (st.mnt_id, st.mnt_id_unique) {
+        match crate::statx::sb_magic(id) {
+            Ok(magic) if magic != FUSE_SUPER_MAGIC => return Ok(Accepted::Kernel),
+            // FUSE (who made it is only in mountinfo), or no statmount.
+            _ => {}
+        }
+    }
+    let key = key(st);
     TABLE.with(|t| {
         let mut t = t.borrow_mut();
         for fresh in [false, true] {
             if fresh || t.is_none() {
                 *t = Some(read_table());
             }
-            if let Some(m) = find(t.as_deref().unwrap_or_default(), st) {
-                return judge(m, uid, &[]);
+            if let Some(m) = find(t.as_deref().unwrap_or_default(), key) {
+                return judge(&m, uid, &[]).map(|()| Accepted::MaybeFuse);
             }
         }
-        match st.mnt_id {
-            Some(_) => Err(Foreign {
+        match st.mount_root {
+            Some(true) => Err(Foreign {
                 point: PathBuf::from("?"),
                 fstype: "unknown".into(),
                 source: "?".into(),
                 owner: None,
             }),
             // Another device but no mount of it: a btrfs subvolume.
-            None => Ok(()),
+            _ => Ok(Accepted::Kernel),
         }
     })
 }
@@ -122,6 +185,7 @@ pub fn check(st: &Stat, uid: u32) -> Result<(), Foreign> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn mount(id: u64, dev: u64, fstype: &str, opts: &str) -> Mount {
         Mount {
@@ -142,6 +206,7 @@ mod tests {
             mode: 0o040700,
             nlink: 2,
             mnt_id,
+            mnt_id_unique: false,
             mount_root,
         }
     }
@@ -180,14 +245,28 @@ mod tests {
 
     #[test]
     fn found_by_id_else_by_top_device() {
-        let ms = [
-            mount(1, 5, "ext4", ""),
-            mount(2, 7, "tmpfs", ""),
-            mount(3, 7, "tmpfs", ""),
-        ];
-        assert_eq!(find(&ms, &stat(7, Some(2), Some(true))).unwrap().id, 2);
-        assert_eq!(find(&ms, &stat(7, None, None)).unwrap().id, 3);
-        assert!(find(&ms, &stat(8, None, None)).is_none());
+        let text = b"1 0 0:5 / / rw - ext4 a rw\n2 1 0:7 / /x rw - tmpfs b rw\n3 1 0:7 / /y rw - fuse c rw,user_id=9\n";
+        assert_eq!(find(text, Key::Id(2)).unwrap().point, Path::new("/x"));
+        let dev7 = nix::sys::stat::makedev(0, 7);
+        let top = find(text, Key::Dev(dev7)).unwrap();
+        assert_eq!((top.id, maker(&top)), (3, Some(9)));
+        assert!(find(text, Key::Id(4)).is_none());
+        let mut st = stat(dev7, Some(2), Some(true));
+        assert_eq!(key(&st), Key::Id(2));
+        st.mnt_id_unique = true;
+        assert_eq!(key(&st), Key::Dev(dev7));
+    }
+
+    /// statmount's struct layout, checked on the running kernel: /proc's
+    /// superblock is procfs (where statmount exists).
+    #[test]
+    fn statmount_reads_the_superblock_magic() {
+        let (_, st) = crate::privdir::chase(Path::new("/proc"), 0).unwrap();
+        assert_eq!(st.mount_root, Some(true));
+        match (st.mnt_id, st.mnt_id_unique) {
+            (Some(id), true) => assert_eq!(crate::statx::sb_magic(id), Ok(0x9fa0)),
+            _ => eprintln!("no unique mount ids: kernel before 6.8"),
+        }
     }
 
     #[test]
@@ -195,6 +274,6 @@ mod tests {
         let root = crate::privdir::chase(std::path::Path::new("/"), 0)
             .unwrap()
             .1;
-        assert_eq!(check(&root, 12345), Ok(()));
+        assert!(check(&root, 12345).is_ok());
     }
 }

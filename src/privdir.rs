@@ -64,6 +64,8 @@ pub struct Stat {
     pub nlink: u32,
     /// The mount it is on, when the kernel says.
     pub mnt_id: Option<u64>,
+    /// `mnt_id` is the unique id `statmount` takes (Linux 6.8+).
+    pub mnt_id_unique: bool,
     /// It is the root of a mount, when the kernel says.
     pub mount_root: Option<bool>,
 }
@@ -77,6 +79,7 @@ impl Stat {
             mode: st.mode,
             nlink: st.nlink,
             mnt_id: st.mnt_id,
+            mnt_id_unique: st.mnt_id_unique,
             mount_root: st.mount_root,
         }
     }
@@ -396,14 +399,18 @@ fn check_mount(
     if !mounts::is_crossing(parent, child) {
         return Ok(());
     }
-    if let Err(m) = mounts::check(child, uid) {
-        let u = Unsafe::ForeignMount {
-            point: m.point,
-            fstype: m.fstype,
-            source: m.source,
-            owner: m.owner,
-        };
-        return Err(Error::new(path, Problem::Unsafe(u)));
+    match mounts::check(child, uid) {
+        Ok(mounts::Accepted::Kernel) => return Ok(()),
+        Ok(mounts::Accepted::MaybeFuse) => {}
+        Err(m) => {
+            let u = Unsafe::ForeignMount {
+                point: m.point,
+                fstype: m.fstype,
+                source: m.source,
+                owner: m.owner,
+            };
+            return Err(Error::new(path, Problem::Unsafe(u)));
+        }
     }
     let fresh = statx::statx(fd.as_fd(), c"", true).map_err(|e| Error::os(path, "stat", e))?;
     *child = Stat::from(&fresh);
