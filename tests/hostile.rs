@@ -568,10 +568,12 @@ mkdir -m 777 "$AUX/open"; chmod 777 "$AUX/open"
 mkdir -m 1777 "$AUX/mallorys"; chown mallory: "$AUX/mallorys"
 mkdir -m 1777 "$AUX/shared"; chmod 1777 "$AUX/shared"
 mkdir -m 755 "$AUX/m"; chown mallory: "$AUX/m"; as mallory ln -s "$AUX/shared" "$AUX/m/link"
+mkdir -m 1777 "$AUX/s2"; chmod 1777 "$AUX/s2"; as mallory ln -s "$AUX/shared" "$AUX/s2/link"
 cases=(
   "$AUX/open|is writable by others without the sticky bit \(mode 0777\)"
   "$AUX/mallorys|is owned by uid 2002 \(mallory\), neither root nor you"
-  "$AUX/m/link|passes through the symlink $AUX/m/link owned by uid 2002 \(mallory\)"
+  "$AUX/s2/link|passes through the symlink $AUX/s2/link owned by uid 2002 \(mallory\)"
+  "$AUX/m/link|is inside $AUX/m, a directory owned by uid 2002 \(mallory\) \(mode 0755\), neither root nor you: they can replace what is in it; fix: set TMPDIR outside it"
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r base why <<<"$c"
