@@ -22,6 +22,9 @@ pub enum Facts {
     /// The last component is missing.
     Missing { parent: Parent },
     /// Anything else (not a directory, an unsafe link, an error): why.
+    /// This includes the rules `privdir::chase` applies on the way: a
+    /// directory failing the ancestor rule, a mount someone else made, a
+    /// per-process `/proc` path (see README, "What it decides").
     Bad(String),
 }
 
