@@ -162,12 +162,10 @@ pub fn sb_magic(id: u64) -> Result<u64, Errno> {
     }
 }
 
-/// `f_type` of procfs.
-const PROC_SUPER_MAGIC: i64 = 0x9fa0;
-
 /// The object behind `fd` lives on procfs, whose symlinks (`/proc/self`,
 /// `/proc/<pid>/cwd`, `.../root`, `.../fd/N`) resolve differently in every
 /// process. Asked only of symlinks about to be followed.
 pub fn on_procfs(fd: BorrowedFd<'_>) -> bool {
-    nix::sys::statfs::fstatfs(fd).is_ok_and(|s| s.filesystem_type().0 as i64 == PROC_SUPER_MAGIC)
+    use nix::sys::statfs::{PROC_SUPER_MAGIC, fstatfs};
+    fstatfs(fd).is_ok_and(|s| s.filesystem_type() == PROC_SUPER_MAGIC)
 }
