@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 
 use super::{FAILED, OK, emit, say};
 use crate::cli::{InitArgs, Target};
-use crate::decide::Why;
-use crate::env::Snapshot;
+use crate::engine::decide::Why;
+use crate::engine::env::Snapshot;
+use crate::engine::failclosed;
+use crate::engine::pathnorm::abspath;
+use crate::engine::resolve::{Resolved, resolve};
 use crate::exe;
-use crate::failclosed;
-use crate::modulefile::{self, System};
-use crate::pathnorm::abspath;
-use crate::quote;
-use crate::resolve::{Resolved, resolve};
-use crate::shell::{Exports, Shell, render, render_exports};
+use crate::render::modulefile::{self, System};
+use crate::render::quote;
+use crate::render::shell::{Exports, Shell, render, render_exports};
 
 /// Print what the target needs; see each function for what failure means.
 pub fn run(args: &InitArgs) -> u8 {
@@ -170,9 +170,7 @@ fn slurm(args: &InitArgs) -> u8 {
             };
             let said: Vec<String> = replaced.iter().map(failclosed::message).collect();
             let msg = format!("{e}; {}", said.join("; "));
-            if let Ok(lines) =
-                render_exports(include_str!("../../shell/slurm.txt"), &ex, quote::slurm)
-            {
+            if let Ok(lines) = render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm) {
                 say(&msg);
                 emit(format!("print tmpguard: {}\n", printable(&msg)).as_bytes());
                 emit(&lines);
@@ -186,7 +184,7 @@ fn slurm(args: &InitArgs) -> u8 {
         return OK;
     }
     match render_exports(
-        include_str!("../../shell/slurm.txt"),
+        crate::render::SLURM_TEMPLATE,
         &exports(&resolved, &snap, Path::new(""), None),
         quote::slurm,
     ) {

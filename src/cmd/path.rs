@@ -6,10 +6,10 @@ use std::os::unix::ffi::OsStrExt;
 
 use super::{FAILED, OK, emit, say};
 use crate::cli::PathArgs;
-use crate::env::Snapshot;
-use crate::failclosed;
-use crate::records::{Record, encode};
-use crate::resolve::resolve;
+use crate::engine::env::Snapshot;
+use crate::engine::failclosed;
+use crate::engine::resolve::resolve;
+use crate::render::records::{Record, encode};
 
 /// Decide and print the directory.
 pub fn run(args: &PathArgs) -> u8 {
@@ -36,7 +36,7 @@ pub fn run(args: &PathArgs) -> u8 {
 /// replaced with /tmp even on failure.
 fn records(
     snap: &Snapshot,
-    result: Result<crate::resolve::Resolved, crate::resolve::Failure>,
+    result: Result<crate::engine::resolve::Resolved, crate::engine::resolve::Failure>,
 ) -> u8 {
     let vars = |value: &[u8]| -> Vec<(&'static str, Vec<u8>)> {
         [

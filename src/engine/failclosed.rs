@@ -8,9 +8,9 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::env::Snapshot;
-use crate::pathnorm::abspath;
-use crate::privdir::{self, Found, Problem, Unsafe};
+use crate::engine::env::Snapshot;
+use crate::engine::pathnorm::abspath;
+use crate::engine::privdir::{self, Found, Problem, Unsafe};
 
 /// What replaces an unsafe inherited value.
 pub const SAFE_DEFAULT: &str = "/tmp";
@@ -108,7 +108,7 @@ pub fn message(r: &Replaced) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privdir::{Dir, Error, Kind, Stat};
+    use crate::engine::privdir::{Dir, Error, Kind, Stat};
     use std::os::fd::OwnedFd;
 
     const ME: u32 = 1000;
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn unusable_is_not_unsafe() {
         let os = Problem::Os {
-            op: "open",
+            op: crate::engine::privdir::Op::Open,
             errno: nix::errno::Errno::EIO,
         };
         assert!(judge(&bad(os), ME, false).is_none());

@@ -22,8 +22,10 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use crate::fsinfo::{Mount, parse_mountinfo};
-use crate::privdir::Stat;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+
+use crate::engine::privdir::Stat;
 
 /// A mount on the way made by someone else.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +154,7 @@ pub enum Accepted {
 /// it was unmounted under us, or /proc cannot be read.
 pub fn check(st: &Stat, uid: u32) -> Result<Accepted, Foreign> {
     if let (Some(id), true) = (st.mnt_id, st.mnt_id_unique) {
-        match crate::statx::sb_magic(id) {
+        match crate::sys::statx::sb_magic(id) {
             Ok(magic) if magic != FUSE_SUPER_MAGIC => return Ok(Accepted::Kernel),
             // FUSE (who made it is only in mountinfo), or no statmount.
             _ => {}
@@ -180,6 +182,65 @@ pub fn check(st: &Stat, uid: u32) -> Result<Accepted, Foreign> {
             _ => Ok(Accepted::Kernel),
         }
     })
+}
+
+/// One line of `/proc/self/mountinfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// The mount's id (what `statx` reports as `stx_mnt_id`).
+    pub id: u64,
+    /// `st_dev` of files on it.
+    pub dev: u64,
+    pub point: PathBuf,
+    pub fstype: String,
+    pub source: String,
+    /// The superblock's options (for FUSE: `user_id=` names who mounted it).
+    pub super_opts: String,
+}
+
+/// Parse mountinfo (`proc(5)`): `id parent major:minor root point opts [tags] - type source superopts`.
+pub fn parse_mountinfo(text: &[u8]) -> Vec<Mount> {
+    text.split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            let sep = fields.iter().position(|f| *f == b"-")?;
+            let (major, minor) = std::str::from_utf8(fields.get(2)?).ok()?.split_once(':')?;
+            let dev = nix::sys::stat::makedev(major.parse().ok()?, minor.parse().ok()?);
+            Some(Mount {
+                id: std::str::from_utf8(fields.first()?).ok()?.parse().ok()?,
+                dev,
+                point: PathBuf::from(OsString::from_vec(unescape(fields.get(4)?))),
+                fstype: String::from_utf8_lossy(&unescape(fields.get(sep + 1)?)).into_owned(),
+                source: String::from_utf8_lossy(&unescape(fields.get(sep + 2)?)).into_owned(),
+                super_opts: fields
+                    .get(sep + 3)
+                    .map(|o| String::from_utf8_lossy(&unescape(o)).into_owned())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\ooo`.
+fn unescape(field: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        let oct = field
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match (field[i], oct) {
+            (b'\\', Some(d)) => {
+                out.push(d.iter().fold(0u8, |n, c| n.wrapping_mul(8) + (c - b'0')));
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -261,17 +322,17 @@ mod tests {
     /// superblock is procfs (where statmount exists).
     #[test]
     fn statmount_reads_the_superblock_magic() {
-        let (_, st) = crate::privdir::chase(Path::new("/proc"), 0).unwrap();
+        let (_, st) = crate::engine::privdir::chase(Path::new("/proc"), 0).unwrap();
         assert_eq!(st.mount_root, Some(true));
         match (st.mnt_id, st.mnt_id_unique) {
-            (Some(id), true) => assert_eq!(crate::statx::sb_magic(id), Ok(0x9fa0)),
+            (Some(id), true) => assert_eq!(crate::sys::statx::sb_magic(id), Ok(0x9fa0)),
             _ => eprintln!("no unique mount ids: kernel before 6.8"),
         }
     }
 
     #[test]
     fn the_root_mount_is_in_mountinfo_and_roots() {
-        let root = crate::privdir::chase(std::path::Path::new("/"), 0)
+        let root = crate::engine::privdir::chase(std::path::Path::new("/"), 0)
             .unwrap()
             .1;
         assert!(check(&root, 12345).is_ok());

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::privdir::Stat;
+use crate::engine::privdir::Stat;
 
 /// Owners and directories a site vouches for (its configuration, `[trust]`).
 /// Empty by default: only root and the user are trusted.
