@@ -198,9 +198,10 @@ i=0; while touch "/tmp/f$i" 2>/dev/null; do i=$((i + 1)); done"#,
         "stderr:\n{}",
         out.stderr
     );
+    // Environment Modules wraps long messages: compare words.
+    let words = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        out.stderr
-            .contains("TMPDIR=/tmp/m is a directory owned by uid 2002 (mallory) (mode 0777), not by you; set to /tmp instead"),
+        words.contains("TMPDIR=/tmp/m is a directory owned by uid 2002 (mallory) (mode 0777), not by you; set to /tmp instead"),
         "{}",
         out.stderr
     );
