@@ -632,8 +632,8 @@ grep -q "offending uid 2002, victim uid 2001" "$AUX/syslog" || fail "not logged:
 /// /etc/fuse.conf, and a trap that unmounts and kills every bindfs started
 /// (a daemon left running would keep the namespace, and the test's pipes, alive).
 const FUSE: &str = r#"
+FUSE_PIDS=()
 fuse_start() {
-  command -v bindfs >/dev/null && command -v fusermount3 >/dev/null || { fail "bindfs and fusermount3 are needed"; exit 1; }
   mknod "$AUX/fuse" c 10 229 && chmod 666 "$AUX/fuse"
   [ -e /dev/fuse ] || touch /dev/fuse  # /dev may be syslog_start's tmpfs
   mount --bind "$AUX/fuse" /dev/fuse
@@ -641,14 +641,30 @@ fuse_start() {
   mount --bind "$AUX/fuse.conf" /etc/fuse.conf
   trap 'fuse_stop; kill ${SYSLOG_PID:-} 2>/dev/null' EXIT
 }
+# Only the daemons this script started (other tests may run their own).
 fuse_stop() {
-  local p
-  for p in $(pgrep -x bindfs); do kill -CONT "$p"; done
+  local p m
+  for p in "${FUSE_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; done
   grep ' - fuse' /proc/self/mountinfo | awk '{print $5}' | while read -r m; do umount -l "$m"; done
-  for p in $(pgrep -x bindfs); do kill -KILL "$p"; done
+  for p in "${FUSE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  FUSE_PIDS=()
 }
-# bindfs_as USER ARGS...: mount with bindfs as USER (its output discarded).
-bindfs_as() { local u=$1; shift; as "$u" bindfs "$@" </dev/null >/dev/null 2>&1; }
+# bindfs_as USER ARGS... MOUNTPOINT: mount with bindfs as USER, in the
+# foreground so that its pid is known (output discarded); waits for the mount.
+bindfs_as() {
+  local u=$1; shift
+  local point=${*: -1} i
+  # exec: the background job's pid is the daemon's (setpriv and env exec too).
+  (exec setpriv --reuid="$(id -u "$u")" --regid="$(id -u "$u")" --clear-groups \
+    env -i PATH=/usr/bin:/bin bindfs -f "$@" </dev/null >>"$AUX/bindfs.log" 2>&1) &
+  local pid=$!
+  for i in $(seq 100); do
+    grep -q " $point .* - fuse" /proc/self/mountinfo && break
+    sleep 0.05
+  done
+  grep -q " $point .* - fuse" /proc/self/mountinfo || fail "bindfs $* did not mount"
+  FUSE_PIDS+=("$pid")
+}
 "#;
 
 /// An attacker's FUSE mount at the victim's name, forging her ownership and
@@ -660,6 +676,12 @@ bindfs_as() { local u=$1; shift; as "$u" bindfs "$@" </dev/null >/dev/null 2>&1;
 #[test]
 fn attackers_fuse_mount_is_never_used() {
     let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("bindfs") && common::have("fusermount3"),
+        "bindfs and fusermount3 (Debian bindfs, fuse3)",
+    ) {
+        return;
+    }
     check(
         sb,
         &format!(
@@ -695,7 +717,8 @@ attacked() {  # attacked WHEN: every entry point refuses the mount
 }
 attacked running
 # The daemon stopped, its cached attributes expired: no check may wait for it.
-kill -STOP $(pgrep -u mallory -x bindfs)
+kill -STOP "${FUSE_PIDS[0]}"
+[ "$(ps -o stat= -p "${FUSE_PIDS[0]}" | cut -c1)" = T ] || fail "the daemon is not stopped: $(ps -o pid,stat,comm -p "${FUSE_PIDS[0]}")"
 sleep 2
 start=$SECONDS
 attacked stopped
