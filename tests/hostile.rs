@@ -746,6 +746,12 @@ as mallory mkdir -m 700 "$AUX/mm/t"
 tg alice TMPDIR="$AUX/mm2/x/t" init bash
 [ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "fuse on the way: $rc/$out/$err"
 grep -q "^tmpguard: TMPDIR=$AUX/mm2/x/t is on the fuse mount $AUX/mm2/x (of $AUX/mm) made by uid 2002 (mallory)" <<<"$err" || fail "fuse on the way: $err"
+# Its daemon stopped: the walk judges the mount before looking anything up in it.
+kill -STOP "${FUSE_PIDS[-1]}"; sleep 2
+tg alice TMPDIR="$AUX/mm2/x/t" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "fuse on the way, stopped: $rc/$out/$err"
+tg alice TMPDIR="$AUX/mm2/x/t" exec -- sh -c 'printf %s "$TMPDIR"'
+[ "$rc/$out" = "0//tmp/alice" ] || fail "fuse on the way, stopped, exec: $rc/$out/$err"
 fuse_stop
 "#
         ),
