@@ -694,6 +694,11 @@ as mallory mkdir -m 700 /tmp/alice
 bindfs_as mallory -o allow_other --force-user=alice --force-group=alice --perms=0700 "$AUX/msrc" /tmp/alice
 [ "$(stat -c '%U %a' /tmp/alice)" = "alice 700" ] || fail "the forgery did not take: $(stat -c '%U %a' /tmp/alice)"
 grep -q ' /tmp/alice .* - fuse .*user_id=2002' /proc/self/mountinfo || fail "mountinfo: $(grep /tmp/alice /proc/self/mountinfo)"
+# And one at a name of the fallback's shape, first by name: only the uid can
+# make a directory of its own, except on a mount that lies.
+mkdir -m 777 "$AUX/msrc2"; chown mallory: "$AUX/msrc2"
+as mallory mkdir -m 700 /tmp/alice.aaaaaaaa
+bindfs_as mallory -o allow_other --force-user=alice --force-group=alice --perms=0700 "$AUX/msrc2" /tmp/alice.aaaaaaaa
 
 attacked() {  # attacked WHEN: every entry point refuses the mount
   local dir logged
@@ -701,6 +706,7 @@ attacked() {  # attacked WHEN: every entry point refuses the mount
   tg alice init bash
   dir=$(exported "$out")
   [[ $rc/$dir =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "$1: init: $rc $out $err"
+  [ "$dir" != /tmp/alice.aaaaaaaa ] || fail "$1: took the attacker's mount of the fallback's shape"
   grep -q "WARNING: /tmp/alice is on the fuse mount /tmp/alice (of $AUX/msrc) made by uid 2002 (mallory), neither root nor you.*using the private fallback $dir" <<<"$err" \
     || fail "$1: warning: $err"
   tg alice path
@@ -713,12 +719,14 @@ attacked() {  # attacked WHEN: every entry point refuses the mount
   syslog_sync
   tail -n +$((logged + 1)) "$AUX/syslog" | grep -q "unsafe private directory /tmp/alice (offending uid 2002, victim uid 2001): .*fuse mount.*; using $dir" \
     || fail "$1: syslog: $(cat "$AUX/syslog")"
-  [ -z "$(ls -A "$AUX/msrc")" ] || fail "$1: something was written into the attacker's filesystem: $(ls -A "$AUX/msrc")"
+  [ -z "$(ls -A "$AUX/msrc" "$AUX/msrc2" | grep -v '^/\|^$')" ] || fail "$1: something was written into the attacker's filesystem: $(ls -A "$AUX/msrc" "$AUX/msrc2")"
 }
 attacked running
 # The daemon stopped, its cached attributes expired: no check may wait for it.
-kill -STOP "${FUSE_PIDS[0]}"
-[ "$(ps -o stat= -p "${FUSE_PIDS[0]}" | cut -c1)" = T ] || fail "the daemon is not stopped: $(ps -o pid,stat,comm -p "${FUSE_PIDS[0]}")"
+for p in "${FUSE_PIDS[@]}"; do
+  kill -STOP "$p"
+  [ "$(ps -o stat= -p "$p" | cut -c1)" = T ] || fail "the daemon is not stopped: $(ps -o pid,stat,comm -p "$p")"
+done
 sleep 2
 start=$SECONDS
 attacked stopped
