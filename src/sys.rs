@@ -202,20 +202,55 @@ pub mod statx {
     /// sync once they know whose mount it is.
     /// Falls back to `fstatat` where statx is missing or filtered (old kernels,
     /// old container seccomp profiles).
+    /// The kernel's `struct statx` (include/uapi/linux/stat.h), declared here
+    /// because the libc crate has it for glibc only (the musl build needs it too).
+    #[repr(C)]
+    struct RawStatx {
+        stx_mask: u32,
+        stx_blksize: u32,
+        stx_attributes: u64,
+        stx_nlink: u32,
+        stx_uid: u32,
+        stx_gid: u32,
+        stx_mode: u16,
+        spare0: u16,
+        stx_ino: u64,
+        stx_size: u64,
+        stx_blocks: u64,
+        stx_attributes_mask: u64,
+        /// atime, btime, ctime, mtime: `{ i64 sec; u32 nsec; i32 pad }` each.
+        times: [u64; 8],
+        stx_rdev_major: u32,
+        stx_rdev_minor: u32,
+        stx_dev_major: u32,
+        stx_dev_minor: u32,
+        stx_mnt_id: u64,
+        spare: [u64; 13],
+    }
+    const _: () = assert!(std::mem::size_of::<RawStatx>() == 256);
+
+    const AT_STATX_DONT_SYNC: libc::c_int = 0x4000;
+    const STATX_BASIC_STATS: u32 = 0x7ff;
+    const STATX_MNT_ID: u32 = 0x1000;
+    const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+    const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
+
     pub fn statx(dirfd: BorrowedFd<'_>, path: &CStr, sync: bool) -> Result<Statx, Errno> {
         let mut flags = libc::AT_SYMLINK_NOFOLLOW;
         if !sync {
-            flags |= libc::AT_STATX_DONT_SYNC;
+            flags |= AT_STATX_DONT_SYNC;
         }
         if path.is_empty() {
             flags |= libc::AT_EMPTY_PATH;
         }
         // Both: a kernel that knows unique ids (6.8+) returns that one.
-        let mask = libc::STATX_BASIC_STATS | libc::STATX_MNT_ID | libc::STATX_MNT_ID_UNIQUE;
-        let mut buf = MaybeUninit::<libc::statx>::zeroed();
+        let mask = STATX_BASIC_STATS | STATX_MNT_ID | STATX_MNT_ID_UNIQUE;
+        let mut buf = MaybeUninit::<RawStatx>::zeroed();
         // SAFETY: `path` is NUL-terminated and outlives the call; `buf` is a
-        // writable statx buffer of the right size; the raw syscall (rather than
-        // glibc's wrapper, absent before glibc 2.28) takes exactly these arguments.
+        // writable buffer of the kernel's struct statx size (256 bytes,
+        // asserted above); the raw syscall (rather than glibc's wrapper,
+        // absent before glibc 2.28 and in the libc crate for musl) takes
+        // exactly these arguments.
         let rc = unsafe {
             libc::syscall(
                 libc::SYS_statx,
@@ -232,20 +267,20 @@ pub mod statx {
                 e => Err(e),
             };
         }
-        // SAFETY: zero-initialised, and filled in by the kernel when rc == 0.
+        // SAFETY: zero-initialised (every field an integer), and filled in by
+        // the kernel when rc == 0.
         let s = unsafe { buf.assume_init() };
-        let attr_root = libc::STATX_ATTR_MOUNT_ROOT as u64;
         Ok(Statx {
             dev: nix::sys::stat::makedev(s.stx_dev_major.into(), s.stx_dev_minor.into()),
             ino: s.stx_ino,
             uid: s.stx_uid,
             mode: s.stx_mode.into(),
             nlink: s.stx_nlink,
-            mnt_id: (s.stx_mask & (libc::STATX_MNT_ID | libc::STATX_MNT_ID_UNIQUE) != 0)
+            mnt_id: (s.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE) != 0)
                 .then_some(s.stx_mnt_id),
-            mnt_id_unique: s.stx_mask & libc::STATX_MNT_ID_UNIQUE != 0,
-            mount_root: (s.stx_attributes_mask & attr_root != 0)
-                .then_some(s.stx_attributes & attr_root != 0),
+            mnt_id_unique: s.stx_mask & STATX_MNT_ID_UNIQUE != 0,
+            mount_root: (s.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT != 0)
+                .then_some(s.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0),
         })
     }
 
