@@ -409,8 +409,8 @@ impl Judge<'_> {
                     );
                 }
             }
-            Some(Seen::Bad(e)) => {
-                if let Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) = &e.problem {
+            Some(Seen::Bad(e)) => match &e.problem {
+                Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) => {
                     let msg = format!("TMPDIR={p} {u}: its owner can point it anywhere");
                     self.add(
                         Code::TmpdirForeignLink,
@@ -419,7 +419,23 @@ impl Judge<'_> {
                         Some(self.init_line()),
                     );
                 }
-            }
+                // A directory on the way others can write, a mount someone else
+                // made, a per-process /proc path: the text says the fix.
+                Problem::Unsafe(
+                    u @ (Unsafe::Ancestor { .. }
+                    | Unsafe::ForeignMount { .. }
+                    | Unsafe::PerProcess { .. }),
+                ) => {
+                    let msg = format!("TMPDIR={p} {u}");
+                    self.add(
+                        Code::TmpdirUnsafePath,
+                        Severity::Error,
+                        msg,
+                        Some(self.init_line()),
+                    );
+                }
+                _ => {}
+            },
             _ => {}
         }
     }

@@ -22,6 +22,10 @@ fn st(uid: u32, mode: u32) -> Stat {
         ino: 2,
         uid,
         mode: nix::sys::stat::SFlag::S_IFDIR.bits() | mode,
+        nlink: 2,
+        mnt_id: None,
+        mnt_id_unique: false,
+        mount_root: Some(false),
     }
 }
 
@@ -333,6 +337,23 @@ fn tmpdir_foreign_link() {
 }
 
 #[test]
+fn tmpdir_unsafe_path() {
+    let (mut r, w) = healthy();
+    r.tmpdir.as_mut().unwrap().found = Some(Seen::Bad(Error {
+        path: p("/tmp/alice"),
+        problem: Problem::Unsafe(Unsafe::PerProcess {
+            link: p("/proc/self"),
+        }),
+    }));
+    let f = one(&r, &w, Code::TmpdirUnsafePath);
+    assert!(
+        f.message.contains("a per-process link of /proc"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
 fn tmp_var_differs() {
     let (r, mut w) = healthy();
     w.snap.temp = Some("/elsewhere".into());
@@ -395,6 +416,7 @@ fn private_refused() {
     let squat = Unsafe::NotDirectory {
         kind: Kind::Fifo,
         owner: 2000,
+        links: 1,
     };
     r.private.state = Some(DirState::Refused(
         Error {

@@ -93,6 +93,8 @@ pub enum Code {
     TmpdirOk,
     /// TMPDIR passes through another user's symlink.
     TmpdirForeignLink,
+    /// TMPDIR is inside a directory others can rename things in, on a mount someone else made, or per-process (/proc).
+    TmpdirUnsafePath,
     /// TEMP or TMP differs from TMPDIR.
     TmpVarDiffers,
     /// another runtime would fail or raise.
@@ -148,7 +150,7 @@ pub enum Code {
 impl Code {
     /// Every code, in the order the judge may give them.
     #[cfg(test)]
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::TmpVarUnusable,
         Code::PythonNoCwd,
         Code::NoUsableDir,
@@ -161,6 +163,7 @@ impl Code {
         Code::TmpdirOpen,
         Code::TmpdirOk,
         Code::TmpdirForeignLink,
+        Code::TmpdirUnsafePath,
         Code::TmpVarDiffers,
         Code::RuntimeFails,
         Code::RuntimeElsewhere,
@@ -203,6 +206,7 @@ impl Code {
             Code::TmpdirOpen => "tmpdir_open",
             Code::TmpdirOk => "tmpdir_ok",
             Code::TmpdirForeignLink => "tmpdir_foreign_link",
+            Code::TmpdirUnsafePath => "tmpdir_unsafe_path",
             Code::TmpVarDiffers => "tmp_var_differs",
             Code::RuntimeFails => "runtime_fails",
             Code::RuntimeElsewhere => "runtime_elsewhere",

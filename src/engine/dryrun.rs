@@ -16,6 +16,7 @@ use nix::sys::stat::SFlag;
 use crate::engine::effects::{Fs, Handle};
 use crate::engine::fsinfo::FsInfo;
 use crate::engine::identity::Passwd;
+use crate::engine::mounts::{Accepted, Foreign};
 use crate::engine::privdir::Stat;
 use crate::engine::probe::ProbeError;
 
@@ -114,6 +115,25 @@ impl Fs for DryRun<'_> {
         }
     }
 
+    fn fresh_stat(&self, h: &Handle) -> Result<Stat, Errno> {
+        match stand_in(h) {
+            Some(_) => self.fstat(h),
+            None => self.real.fresh_stat(h),
+        }
+    }
+
+    fn on_procfs(&self, h: &Handle) -> bool {
+        stand_in(h).is_none() && self.real.on_procfs(h)
+    }
+
+    fn mount(&self, root: &Stat, uid: u32) -> Result<Accepted, Foreign> {
+        match root.dev {
+            // A stand-in is on its parent's filesystem.
+            FAKE_DEV => Ok(Accepted::Kernel),
+            _ => self.real.mount(root, uid),
+        }
+    }
+
     fn lstat_at(&self, dir: &Handle, name: &OsStr) -> Result<Stat, Errno> {
         if let Some(st) = self.made_at(dir, name)? {
             return Ok(st);
@@ -164,6 +184,11 @@ impl Fs for DryRun<'_> {
                 ino: id,
                 uid: self.uid,
                 mode: SFlag::S_IFDIR.bits() | (mode & 0o7777),
+                nlink: 2,
+                mnt_id: None,
+                mnt_id_unique: false,
+                // Not a mount's root: no mount is judged at a stand-in.
+                mount_root: Some(false),
             },
         });
         Ok(())

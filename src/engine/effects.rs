@@ -13,13 +13,15 @@ use std::path::Path;
 
 use nix::errno::Errno;
 use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
-use nix::sys::stat::{FileStat, Mode, fstat, fstatat, mkdirat};
+use nix::sys::stat::{Mode, mkdirat};
 
 use crate::engine::fsinfo::{self, FsInfo};
 use crate::engine::identity::{Passwd, SystemPasswd};
+use crate::engine::mounts::{self, Accepted, Foreign};
 use crate::engine::privdir::Stat;
 use crate::engine::probe::{self, ProbeError};
 use crate::engine::syslog;
+use crate::sys::statx::{self, Statx};
 
 /// An open object: a real file descriptor, or a stand-in of a test double or
 /// of a directory a dry run only pretends to have made.
@@ -46,9 +48,17 @@ pub trait Fs {
     /// `openat(dir, name, O_PATH | O_NOFOLLOW)`, `O_DIRECTORY` too when `dir_only`:
     /// whatever is at the name, never following a symlink there.
     fn open_at(&self, dir: &Handle, name: &OsStr, dir_only: bool) -> Result<Handle, Errno>;
+    /// The stat of the object `h` holds, without a round trip to its
+    /// filesystem (a stopped FUSE daemon cannot hang it).
     fn fstat(&self, h: &Handle) -> Result<Stat, Errno>;
-    /// `fstatat(dir, name, AT_SYMLINK_NOFOLLOW)`.
+    /// [`Fs::fstat`], asking the filesystem (once its mount is known to be trusted).
+    fn fresh_stat(&self, h: &Handle) -> Result<Stat, Errno>;
+    /// What is at `<dir>/<name>`, not following a symlink, without a round trip.
     fn lstat_at(&self, dir: &Handle, name: &OsStr) -> Result<Stat, Errno>;
+    /// `h` (a symlink) is on procfs: it means something else in every process.
+    fn on_procfs(&self, h: &Handle) -> bool;
+    /// Judge the mount whose root `root` is (statmount, `/proc/self/mountinfo`).
+    fn mount(&self, root: &Stat, uid: u32) -> Result<Accepted, Foreign>;
     /// The target of the symlink open as `link`.
     fn readlink(&self, link: &Handle) -> Result<Vec<u8>, Errno>;
     /// The names in a directory (`readdir`).
@@ -71,13 +81,17 @@ pub trait Fs {
     fn fs_info(&self, dir: &Path) -> Result<FsInfo, Errno>;
 }
 
-impl From<&FileStat> for Stat {
-    fn from(st: &FileStat) -> Stat {
+impl From<&Statx> for Stat {
+    fn from(st: &Statx) -> Stat {
         Stat {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            uid: st.st_uid,
-            mode: st.st_mode,
+            dev: st.dev,
+            ino: st.ino,
+            uid: st.uid,
+            mode: st.mode,
+            nlink: st.nlink,
+            mnt_id: st.mnt_id,
+            mnt_id_unique: st.mnt_id_unique,
+            mount_root: st.mount_root,
         }
     }
 }
@@ -100,11 +114,24 @@ impl Fs for RealFs {
     }
 
     fn fstat(&self, h: &Handle) -> Result<Stat, Errno> {
-        fstat(h.fd()?).map(|s| Stat::from(&s))
+        statx::statx(h.fd()?, c"", false).map(|s| Stat::from(&s))
+    }
+
+    fn fresh_stat(&self, h: &Handle) -> Result<Stat, Errno> {
+        statx::statx(h.fd()?, c"", true).map(|s| Stat::from(&s))
     }
 
     fn lstat_at(&self, dir: &Handle, name: &OsStr) -> Result<Stat, Errno> {
-        fstatat(dir.fd()?, name, AtFlags::AT_SYMLINK_NOFOLLOW).map(|s| Stat::from(&s))
+        let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
+        statx::statx(dir.fd()?, &name, false).map(|s| Stat::from(&s))
+    }
+
+    fn on_procfs(&self, h: &Handle) -> bool {
+        h.fd().is_ok_and(statx::on_procfs)
+    }
+
+    fn mount(&self, root: &Stat, uid: u32) -> Result<Accepted, Foreign> {
+        mounts::check(root, uid)
     }
 
     fn readlink(&self, link: &Handle) -> Result<Vec<u8>, Errno> {

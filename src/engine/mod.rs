@@ -2,15 +2,18 @@
 //! use and why (pure rules), and the engine that makes a private directory
 //! exist and verifies it through file descriptors. Nothing here prints.
 
+pub mod ancestry;
 pub mod decide;
 pub mod dryrun;
 pub mod effects;
 pub mod ensure;
 pub mod env;
 pub mod errno;
+pub mod failclosed;
 pub mod fallback;
 pub mod fsinfo;
 pub mod identity;
+pub mod mounts;
 pub mod pathnorm;
 pub mod privdir;
 pub mod probe;

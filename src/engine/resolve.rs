@@ -242,6 +242,7 @@ fn carry_out(
 
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
 fn owned_by(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> bool {
+    // statx without a round trip: a stopped FUSE daemon at the name must not hang.
     fs.lstat_at(&base.fd, OsStr::new(name))
         .is_ok_and(|st| st.uid == uid)
 }

@@ -15,6 +15,7 @@ use nix::sys::stat::SFlag;
 use crate::engine::effects::{Fs, Handle};
 use crate::engine::fsinfo::FsInfo;
 use crate::engine::identity::Passwd;
+use crate::engine::mounts::{Accepted, Foreign};
 use crate::engine::privdir::Stat;
 use crate::engine::probe::{ProbeError, Step};
 
@@ -54,6 +55,20 @@ pub struct Scripted {
     users: Vec<(&'static str, u32)>,
 }
 
+/// One filesystem, one link each, no mounts.
+fn stat(ino: u64, uid: u32, mode: u32) -> Stat {
+    Stat {
+        dev: 1,
+        ino,
+        uid,
+        mode,
+        nlink: 1,
+        mnt_id: None,
+        mnt_id_unique: false,
+        mount_root: Some(false),
+    }
+}
+
 fn dir_mode(mode: u32) -> u32 {
     SFlag::S_IFDIR.bits() | mode
 }
@@ -76,12 +91,7 @@ impl Scripted {
         fs.nodes.borrow_mut().insert(
             ROOT,
             Node {
-                stat: Stat {
-                    dev: 1,
-                    ino: ROOT,
-                    uid: 0,
-                    mode: dir_mode(0o755),
-                },
+                stat: stat(ROOT, 0, dir_mode(0o755)),
                 content: Content::Dir(BTreeMap::new()),
             },
         );
@@ -134,12 +144,7 @@ impl Scripted {
         nodes.insert(
             ino,
             Node {
-                stat: Stat {
-                    dev: 1,
-                    ino,
-                    uid,
-                    mode,
-                },
+                stat: stat(ino, uid, mode),
                 content,
             },
         );
@@ -285,6 +290,20 @@ impl Fs for Scripted {
     fn fstat(&self, h: &Handle) -> Result<Stat, Errno> {
         self.event("fstat", OsStr::new(""));
         Ok(self.node(h)?.stat)
+    }
+
+    fn fresh_stat(&self, h: &Handle) -> Result<Stat, Errno> {
+        self.event("fresh_stat", OsStr::new(""));
+        Ok(self.node(h)?.stat)
+    }
+
+    fn on_procfs(&self, _h: &Handle) -> bool {
+        false
+    }
+
+    fn mount(&self, _root: &Stat, _uid: u32) -> Result<Accepted, Foreign> {
+        // One filesystem, no mounts.
+        Ok(Accepted::Kernel)
     }
 
     fn lstat_at(&self, dir: &Handle, name: &OsStr) -> Result<Stat, Errno> {
