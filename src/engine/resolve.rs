@@ -244,7 +244,21 @@ fn carry_out(
 fn owned_by(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> bool {
     // statx without a round trip: a stopped FUSE daemon at the name must not hang.
     fs.lstat_at(&base.fd, OsStr::new(name))
-        .is_ok_and(|st| st.uid == uid)
+        .is_ok_and(|st| owner_proves_name(fs, &base.stat, &st, uid))
+}
+
+/// Whether `st`, what is at `<base>/$USER`, shows that the uid made it, so
+/// `$USER` may be taken as its name without asking passwd. Only a directory
+/// (a file can be hard-linked there by anyone), and only when its owner is
+/// real: a mount root's owner is whatever the mount reports (a FUSE daemon
+/// forges any uid), so there only a mount root made (not FUSE) will do; any
+/// other mount is confirmed by passwd like a missing directory. The mount
+/// root flag comes with the stat: the usual case costs nothing more.
+fn owner_proves_name(fs: &dyn Fs, base: &privdir::Stat, st: &privdir::Stat, uid: u32) -> bool {
+    st.uid == uid
+        && st.kind() == privdir::Kind::Dir
+        && (!crate::engine::mounts::is_crossing(base, st)
+            || fs.mount(st, uid) == Ok(crate::engine::mounts::Accepted::Kernel))
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
