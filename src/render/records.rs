@@ -31,8 +31,9 @@ pub fn encode(records: &[Record<'_>]) -> Vec<u8> {
         let (tag, body): (&str, Vec<u8>) = match r {
             Record::Set(name, value) => ("set", [name.as_bytes(), b"=", value].concat()),
             Record::Unsafe(name) => ("unsafe", name.as_bytes().to_vec()),
-            Record::Warn(t) => ("warn", t.as_bytes().to_vec()),
-            Record::Error(t) => ("error", t.as_bytes().to_vec()),
+            // Shown to the user by the modulefile: no control characters.
+            Record::Warn(t) => ("warn", super::visible::text(t).as_bytes().to_vec()),
+            Record::Error(t) => ("error", super::visible::text(t).as_bytes().to_vec()),
         };
         out.extend_from_slice(tag.as_bytes());
         out.push(b' ');
