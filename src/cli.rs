@@ -39,6 +39,14 @@ pub enum Cmd {
     Doctor(DoctorArgs),
     /// Print a completion script for a shell: tmpguard completions bash > ...
     Completions(CompletionsArgs),
+    /// Remove job directories (root): for Slurm's Epilog, or --stale for cron
+    ///
+    /// `clean --job ID --uid UID` (default: SLURM_JOB_ID, SLURM_JOB_UID) removes
+    /// the directories tmpguard made for that job, acting as their owner; a
+    /// directory with a `.keep` file is kept. `clean --stale` removes those of
+    /// jobs that no longer run on this node (asked of the local slurmd), and
+    /// kept ones after --keep-days; it deletes nothing when it cannot tell.
+    Clean(CleanArgs),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -159,4 +167,39 @@ impl Common {
             force: self.force,
         }
     }
+}
+
+/// `tmpguard clean` (see src/cmd/clean.rs).
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The job whose directories to remove (default: $SLURM_JOB_ID)
+    #[arg(long, value_name = "ID", conflicts_with = "stale")]
+    pub job: Option<String>,
+    /// The job's uid (default: $SLURM_JOB_UID); never looked up by name
+    #[arg(long, value_name = "UID")]
+    pub uid: Option<String>,
+    /// Remove job directories whose job no longer runs on this node
+    #[arg(long)]
+    pub stale: bool,
+    /// Say what would be removed; remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A base to look in (repeatable; default /tmp)
+    #[arg(long, value_name = "DIR")]
+    pub base: Vec<PathBuf>,
+    /// With --stale: remove a directory kept with .keep after this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub keep_days: u64,
+    /// Give up after this many seconds, saying what is left
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Internal: the part that runs as the owner
+    #[arg(long, hide = true)]
+    pub as_owner: bool,
+    /// Internal: the jobs running on this node, for the owner's part
+    #[arg(long, hide = true)]
+    pub running: Option<String>,
+    /// Internal: the time left, for the owner's part
+    #[arg(long, hide = true)]
+    pub timeout_ms: Option<u64>,
 }

@@ -3,6 +3,7 @@
 // (unit tests keep libtest's own `main`).
 #![cfg_attr(not(test), no_main)]
 
+mod clean;
 mod cli;
 mod cmd;
 mod decide;
@@ -12,6 +13,7 @@ mod exe;
 mod fallback;
 mod fsinfo;
 mod identity;
+mod jobdir;
 mod modulefile;
 mod pathnorm;
 mod privdir;
@@ -22,6 +24,7 @@ mod resolve;
 mod shell;
 #[cfg(not(test))]
 mod startup;
+mod sys;
 mod syslog;
 #[cfg(test)]
 mod testutil;
@@ -39,5 +42,6 @@ fn run() -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
+        cli::Cmd::Clean(args) => cmd::clean::run(args),
     }
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with a `run` returning the exit status.
 
+pub mod clean;
 pub mod completions;
 pub mod doctor;
 pub mod exec;
