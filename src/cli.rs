@@ -32,7 +32,7 @@ pub enum Cmd {
     /// one-line warning (unless --strict). Exit status 127: CMD not found;
     /// 126: CMD cannot be executed.
     #[command(
-        override_usage = "tmpguard exec [--base DIR] [--force] [--strict] [--] CMD [ARGS]..."
+        override_usage = "tmpguard exec [--base DIR] [--force] [--per-job] [--strict] [--no-lock] [--] CMD [ARGS]..."
     )]
     Exec(ExecArgs),
     /// Show where temp files really go, and why; change nothing
@@ -47,6 +47,9 @@ pub enum Cmd {
     /// jobs that no longer run on this node (asked of the local slurmd), and
     /// kept ones after --keep-days; it deletes nothing when it cannot tell.
     Clean(CleanArgs),
+    /// Internal: hold exec's lock on a directory while a process runs
+    #[command(hide = true)]
+    HoldLock(HoldLockArgs),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -58,6 +61,9 @@ pub struct Common {
     /// Use <base>/<user> even when TMPDIR already names a usable directory
     #[arg(long)]
     pub force: bool,
+    /// Inside a batch job, use a private directory for the job: <base>/<user>/job.<id>
+    #[arg(long)]
+    pub per_job: bool,
 }
 
 /// `tmpguard init <SHELL>`.
@@ -94,6 +100,9 @@ pub struct ExecArgs {
     /// Do not run CMD when no safe TMPDIR can be had: exit 1 with the reason
     #[arg(long)]
     pub strict: bool,
+    /// Take no lock on the directory while CMD runs (see README: age-based cleaners)
+    #[arg(long)]
+    pub no_lock: bool,
     /// The command to run, and its arguments (passed through byte for byte)
     #[arg(value_name = "CMD", required = true, trailing_var_arg = true)]
     pub command: Vec<OsString>,
@@ -165,6 +174,7 @@ impl Common {
         crate::resolve::Options {
             base: self.base.clone(),
             force: self.force,
+            per_job: self.per_job,
         }
     }
 }
@@ -202,4 +212,17 @@ pub struct CleanArgs {
     /// Internal: the time left, for the owner's part
     #[arg(long, hide = true)]
     pub timeout_ms: Option<u64>,
+}
+
+/// `tmpguard hold-lock` (internal, see src/cmd/lock.rs).
+#[derive(Debug, Args)]
+pub struct HoldLockArgs {
+    /// The second stage, detached from the command
+    #[arg(long)]
+    pub inner: bool,
+    /// The process whose end releases the lock
+    #[arg(long)]
+    pub pid: u32,
+    /// The directory to lock
+    pub dir: PathBuf,
 }

@@ -575,6 +575,7 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     let opts = resolve::Options {
         base: w.base_flag.clone(),
         force: false,
+        per_job: false,
     };
     let resolve::Plan {
         base,

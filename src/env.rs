@@ -29,12 +29,18 @@ pub struct Snapshot {
     pub base_env: Option<OsString>,
     /// The first batch-job marker that is set, if any.
     pub job: Option<&'static str>,
+    /// The job's id, for per-job directories (read only inside a job).
+    pub job_id: Option<crate::jobdir::JobId>,
 }
 
 impl Snapshot {
     /// Read the real process environment.
     pub fn read() -> Self {
         let var = |name: &str| std::env::var_os(name);
+        let job = JOB_MARKERS
+            .iter()
+            .copied()
+            .find(|m| std::env::var_os(m).is_some());
         Snapshot {
             uid: nix::unistd::getuid().as_raw(),
             user: var("USER"),
@@ -42,10 +48,8 @@ impl Snapshot {
             tmp: var("TMP"),
             temp: var("TEMP"),
             base_env: var("TMPGUARD_BASE"),
-            job: JOB_MARKERS
-                .iter()
-                .copied()
-                .find(|m| std::env::var_os(m).is_some()),
+            job,
+            job_id: job.and_then(|_| crate::jobdir::JobId::from_env(var)),
         }
     }
 

@@ -43,5 +43,6 @@ fn run() -> u8 {
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
         cli::Cmd::Clean(args) => cmd::clean::run(args),
+        cli::Cmd::HoldLock(args) => cmd::lock::run(args),
     }
 }

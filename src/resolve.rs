@@ -20,6 +20,8 @@ use crate::syslog;
 pub struct Options {
     pub base: Option<PathBuf>,
     pub force: bool,
+    /// Inside a batch job, export `<dir>/job.<id>` (see src/jobdir.rs).
+    pub per_job: bool,
 }
 
 /// A directory to export, and what to tell the user about it.
@@ -133,6 +135,7 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
         base,
         base_refused,
         ident,
+        target,
         tmpdir: tmpdir_path,
         found,
         decision,
@@ -169,6 +172,29 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
         }
     };
 
+    // Per-job: the job's own directory inside the user's (never inside a
+    // directory the scheduler or the user chose and the rules kept).
+    let job_parent = match (&snap.job_id, &decision.choice) {
+        (Some(_), Choice::Target | Choice::TargetIn(_)) if opts.per_job => Some(dir.clone()),
+        (Some(_), Choice::Keep) if opts.per_job => jobdir_parent(&dir, &target, &ident.name),
+        _ => None,
+    };
+    let (dir, created, tightened) = match (job_parent, &snap.job_id) {
+        (Some(parent), Some(job)) => match make_job_dir(&parent, job, uid) {
+            Ok(m) => m,
+            Err(e) => {
+                // The user's own verified directory is still far better than
+                // what the job inherited: use it, and say why.
+                warnings.push(format!(
+                    "{e}; no per-job directory, using {}",
+                    parent.display()
+                ));
+                (parent, created, tightened)
+            }
+        },
+        _ => (dir, created, tightened),
+    };
+
     let unchanged = tmpdir.map(Path::new) == Some(dir.as_path());
     let note = note(
         &decision.why,
@@ -185,6 +211,42 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
         unchanged,
         why: decision.why,
     })
+}
+
+/// Where the job directory goes when `$TMPDIR` was kept as `dir`: inside it
+/// when it is the user's target's fallback (`<base>/<name>.XXXXXXXX`),
+/// beside it when it is an earlier job's directory in the target or a
+/// fallback; `None` (keep it) for anything else, such as a directory the
+/// scheduler made for this job.
+fn jobdir_parent(dir: &Path, target: &Path, name: &str) -> Option<PathBuf> {
+    let users = |p: &Path| {
+        p == target
+            || (p.parent() == target.parent()
+                && p.file_name()
+                    .is_some_and(|f| fallback::is_fallback_of(f.as_bytes(), name.as_bytes())))
+    };
+    if users(dir) {
+        return Some(dir.to_owned());
+    }
+    let parent = dir.parent()?;
+    let old_job = dir
+        .file_name()
+        .is_some_and(|f| f.as_bytes().starts_with(b"job."));
+    (old_job && users(parent)).then(|| parent.to_owned())
+}
+
+/// `<parent>/job.<id>` with its marker, probed and confirmed. `parent` is
+/// opened again and must be a private directory of the uid.
+fn make_job_dir(parent: &Path, job: &crate::jobdir::JobId, uid: u32) -> Result<Made, Failure> {
+    let p = privdir::open_base(parent, uid)?;
+    if !p.stat.private_to(uid) {
+        return Err(privdir::Error {
+            path: parent.to_owned(),
+            problem: Problem::Moved,
+        });
+    }
+    let v = crate::jobdir::ensure(&p, job, uid)?;
+    finish(&p, v)
 }
 
 /// A directory ready to export: path, made in this run, mode before 0700.

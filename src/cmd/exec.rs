@@ -40,6 +40,11 @@ pub fn run(args: &ExecArgs) -> u8 {
                 }
             }
             command.env("TMPDIR", &resolved.dir);
+            // Age-based cleaners skip a directory locked while CMD runs. Not as
+            // a container's pid 1: the holder would become CMD's child.
+            if !args.no_lock && std::process::id() != 1 {
+                super::lock::start(&resolved.dir);
+            }
             // TMP and TEMP follow TMPDIR only when the caller set them, as in `init`.
             if snap.tmp.is_some() {
                 command.env("TMP", &resolved.dir);

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod doctor;
 pub mod exec;
 pub mod init;
+pub mod lock;
 pub mod path;
 
 use std::io::Write;
