@@ -385,8 +385,8 @@ pub struct JobDir {
     pub id: Vec<u8>,
     /// The scheduler in its marker.
     pub scheduler: Vec<u8>,
-    /// The marker's modification time.
-    pub marker_mtime: i64,
+    /// The newest modification time of the marker and the directory.
+    pub mtime: i64,
 }
 
 /// Every job directory of `uid` in `base`: directories of `uid` directly in
@@ -423,7 +423,7 @@ pub fn find_in_base(base: BorrowedFd<'_>, base_path: &Path, uid: u32, out: &mut 
                     fd: jfd,
                     id,
                     scheduler,
-                    marker_mtime: mtime,
+                    mtime: mtime.max(jst.st_mtime),
                 });
             }
         }
@@ -507,7 +507,7 @@ pub fn remove_job(job: &JobDir, deadline: Instant, uid: u32) -> (Outcome, u64) {
 /// Bytes in a job directory, without changing anything.
 pub fn count_job(job: &JobDir, deadline: Instant, uid: u32) -> Walked {
     match open_dir(job.parent.as_fd(), &job.name) {
-        Ok(fd) => walk(fd, false, &[], deadline, uid),
+        Ok(fd) => walk(fd, false, &[MARKER], deadline, uid),
         Err(_) => Walked {
             partial: true,
             ..Walked::default()

@@ -29,8 +29,10 @@ use crate::syslog;
 /// at most the rights of the uid itself.
 const NOGROUP: u32 = 65534;
 
-/// A stale directory younger than this may belong to a job that is starting.
-const GRACE_SECS: i64 = 600;
+/// A job directory changed more recently than this is never stale: its job
+/// may be starting, or (without `PrologFlags=Contain`) between two steps on
+/// a node that is not its batch host, where no step shows in `listpids`.
+const GRACE_SECS: i64 = 3600;
 
 /// Lines taken from a child, and their length: it runs as the user.
 const MAX_LINES: usize = 1000;
@@ -185,7 +187,11 @@ fn slurm_running() -> Result<Vec<String>, String> {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
     scontrol(&["show", "slurmd"])?;
-    let pids = scontrol(&["listpids"])?;
+    let pids = match scontrol(&["listpids"]) {
+        // Slurm's way of saying "none" (an error status, on 22.05).
+        Err(e) if e.ends_with("No job steps exist on this node.") => String::new(),
+        other => other?,
+    };
     let mut jobs: Vec<String> = pids
         .lines()
         .skip(1)
@@ -352,7 +358,7 @@ fn owner(args: &CleanArgs) -> u8 {
             // Only Slurm jobs can be checked against the node.
             if j.scheduler != b"slurm"
                 || running.contains(j.id.as_slice())
-                || now - j.marker_mtime < GRACE_SECS
+                || now - j.mtime < GRACE_SECS
             {
                 continue;
             }
