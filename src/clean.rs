@@ -36,7 +36,7 @@ const MAX_MARKER: usize = 4096;
 /// What one walk over a directory's contents did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Walked {
-    /// Bytes in the regular files seen (removed, or counted).
+    /// Bytes in the regular files removed (or, counting, seen).
     pub bytes: u64,
     /// Entries removed.
     pub removed: u64,
@@ -247,13 +247,16 @@ pub fn walk(top: OwnedFd, remove: bool, skip: &[&str], deadline: Instant, uid: u
             }
         };
         if !is_dir(&st) {
-            if is_reg(&st) {
-                w.bytes += st.st_size as u64;
-            }
+            let size = if is_reg(&st) { st.st_size as u64 } else { 0 };
             drop(obj);
-            if remove {
+            if !remove {
+                w.bytes += size;
+            } else {
                 match unlinkat(dir.as_fd(), name.as_os_str(), UnlinkatFlags::NoRemoveDir) {
-                    Ok(()) => w.removed += 1,
+                    Ok(()) => {
+                        w.removed += 1;
+                        w.bytes += size;
+                    }
                     Err(Errno::ENOENT) => {}
                     Err(e) => w.leave(&rel, e.desc()),
                 }
@@ -476,32 +479,84 @@ pub fn remove_job(job: &JobDir, deadline: Instant, uid: u32) -> (Outcome, u64) {
         (Ok(a), Ok(b)) if a.st_dev == b.st_dev && a.st_ino == b.st_ino => {}
         _ => return (Outcome::Left("replaced since it was found".into()), 0),
     }
-    let w = walk(dir, true, &[MARKER], deadline, uid);
-    let bytes = w.bytes;
-    if w.timed_out {
-        return (
-            Outcome::Left(format!(
+    // Something put back while the walk ran (a process of the job still
+    // alive) makes the last step fail: walk again, a few times.
+    let mut bytes = 0;
+    let mut dir = Some(dir);
+    for _ in 0..PASSES {
+        let fd = match dir.take() {
+            Some(fd) => fd,
+            None => match open_dir(job.fd.as_fd(), OsStr::new(".")) {
+                Ok(fd) => fd,
+                Err(e) => {
+                    return (
+                        Outcome::Left(format!("cannot open it: {}", e.desc())),
+                        bytes,
+                    );
+                }
+            },
+        };
+        let w = walk(fd, true, &[MARKER], deadline, uid);
+        bytes += w.bytes;
+        if w.timed_out {
+            let msg = format!(
                 "gave up at the time limit after removing {} entries; the rest is left",
                 w.removed
-            )),
-            bytes,
+            );
+            return (Outcome::Left(msg), bytes);
+        }
+        if w.left > 0 {
+            return (Outcome::Left(w.left_text()), bytes);
+        }
+        let _ = unlinkat(job.fd.as_fd(), MARKER, UnlinkatFlags::NoRemoveDir);
+        match unlinkat(
+            job.parent.as_fd(),
+            job.name.as_os_str(),
+            UnlinkatFlags::RemoveDir,
+        ) {
+            Ok(()) => return (Outcome::Removed, bytes),
+            Err(Errno::ENOTEMPTY) => {
+                // Marked again, so that a later `clean --stale` still knows it.
+                let _ = remark(job);
+            }
+            Err(e) => {
+                return (
+                    Outcome::Left(format!("cannot remove it: {}", e.desc())),
+                    bytes,
+                );
+            }
+        }
+    }
+    (
+        Outcome::Left(format!(
+            "still not empty after {PASSES} passes: something keeps writing into it"
+        )),
+        bytes,
+    )
+}
+
+/// Walks over one job directory before giving up on one that refills.
+const PASSES: usize = 3;
+
+/// Write the marker of `job` back into its directory.
+fn remark(job: &JobDir) -> Result<(), Errno> {
+    let how = OpenHow::new()
+        .flags(
+            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        )
+        .mode(Mode::from_bits_truncate(0o400))
+        .resolve(
+            ResolveFlag::RESOLVE_NO_XDEV
+                | ResolveFlag::RESOLVE_NO_SYMLINKS
+                | ResolveFlag::RESOLVE_BENEATH,
         );
-    }
-    if w.left > 0 {
-        return (Outcome::Left(w.left_text()), bytes);
-    }
-    let _ = unlinkat(job.fd.as_fd(), MARKER, UnlinkatFlags::NoRemoveDir);
-    match unlinkat(
-        job.parent.as_fd(),
-        job.name.as_os_str(),
-        UnlinkatFlags::RemoveDir,
-    ) {
-        Ok(()) => (Outcome::Removed, bytes),
-        Err(e) => (
-            Outcome::Left(format!("cannot remove it: {}", e.desc())),
-            bytes,
-        ),
-    }
+    let fd = openat2(job.fd.as_fd(), MARKER, how)?;
+    let mut text = b"tmpguard job 1\nscheduler=".to_vec();
+    text.extend_from_slice(&job.scheduler);
+    text.extend_from_slice(b"\nid=");
+    text.extend_from_slice(&job.id);
+    text.push(b'\n');
+    nix::unistd::write(&fd, &text).map(drop)
 }
 
 /// Bytes in a job directory, without changing anything.

@@ -271,9 +271,13 @@ fn as_owner(args: &CleanArgs, uid: u32, extra: Vec<OsString>, deadline: Instant)
     // A little after the child's own deadline: it reports what it left.
     let limit = deadline + Duration::from_secs(2);
     let mut status = OK;
+    let mut reported = false;
     loop {
         match rx.recv_timeout(limit.saturating_duration_since(Instant::now())) {
-            Ok(line) => status = status.max(report(uid, &line)),
+            Ok(line) => {
+                reported = true;
+                status = status.max(report(uid, &line));
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let _ = child.kill();
@@ -289,6 +293,8 @@ fn as_owner(args: &CleanArgs, uid: u32, extra: Vec<OsString>, deadline: Instant)
     }
     match child.wait() {
         Ok(s) if s.success() => status,
+        // It said what went wrong.
+        Ok(_) if reported => FAILED,
         Ok(s) => {
             say(format_args!(
                 "clean: the owner's process for uid {uid} failed ({s})"
