@@ -37,6 +37,9 @@ fn hostile_tree_is_removed_and_nothing_outside_changes() {
             r#"{HELPERS}
 # Users may open /dev/fuse (as on a normal Debian system), in this namespace only.
 mknod -m 666 $AUX/fuse c 10 229 && mount --bind $AUX/fuse /dev/fuse
+# ... and mount with allow_other, so that the cleaner's requests (whatever
+# its gid) would reach alice's stopped daemon if it sent any.
+echo user_allow_other > $AUX/fuse.conf && mount --bind $AUX/fuse.conf /etc/fuse.conf
 mkdir -p $AUX/src/bind $AUX/src/fuse && echo root-data > $AUX/src/bind/file
 chown alice $AUX/src/fuse && echo alice-fuse > $AUX/src/fuse/file && chown alice $AUX/src/fuse/file
 as mallory sh -c 'mkdir -m 755 /tmp/mallory && echo secret > /tmp/mallory/secret'
@@ -50,7 +53,7 @@ as alice sh -c "
   mkdir -p locked/inner && echo x > locked/inner/f && chmod 000 locked/inner/f locked/inner locked
   echo y > zero && chmod 000 zero
   mkdir bind fuse
-  bindfs --no-allow-other $AUX/src/fuse $J/fuse
+  bindfs -o allow_other $AUX/src/fuse $J/fuse
 "
 mount --bind $AUX/src/bind $J/bind
 fusepid=$(pgrep -x bindfs)
