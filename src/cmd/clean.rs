@@ -20,10 +20,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::{FAILED, OK, say};
-use crate::clean::{self, Outcome};
 use crate::cli::CleanArgs;
-use crate::privdir;
-use crate::syslog;
+use crate::engine::clean::{self, Outcome};
+use crate::engine::privdir;
+use crate::engine::syslog;
 
 /// The group the owner's child runs with: it owns nothing, so the walk has
 /// at most the rights of the uid itself.
@@ -55,7 +55,7 @@ pub fn run(args: &CleanArgs) -> u8 {
 
 fn bases(args: &CleanArgs) -> Vec<PathBuf> {
     if args.base.is_empty() {
-        vec![PathBuf::from(crate::resolve::DEFAULT_BASE)]
+        vec![PathBuf::from(crate::engine::resolve::DEFAULT_BASE)]
     } else {
         args.base.clone()
     }
@@ -390,7 +390,7 @@ fn owner(args: &CleanArgs) -> u8 {
             println!(
                 "log kept job directory {path} (job {id}, {atleast}{} bytes): it has {}",
                 w.bytes,
-                crate::jobdir::KEEP
+                crate::engine::jobdir::KEEP
             );
             continue;
         }

@@ -6,14 +6,14 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::decide::{self, Choice, Facts, Parent, Why};
-use crate::env::Snapshot;
-use crate::fallback::{self, Taken};
-use crate::identity::{self, Identity, SystemPasswd};
-use crate::pathnorm::abspath;
-use crate::privdir::{self, Dir, Found, Problem};
-use crate::probe::probe_fd;
-use crate::syslog;
+use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
+use crate::engine::env::Snapshot;
+use crate::engine::fallback::{self, Taken};
+use crate::engine::identity::{self, Identity, SystemPasswd};
+use crate::engine::pathnorm::abspath;
+use crate::engine::privdir::{self, Dir, Found, Problem};
+use crate::engine::probe::probe_fd;
+use crate::engine::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]
@@ -106,7 +106,10 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         .map(|p| privdir::find(p, uid));
     let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
-        _ => Facts::Bad(String::new()),
+        // Not looked at: the rules do not need it (unset, --force, or the target).
+        _ => Facts::Missing {
+            parent: Parent::Other,
+        },
     };
     let decision = decide::decide(&decide::Input {
         uid,
@@ -237,7 +240,11 @@ fn jobdir_parent(dir: &Path, target: &Path, name: &str) -> Option<PathBuf> {
 
 /// `<parent>/job.<id>` with its marker, probed and confirmed. `parent` is
 /// opened again and must be a private directory of the uid.
-fn make_job_dir(parent: &Path, job: &crate::jobdir::JobId, uid: u32) -> Result<Made, Failure> {
+fn make_job_dir(
+    parent: &Path,
+    job: &crate::engine::jobdir::JobId,
+    uid: u32,
+) -> Result<Made, Failure> {
     let p = privdir::open_base(parent, uid)?;
     if !p.stat.private_to(uid) {
         return Err(privdir::Error {
@@ -245,7 +252,7 @@ fn make_job_dir(parent: &Path, job: &crate::jobdir::JobId, uid: u32) -> Result<M
             problem: Problem::Moved,
         });
     }
-    let v = crate::jobdir::ensure(&p, job, uid)?;
+    let v = crate::engine::jobdir::ensure(&p, job, uid)?;
     finish(&p, v)
 }
 
@@ -326,9 +333,9 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 open: st.writable_by_others(),
                 shared_sticky: st.shared_sticky(),
                 usable: if worth_probing {
-                    probe_fd(dir.fd.as_fd()).map_err(|e| e.to_string())
+                    probe_fd(dir.fd.as_fd()).map_err(Unusable::Probe)
                 } else {
-                    Err("not probed".into())
+                    Err(Unusable::NotProbed)
                 },
             }
         }
@@ -342,9 +349,8 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
             parent: Parent::Other,
         },
         Found::Bad(e) => Facts::Bad(match &e.problem {
-            // The path is already in the note; say only what is wrong with it.
-            Problem::Unsafe(u) if e.path == path => u.to_string(),
-            _ => format!("is not usable ({e})"),
+            Problem::Unsafe(u) if e.path == path => Bad::Unsafe(u.clone()),
+            _ => Bad::Error(e.clone()),
         }),
     }
 }
@@ -367,13 +373,7 @@ fn note(
     let old = old
         .map(|o| Path::new(o).display().to_string())
         .unwrap_or_default();
-    let reason = match why {
-        Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
-        Why::SharedSticky => format!("TMPDIR={old} is shared; "),
-        Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
-        Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
-        _ => String::new(),
-    };
+    let reason = why.note(&old);
     // Nothing new to say: the same directory as before, untouched.
     if unchanged && !created && tightened.is_none() {
         return None;

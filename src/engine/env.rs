@@ -3,14 +3,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// Variables whose presence means "this process runs inside a batch job".
-pub const JOB_MARKERS: &[&str] = &[
-    "SLURM_JOB_ID",
-    "PBS_JOBID",
-    "LSB_JOBID",
-    "_CONDOR_SCRATCH_DIR",
-    "FLUX_JOB_ID",
-];
+use crate::engine::scheduler::{self, Scheduler};
 
 /// What the process was given: environment and uid, read once.
 ///
@@ -27,20 +20,16 @@ pub struct Snapshot {
     pub temp: Option<OsString>,
     /// `$TMPGUARD_BASE`.
     pub base_env: Option<OsString>,
-    /// The first batch-job marker that is set, if any.
-    pub job: Option<&'static str>,
+    /// The batch system this process runs a job of, if any.
+    pub job: Option<&'static Scheduler>,
     /// The job's id, for per-job directories (read only inside a job).
-    pub job_id: Option<crate::jobdir::JobId>,
+    pub job_id: Option<crate::engine::jobdir::JobId>,
 }
 
 impl Snapshot {
     /// Read the real process environment.
     pub fn read() -> Self {
         let var = |name: &str| std::env::var_os(name);
-        let job = JOB_MARKERS
-            .iter()
-            .copied()
-            .find(|m| std::env::var_os(m).is_some());
         Snapshot {
             uid: nix::unistd::getuid().as_raw(),
             user: var("USER"),
@@ -48,9 +37,18 @@ impl Snapshot {
             tmp: var("TMP"),
             temp: var("TEMP"),
             base_env: var("TMPGUARD_BASE"),
-            job,
-            job_id: job.and_then(|_| crate::jobdir::JobId::from_env(var)),
+            job: scheduler::detect(|m| std::env::var_os(m).is_some()),
+            job_id: None,
         }
+        .with_job_id(var)
+    }
+
+    /// The job's id, looked up only inside a job.
+    fn with_job_id(mut self, var: impl Fn(&str) -> Option<OsString>) -> Self {
+        if self.job.is_some() {
+            self.job_id = crate::engine::jobdir::JobId::from_env(var);
+        }
+        self
     }
 
     /// The configured base: `--base` wins over `TMPGUARD_BASE`; empty means unset.

@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::fcntl::{OFlag, openat};
 use nix::sys::stat::Mode;
 
-use crate::privdir::{self, Dir, Error, Verified};
+use crate::engine::privdir::{self, Dir, Error, Verified};
 
 /// The marker file tmpguard leaves in every job directory it makes.
 pub const MARKER: &str = ".tmpguard-job";
@@ -158,7 +158,7 @@ pub fn ensure(parent: &Dir, job: &JobId, uid: u32) -> Result<Verified, Error> {
     let name = job.dir_name().ok_or_else(|| Error {
         path: parent.path.join("job.?"),
         problem: privdir::Problem::Os {
-            op: "name a directory for job",
+            op: privdir::Op::Create,
             errno: Errno::ENAMETOOLONG,
         },
     })?;
@@ -166,7 +166,7 @@ pub fn ensure(parent: &Dir, job: &JobId, uid: u32) -> Result<Verified, Error> {
     write_marker(&v.dir, job).map_err(|e| Error {
         path: v.dir.path.join(MARKER),
         problem: privdir::Problem::Os {
-            op: "create",
+            op: privdir::Op::Create,
             errno: e,
         },
     })?;

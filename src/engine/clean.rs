@@ -22,7 +22,7 @@ use nix::fcntl::{AT_FDCWD, OFlag, OpenHow, ResolveFlag, openat2};
 use nix::sys::stat::{FchmodatFlags, Mode, SFlag, fchmodat, fstat};
 use nix::unistd::{UnlinkatFlags, unlinkat};
 
-use crate::jobdir::{KEEP, MARKER, marker_id};
+use crate::engine::jobdir::{KEEP, MARKER, marker_id};
 
 /// Directory descriptors held by one walk, whatever the depth.
 pub const WINDOW: usize = 128;
