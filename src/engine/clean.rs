@@ -357,7 +357,7 @@ fn reopen(stack: &mut Vec<Frame>, w: &mut Walked) -> bool {
         match opened {
             Ok(fd) => {
                 if let Some(prev) = cur.take() {
-                    if i - 1 >= keep_from && stack[i - 1].fd.is_none() {
+                    if i > keep_from && stack[i - 1].fd.is_none() {
                         stack[i - 1].fd = Some(prev);
                     }
                 }
@@ -367,8 +367,9 @@ fn reopen(stack: &mut Vec<Frame>, w: &mut Walked) -> bool {
                 let rel = rel_path(&stack[..i], &stack[i].name);
                 w.leave(&rel, "moved during the walk");
                 stack.truncate(i);
-                // The frame above is held or re-opened in turn.
-                return reopen(stack, w) && false;
+                // The frame above is held or re-opened in turn; this one is gone.
+                reopen(stack, w);
+                return false;
             }
         }
     }
@@ -638,9 +639,9 @@ mod tests {
         nix::unistd::mkfifo(&job.join("fifo"), Mode::from_bits_truncate(0o600)).unwrap();
         std::fs::create_dir(job.join("locked")).unwrap();
         std::fs::write(job.join("locked/x"), "xy").unwrap();
-        std::fs::set_permissions(job.join("locked"), std::fs::Permissions::from_mode(0)).unwrap();
+        std::fs::set_permissions(job.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
         std::fs::write(job.join("zero"), "abc").unwrap();
-        std::fs::set_permissions(job.join("zero"), std::fs::Permissions::from_mode(0)).unwrap();
+        std::fs::set_permissions(job.join("zero"), std::fs::Permissions::from_mode(0o000)).unwrap();
         let before = listing(&outside);
         let w = walk(open(&job), true, &[], far(), uid());
         assert_eq!(w.left, 0, "{w:?}");
