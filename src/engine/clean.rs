@@ -639,7 +639,8 @@ mod tests {
         nix::unistd::mkfifo(&job.join("fifo"), Mode::from_bits_truncate(0o600)).unwrap();
         std::fs::create_dir(job.join("locked")).unwrap();
         std::fs::write(job.join("locked/x"), "xy").unwrap();
-        std::fs::set_permissions(job.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+        std::fs::set_permissions(job.join("locked"), std::fs::Permissions::from_mode(0o000))
+            .unwrap();
         std::fs::write(job.join("zero"), "abc").unwrap();
         std::fs::set_permissions(job.join("zero"), std::fs::Permissions::from_mode(0o000)).unwrap();
         let before = listing(&outside);

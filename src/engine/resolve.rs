@@ -383,3 +383,27 @@ fn note(
     }
     Some(format!("{reason}{what}"))
 }
+
+#[cfg(test)]
+mod job_tests {
+    use super::*;
+
+    #[test]
+    fn where_a_job_directory_goes_when_tmpdir_was_kept() {
+        let t = Path::new("/tmp/alice");
+        let p = |s: &str| jobdir_parent(Path::new(s), t, "alice");
+        assert_eq!(p("/tmp/alice"), Some(t.to_owned()));
+        assert_eq!(p("/tmp/alice.abcd1234"), Some("/tmp/alice.abcd1234".into()));
+        // An earlier job's directory: beside it.
+        assert_eq!(p("/tmp/alice/job.7"), Some(t.to_owned()));
+        assert_eq!(
+            p("/tmp/alice.abcd1234/job.7"),
+            Some("/tmp/alice.abcd1234".into())
+        );
+        // Anything else was chosen by someone on purpose: kept.
+        assert_eq!(p("/var/tmp/job.7"), None);
+        assert_eq!(p("/tmp/alice.toolong123"), None);
+        assert_eq!(p("/tmp/alice/sub"), None);
+        assert_eq!(p("/scratch/alice"), None);
+    }
+}
