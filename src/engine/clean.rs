@@ -417,7 +417,8 @@ pub fn find_in_base(base: BorrowedFd<'_>, base_path: &Path, uid: u32, out: &mut 
                 continue;
             }
             if let Some((scheduler, id, mtime)) = read_marker(jfd.as_fd(), uid) {
-                let Ok(parent) = open_beneath(base, &n, OFlag::O_PATH | OFlag::O_DIRECTORY) else {
+                // The very directory whose owner was checked.
+                let Ok(parent) = ufd.try_clone() else {
                     continue;
                 };
                 out.push(JobDir {
