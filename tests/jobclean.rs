@@ -104,6 +104,13 @@ open("bottom", "w").write("z")
 (ulimit -n 1024; clean 8)
 test -e $J && echo "job dir still there"
 
+# A time limit already passed: it gives up, says so, and the marker stays
+# (so that `clean --stale` can finish the job later).
+J=$(mkjob 13)
+as alice sh -c "cd $J && i=0 && while [ \$i -lt 2000 ]; do : > f\$i; i=\$((i+1)); done"
+SLURM_JOB_ID=13 SLURM_JOB_UID=2001 "$TG" clean --timeout 0; echo "exit=$?"
+test -e $J/.tmpguard-job && echo "marker kept"
+
 # The target swapped for a symlink to a directory of alice's job dirs elsewhere.
 J=$(mkjob 9)
 mkdir -p $AUX/home/alice/elsewhere && chown alice $AUX/home/alice/elsewhere
@@ -118,7 +125,21 @@ after=$(outside /nothing)
     let all = format!("{}\n{}", out.stdout, out.stderr);
     assert_eq!(
         out.lines(),
-        ["exit=0", "exit=0", "outside unchanged"],
+        [
+            "exit=0",
+            "exit=1",
+            "marker kept",
+            "exit=0",
+            "outside unchanged"
+        ],
+        "{all}"
+    );
+    assert!(
+        out.stderr
+            .contains("left job directory /tmp/alice/job.13 (job 13, ")
+            && out
+                .stderr
+                .contains("gave up at the time limit after removing"),
         "{all}"
     );
     assert!(

@@ -338,6 +338,18 @@ fn owner(args: &CleanArgs) -> u8 {
     }
     let deadline =
         Instant::now() + Duration::from_millis(args.timeout_ms.unwrap_or(args.timeout * 1000));
+    // Without openat2 (Linux < 5.6) no name could be opened safely: say so,
+    // rather than "nothing found".
+    if let Err(nix::errno::Errno::ENOSYS) = clean::open_beneath(
+        nix::fcntl::AT_FDCWD,
+        std::ffi::OsStr::new("."),
+        nix::fcntl::OFlag::O_PATH,
+    ) {
+        println!(
+            "warn cannot clean: this kernel has no openat2 (Linux 5.6 or later is needed); nothing removed"
+        );
+        return FAILED;
+    }
     let mut found = Vec::new();
     for b in bases(args) {
         match privdir::open_base(&b, uid) {
