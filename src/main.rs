@@ -40,8 +40,7 @@ fn run(args: Vec<OsString>) -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
-        cli::Cmd::Clean(args) => cmd::clean::run(args),
-        cli::Cmd::HoldLock(args) => cmd::lock::run(args),
+        cli::Cmd::Clean(raw) => cmd::clean::run(&cli::CleanArgs::parse_from(raw.argv("clean"))),
     }
 }
 
@@ -58,6 +57,6 @@ fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
         // Writes a script and creates no file.
         cli::Cmd::Completions(_) => &[Signal::Pipe],
         // Report lines, and a lock; no file written.
-        cli::Cmd::Clean(_) | cli::Cmd::HoldLock(_) => &[Signal::Pipe],
+        cli::Cmd::Clean(_) => &[Signal::Pipe],
     }
 }

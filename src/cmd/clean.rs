@@ -10,16 +10,12 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{FAILED, OK, say};
+use super::{FAILED, OK, say, spawn};
 use crate::cli::CleanArgs;
 use crate::engine::clean::{self, Outcome};
 use crate::engine::privdir;
@@ -155,36 +151,43 @@ fn owners(bases: &[PathBuf]) -> BTreeSet<u32> {
 /// lists the jobs of the steps running here. Any failure: cannot tell.
 fn slurm_running() -> Result<Vec<String>, String> {
     let path = std::env::var_os("PATH").unwrap_or_else(|| DEFAULT_PATH.into());
+    let prog = std::env::split_paths(&path)
+        .map(|d| d.join("scontrol"))
+        .find(|p| p.is_file())
+        .ok_or("scontrol: not found")?;
+    // scontrol gets this process's environment (SLURM_CONF, PATH ...).
+    let env: Vec<OsString> = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut kv = k;
+            kv.push("=");
+            kv.push(v);
+            kv
+        })
+        .collect();
     let scontrol = |args: &[&str]| -> Result<String, String> {
-        let mut child = Command::new("scontrol")
-            .args(args)
-            .env("PATH", &path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("scontrol: {e}"))?;
+        let argv: Vec<OsString> = std::iter::once("scontrol")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        let child = spawn::spawn(&prog, &argv, &env, None, true)
+            .map_err(|e| format!("scontrol: {}", e.desc()))?;
         let limit = Instant::now() + Duration::from_secs(20);
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) => break,
-                Ok(None) if Instant::now() < limit => std::thread::sleep(Duration::from_millis(50)),
-                _ => {
-                    let _ = child.kill();
-                    return Err(format!("scontrol {} did not answer", args.join(" ")));
-                }
-            }
+        let mut out = Vec::new();
+        let ended = spawn::read_until(&child.out, limit, 1 << 20, &mut out);
+        let status = spawn::wait_until(child.pid, if ended { limit } else { Instant::now() });
+        let text = String::from_utf8_lossy(&out).into_owned();
+        if !ended || status.is_none() {
+            return Err(format!("scontrol {} did not answer", args.join(" ")));
         }
-        let out = child.wait_with_output().map_err(|e| e.to_string())?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            return Err(format!(
-                "scontrol {}: {}",
-                args.join(" "),
-                err.lines().next().unwrap_or("failed")
-            ));
+        if !spawn::success(status) {
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("failed");
+            return Err(format!("scontrol {}: {first}", args.join(" ")));
         }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        Ok(text)
     };
     scontrol(&["show", "slurmd"])?;
     let pids = match scontrol(&["listpids"]) {
@@ -237,71 +240,63 @@ fn as_owner(args: &CleanArgs, uid: u32, extra: Vec<OsString>, deadline: Instant)
         argv.push("--dry-run".into());
     }
     argv.extend(extra);
-    let mut cmd = Command::new("/proc/self/exe");
-    cmd.arg0("tmpguard")
-        .args(&argv[..])
-        .env_clear()
-        .env("PATH", DEFAULT_PATH)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    if me == 0 {
-        // std drops supplementary groups (setgroups(0)) before setgid/setuid
-        // when root sets a uid; the child checks all three.
-        cmd.uid(uid).gid(NOGROUP);
-    }
-    let mut child = match cmd.spawn() {
+    let mut argv0: Vec<OsString> = vec!["tmpguard".into()];
+    argv0.extend(argv);
+    let env = [OsString::from(format!("PATH={DEFAULT_PATH}"))];
+    // Root drops groups, gid (to nogroup) and uid in the child, before it
+    // becomes the owner's process; the child checks all three.
+    let drop_to = (me == 0).then_some(spawn::Drop { uid, gid: NOGROUP });
+    let child = match spawn::spawn(
+        std::path::Path::new("/proc/self/exe"),
+        &argv0,
+        &env,
+        drop_to,
+        false,
+    ) {
         Ok(c) => c,
         Err(e) => {
-            say(format_args!("clean: cannot start the owner's process: {e}"));
+            say(format_args!(
+                "clean: cannot start the owner's process: {}",
+                e.desc()
+            ));
             return FAILED;
         }
     };
-    let stdout = child.stdout.take().expect("piped");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).split(b'\n').take(MAX_LINES) {
-            let Ok(mut l) = line else { break };
-            l.truncate(MAX_LINE);
-            if tx.send(String::from_utf8_lossy(&l).into_owned()).is_err() {
-                break;
-            }
-        }
-    });
     // A little after the child's own deadline: it reports what it left.
     let limit = deadline + Duration::from_secs(2);
+    let mut out = Vec::new();
+    let ended = spawn::read_until(&child.out, limit, MAX_LINES * MAX_LINE, &mut out);
     let mut status = OK;
     let mut reported = false;
-    loop {
-        match rx.recv_timeout(limit.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                reported = true;
-                status = status.max(report(uid, &line));
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                let msg = format!(
-                    "clean: gave up on uid {uid}'s job directories at the time limit; whatever was not reported removed is left"
-                );
-                say(&msg);
-                syslog::send(syslog::DAEMON_WARNING, &msg);
-                // Not waited for: a process stuck in the kernel cannot be.
-                return FAILED;
-            }
-        }
+    for line in out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(MAX_LINES)
+    {
+        reported = true;
+        let line = String::from_utf8_lossy(&line[..line.len().min(MAX_LINE)]).into_owned();
+        status = status.max(report(uid, &line));
     }
-    match child.wait() {
-        Ok(s) if s.success() => status,
+    let waited = spawn::wait_until(child.pid, if ended { limit } else { Instant::now() });
+    if !ended || waited.is_none() {
+        let msg = format!(
+            "clean: gave up on uid {uid}'s job directories at the time limit; whatever was not reported removed is left"
+        );
+        say(&msg);
+        syslog::send(syslog::DAEMON_WARNING, &msg);
+        return FAILED;
+    }
+    match waited {
+        _ if spawn::success(waited) => status,
         // It said what went wrong.
-        Ok(_) if reported => FAILED,
-        Ok(s) => {
+        _ if reported => FAILED,
+        Some(s) => {
             say(format_args!(
-                "clean: the owner's process for uid {uid} failed ({s})"
+                "clean: the owner's process for uid {uid} failed ({s:?})"
             ));
             FAILED
         }
-        Err(_) => FAILED,
+        None => FAILED,
     }
 }
 
@@ -328,7 +323,7 @@ fn report(uid: u32, line: &str) -> u8 {
 /// The owner's part: runs as the uid, finds and removes (or keeps) job directories.
 fn owner(args: &CleanArgs) -> u8 {
     // Before anything else: nothing opened by root survives into the walk.
-    crate::sys::close_fds_from(3);
+    crate::sys::close_fds_from(3, &[]);
     let Some(uid) = args.uid.as_deref().and_then(|u| u.parse::<u32>().ok()) else {
         return FAILED;
     };

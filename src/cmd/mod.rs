@@ -7,6 +7,7 @@ pub mod exec;
 pub mod init;
 pub mod lock;
 pub mod path;
+pub mod spawn;
 
 use std::io::Write;
 
