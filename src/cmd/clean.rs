@@ -10,7 +10,6 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,6 +17,7 @@ use std::time::{Duration, Instant};
 use super::{FAILED, OK, say, spawn};
 use crate::cli::CleanArgs;
 use crate::engine::clean::{self, Outcome};
+use crate::engine::effects::RealFs;
 use crate::engine::privdir;
 use crate::engine::syslog;
 
@@ -115,11 +115,12 @@ fn stale(args: &CleanArgs, deadline: Instant) -> u8 {
 fn owners(bases: &[PathBuf]) -> BTreeSet<u32> {
     let mut uids = BTreeSet::new();
     for b in bases {
-        let Ok(base) = privdir::open_base(b, 0) else {
+        let Ok(base) = privdir::open_base(&RealFs, b, 0) else {
             continue;
         };
+        let Ok(bfd) = base.fd.fd() else { continue };
         let Ok(rd) = clean::open_beneath(
-            base.fd.as_fd(),
+            bfd,
             std::ffi::OsStr::new("."),
             nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_DIRECTORY,
         ) else {
@@ -135,7 +136,7 @@ fn owners(bases: &[PathBuf]) -> BTreeSet<u32> {
             .filter(|n| n != "." && n != "..")
             .collect();
         for n in names {
-            if let Ok((_, st)) = clean::lookup(base.fd.as_fd(), &n) {
+            if let Ok((_, st)) = clean::lookup(bfd, &n) {
                 let dir = st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFDIR;
                 if dir && st.st_uid != 0 {
                     uids.insert(st.st_uid);
@@ -347,8 +348,12 @@ fn owner(args: &CleanArgs) -> u8 {
     }
     let mut found = Vec::new();
     for b in bases(args) {
-        match privdir::open_base(&b, uid) {
-            Ok(base) => clean::find_in_base(base.fd.as_fd(), &base.path, uid, &mut found),
+        match privdir::open_base(&RealFs, &b, uid) {
+            Ok(base) => {
+                if let Ok(fd) = base.fd.fd() {
+                    clean::find_in_base(fd, &base.path, uid, &mut found)
+                }
+            }
             Err(e) => println!("info base {}: {}", clean::show(&b), e),
         }
     }

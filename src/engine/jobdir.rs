@@ -6,14 +6,14 @@
 //! recomputes it, it trusts the marker file inside a directory of the uid.
 
 use std::ffi::{OsStr, OsString};
-use std::os::fd::AsFd;
+use std::os::fd::BorrowedFd;
 use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
 use nix::fcntl::{OFlag, openat};
 use nix::sys::stat::Mode;
 
-use crate::engine::privdir::{self, Dir, Error, Verified};
+use crate::engine::ensure::DirKind;
 
 /// The marker file tmpguard leaves in every job directory it makes.
 pub const MARKER: &str = ".tmpguard-job";
@@ -152,33 +152,24 @@ fn f58_decode(raw: &[u8]) -> Option<u64> {
     })
 }
 
-/// Make `<parent>/<job.id>` a private directory of `uid` (the target's own
-/// create-and-verify sequence), with the marker in it.
-pub fn ensure(parent: &Dir, job: &JobId, uid: u32) -> Result<Verified, Error> {
-    let name = job.dir_name().ok_or_else(|| Error {
-        path: parent.path.join("job.?"),
-        problem: privdir::Problem::Os {
-            op: privdir::Op::Create,
-            errno: Errno::ENAMETOOLONG,
-        },
-    })?;
-    let v = privdir::ensure(parent, &name, uid)?;
-    write_marker(&v.dir, job).map_err(|e| Error {
-        path: v.dir.path.join(MARKER),
-        problem: privdir::Problem::Os {
-            op: privdir::Op::Create,
-            errno: e,
-        },
-    })?;
-    Ok(v)
-}
+/// A job directory, for the engine that makes private directories: like
+/// TMPDIR's (0700, probed), but never a fallback (it is made in the user's
+/// own directory, where nobody else can take a name).
+pub const KIND: DirKind = DirKind {
+    var: "TMPDIR",
+    default_base: "/tmp",
+    mode: 0o700,
+    probe: true,
+    fallback: false,
+};
 
-/// Create the marker, unless a task of the same job already did.
-fn write_marker(dir: &Dir, job: &JobId) -> Result<(), Errno> {
+/// Create the marker in the job directory open as `dir`, unless a task of
+/// the same job already did.
+pub fn write_marker(dir: BorrowedFd<'_>, job: &JobId) -> Result<(), Errno> {
     let flags =
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let fd = match openat(
-        dir.fd.as_fd(),
+        dir,
         OsStr::new(MARKER),
         flags,
         Mode::from_bits_truncate(0o400),
@@ -261,17 +252,15 @@ mod tests {
     }
 
     #[test]
-    fn ensure_makes_a_marked_private_dir_once() {
+    fn marker_is_written_once() {
+        use std::os::fd::AsFd;
         let b = crate::testutil::scratch("jobdir");
-        let uid = crate::testutil::uid();
-        let parent = privdir::open_base(&b, uid).unwrap();
+        let d = nix::fcntl::open(&b, OFlag::O_RDONLY | OFlag::O_DIRECTORY, Mode::empty()).unwrap();
         let j = from(&[("SLURM_JOB_ID", "42")]).unwrap();
-        let v = ensure(&parent, &j, uid).unwrap();
-        assert!(v.created);
-        assert_eq!(v.dir.path, b.join("job.42"));
-        let again = ensure(&parent, &j, uid).unwrap();
-        assert!(!again.created);
-        let m = std::fs::read(Path::new(&b).join("job.42").join(MARKER)).unwrap();
+        write_marker(d.as_fd(), &j).unwrap();
+        let other = from(&[("SLURM_JOB_ID", "43")]).unwrap();
+        write_marker(d.as_fd(), &other).unwrap();
+        let m = std::fs::read(Path::new(&b).join(MARKER)).unwrap();
         assert_eq!(marker_id(&m), Some(&b"42"[..]));
         std::fs::remove_dir_all(b).ok();
     }
