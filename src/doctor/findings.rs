@@ -890,7 +890,7 @@ mod tests {
 
     #[test]
     fn show_escapes_controls() {
-        assert_eq!(show("/tmp/a\nb"), "/tmp/a\\nb");
+        assert_eq!(show("/tmp/a\nb"), "/tmp/a\\x0ab");
         assert_eq!(show(OsStr::from_bytes(b"/tmp/\xff")), "/tmp/\u{fffd}");
     }
 

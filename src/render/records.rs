@@ -57,7 +57,7 @@ mod tests {
         ]);
         assert_eq!(
             out,
-            b"set TMPDIR=/tmp/a\nb\0unsafe TMP\0warn wx\0error e\0".to_vec()
+            b"set TMPDIR=/tmp/a\nb\0unsafe TMP\0warn w\\x00x\0error e\0".to_vec()
         );
     }
 }
