@@ -4,6 +4,10 @@
 //! directory quoted for the shell; a line starting with `{{?FLAG}}` is kept
 //! (without the marker) only when FLAG is on; lines between `{{#FLAG}}` and
 //! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output.
+//! `{{HOOKCODE}}` is the shell's interactive-only hook code (`shell/*-hook.*`,
+//! filled the same way), quoted as one string: the template evaluates it
+//! only in an interactive shell, so a non-interactive one merely scans a
+//! string instead of parsing the hook (bash parses a whole `if` block it skips).
 
 use clap::ValueEnum;
 
@@ -36,6 +40,15 @@ impl Shell {
             Shell::Tcsh => include_str!("../shell/tcsh.csh"),
             Shell::Elvish => include_str!("../shell/elvish.elv"),
             Shell::Xonsh => include_str!("../shell/xonsh.xsh"),
+        }
+    }
+
+    /// Interactive-only code the template carries quoted (`{{HOOKCODE}}`).
+    fn hook_code(self) -> &'static str {
+        match self {
+            Shell::Bash => include_str!("../shell/bash-hook.sh"),
+            Shell::Zsh => include_str!("../shell/zsh-hook.zsh"),
+            _ => "",
         }
     }
 
@@ -72,11 +85,20 @@ pub struct Exports<'a> {
     pub tmpguard: &'a [u8],
     /// The `--base` init was given, for the hook to pass on when it runs again.
     pub base: Option<&'a [u8]>,
+    /// TMPDIR is on a network filesystem: no hook, because the shell's own
+    /// builtins would stat it at each prompt and block on a hung mount.
+    /// (Detection is the caller's; see the README's hook section.)
+    pub remote: bool,
+    /// The directory's identity as init verified it, `st_dev:st_ino` in
+    /// decimal (tcsh's `-F` format), for shells that cannot hold it open.
+    pub id: Option<(u64, u64)>,
 }
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
-    render_exports(shell.template(), ex, |v| shell.quote(v))
+    let quote = |v: &[u8]| shell.quote(v);
+    let hook = render_with(shell.hook_code(), ex, b"", quote)?;
+    render_with(shell.template(), ex, &quote(&hook)?, quote)
 }
 
 /// Render a template that exports `ex`, quoting values with `quote`.
@@ -85,22 +107,37 @@ pub fn render_exports(
     ex: &Exports<'_>,
     quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
 ) -> Result<Vec<u8>, Unquotable> {
+    render_with(template, ex, b"", quote)
+}
+
+/// Render `template`; `hook_code` is `{{HOOKCODE}}`, already quoted.
+fn render_with(
+    template: &str,
+    ex: &Exports<'_>,
+    hook_code: &[u8],
+    quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
+) -> Result<Vec<u8>, Unquotable> {
+    let hooked = ex.hook && !ex.remote;
     let tmpdir = quote(ex.tmpdir)?;
-    let tmpguard = if ex.hook {
+    let tmpguard = if hooked {
         quote(ex.tmpguard)?
     } else {
         Vec::new()
     };
     let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
-    let base = if ex.hook {
+    let base = if hooked {
         quote(ex.base.unwrap_or_default())?
     } else {
         Vec::new()
     };
+    let id = ex
+        .id
+        .map(|(dev, ino)| format!("{dev}:{ino}").into_bytes())
+        .unwrap_or_default();
     let flag = |name: &str| match name {
         "TMP" => ex.tmp,
         "TEMP" => ex.temp,
-        "HOOK" => ex.hook,
+        "HOOK" => hooked,
         "BASE" => ex.base.is_some(),
         "NOBASE" => ex.base.is_none(),
         _ => false,
@@ -111,6 +148,8 @@ pub fn render_exports(
             "TMPGUARD" => &tmpguard,
             "CHECK" => check,
             "BASE" => &base,
+            "HOOKCODE" => hook_code,
+            "ID" => &id,
             other => panic!("unknown template value {other}"),
         }
     };

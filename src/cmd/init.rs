@@ -42,6 +42,8 @@ fn exports<'a>(
         job_dir: resolved.why == Why::JobDir,
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
+        remote: false,
+        id: None,
     }
 }
 
@@ -77,7 +79,16 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
-    let code = match render(shell, &exports(&resolved, &snap, &exe, base.as_deref())) {
+    let mut ex = exports(&resolved, &snap, &exe, base.as_deref());
+    // tcsh cannot hold the directory open: its hook compares the identity
+    // init verified (one stat, only for tcsh with a hook).
+    if shell == Shell::Tcsh && ex.hook {
+        use std::os::unix::fs::MetadataExt;
+        ex.id = std::fs::metadata(&resolved.dir)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+    }
+    let code = match render(shell, &ex) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
