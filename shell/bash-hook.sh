@@ -55,6 +55,10 @@ __tmpguard_hook() {
   __tmpguard_done=${__tmpguard_line-}
   __tmpguard_ok || __tmpguard_repair
   if [[ -n $__tmpguard_ps0 && ${PS0-} != *__tmpguard_line* ]]; then PS0=${PS0-}$__tmpguard_ps0; fi
+  if [[ -z ${__tmpguard_bp-} && "${preexec_functions[*]-}" == *__bp_original_debug_trap* ]]; then
+    __tmpguard_bp=1
+    trap -- "$__tmpguard_guard"$'\n''__bp_preexec_invoke_exec "$_"' DEBUG
+  fi
   if (($#)); then return "$s"; fi
   return 0
 }
@@ -69,21 +73,24 @@ if [[ :$BASHOPTS: == *:promptvars:* && $__tmpguard_a != *r* ]]; then
   __tmpguard_ps0='${PS0:$((__tmpguard_line+=1,0)):0}'
   if [[ ${PS0-} != *__tmpguard_line* ]]; then PS0=${PS0-}$__tmpguard_ps0; fi
 fi
-# Before each command: bash-preexec's preexec_functions when it is loaded;
-# else a DEBUG trap, chained before the user's own (whose status, under
-# extdebug, still decides). bash-preexec loaded later takes this trap into
-# its preexec_functions.
-if [[ -n ${bash_preexec_imported-}${__bp_imported-} ]]; then
-  if [[ "${preexec_functions[*]-}" != *__tmpguard_preexec* ]]; then preexec_functions+=(__tmpguard_preexec); fi
-else
-  __tmpguard_t=$(trap -p DEBUG)
-  if [[ $__tmpguard_t != *__tmpguard_preexec* ]]; then
-    eval "__tmpguard_t=(${__tmpguard_t})"
-    __tmpguard_t[1]='[[ ${__tmpguard_line-} == "${__tmpguard_done-}" ]] || __tmpguard_preexec "$_"'
-    if [[ -n ${__tmpguard_t[2]-} ]]; then __tmpguard_t[1]+=$'\n'${__tmpguard_t[2]}; fi
-    trap -- "${__tmpguard_t[1]}" DEBUG
-  fi
-  unset __tmpguard_t
+# Before each command: a DEBUG trap, chained before any trap already set
+# (the user's, whose status under extdebug still decides, or bash-preexec's).
+# bash-preexec's preexec_functions alone would not do: it skips them when
+# stdout is not a terminal (`cmd > file`). bash-preexec loaded later takes
+# this trap into its preexec_functions: the prompt hook then puts the guard
+# back in front of bash-preexec's trap (once). With bash-preexec loaded, the
+# check is in its preexec_functions too (a no-op after the guard).
+__tmpguard_guard='[[ ${__tmpguard_line-} == "${__tmpguard_done-}" ]] || __tmpguard_preexec "$_"'
+__tmpguard_t=$(trap -p DEBUG)
+if [[ $__tmpguard_t != *__tmpguard_preexec* ]]; then
+  eval "__tmpguard_t=(${__tmpguard_t})"
+  __tmpguard_t[1]=$__tmpguard_guard
+  if [[ -n ${__tmpguard_t[2]-} ]]; then __tmpguard_t[1]+=$'\n'${__tmpguard_t[2]}; fi
+  trap -- "${__tmpguard_t[1]}" DEBUG
+fi
+unset __tmpguard_t
+if [[ -n ${bash_preexec_imported-}${__bp_imported-} && "${preexec_functions[*]-}" != *__tmpguard_preexec* ]]; then
+  preexec_functions+=(__tmpguard_preexec)
 fi
 # At the prompt: once, wherever another tool moved PROMPT_COMMAND's old value
 # (starship, liquidprompt, bash-preexec). Not into a readonly or exported

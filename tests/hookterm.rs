@@ -1,0 +1,207 @@
+//! Issue 14: the hook in real interactive shells driven through a terminal
+//! (tmux), where each command line is read the way a user types it: the
+//! check before each command line closes the window between the last prompt
+//! and the next command.
+mod common;
+
+use common::{Out, Sandbox, have, require, sandbox};
+
+/// The shells whose init code registers a hook, and how each is driven.
+struct Sh {
+    name: &'static str,
+    /// The command tmux starts (as alice).
+    start: &'static str,
+    /// A line making the prompt `P> ` (None: set up before start).
+    prompt: Option<&'static str>,
+    init: &'static str,
+}
+
+const SHELLS: [Sh; 5] = [
+    Sh {
+        name: "bash",
+        start: "bash --norc --noprofile -i",
+        prompt: Some("PS1='P> '"),
+        init: r#"eval "$($TG init bash)""#,
+    },
+    Sh {
+        name: "zsh",
+        start: "zsh -f -i",
+        prompt: Some("PS1='P> '"),
+        init: r#"eval "$($TG init zsh)""#,
+    },
+    Sh {
+        name: "fish",
+        start: "fish --no-config -i",
+        prompt: Some("function fish_prompt; echo -n 'P> '; end"),
+        init: "$TG init fish | source",
+    },
+    Sh {
+        name: "tcsh",
+        start: "tcsh -f -i",
+        prompt: Some("set prompt='P> '"),
+        init: r#"eval "`$TG init tcsh`""#,
+    },
+    Sh {
+        name: "xonsh",
+        // The prompt comes from the rc file (see TERM_PRELUDE), which also
+        // keeps xonsh from running git for its default prompt.
+        start: "xonsh -i --shell-type prompt_toolkit",
+        prompt: None,
+        init: "execx($($TG init xonsh))",
+    },
+];
+
+fn shell(name: &str) -> &'static Sh {
+    SHELLS.iter().find(|s| s.name == name).unwrap()
+}
+
+/// bash functions for the sandbox script: a tmux server of alice's whose one
+/// pane runs the shell; lines are typed into it; `waitp N` waits (with a
+/// time limit) until N prompts have been printed, `waitf FILE` until a
+/// file has content. Markers only: no sleep stands for synchronisation
+/// (the polling interval is not a wait for the shell).
+const TERM_PRELUDE: &str = r#"
+mkdir -m 777 -p $AUX/sync
+echo "\$PROMPT = 'P> '" > $AUX/home/alice/.xonshrc; chown alice $AUX/home/alice/.xonshrc
+tm() { as alice tmux -S $AUX/sync/tmux "$@"; }
+start() { tm new-session -d -x 200 -y 50 "$1; echo SHELL-EXITED"; }
+send() { tm send-keys -l -- "$1"; tm send-keys Enter; }
+screen() { tm capture-pane -p -J -S - ; }
+waitp() {
+  local i
+  for i in $(seq 600); do
+    [ "$(screen | grep -c '^P>')" -ge "$1" ] && return 0
+    screen | grep -q SHELL-EXITED && break
+    sleep 0.05
+  done
+  echo "TIMEOUT waiting for prompt $1" >&2; screen >&2; stop; exit 1
+}
+waitf() {
+  local i
+  for i in $(seq 600); do
+    [ -s "$1" ] && return 0
+    sleep 0.05
+  done
+  echo "TIMEOUT waiting for $1" >&2; screen >&2; stop; exit 1
+}
+stop() { tm kill-server 2>/dev/null || true; }
+"#;
+
+fn term_ok(extra: &[&str]) -> bool {
+    ["tmux", "bash", "zsh", "fish", "tcsh", "xonsh"]
+        .iter()
+        .chain(extra)
+        .all(|p| require(have(p), p))
+}
+
+/// The directory of third-party shell code (bash-preexec, starship's init).
+fn vendor() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("TMPGUARD_VENDOR")
+        .map(Into::into)
+        .into_iter()
+        .chain([
+            root.join("../shared/vendor"),
+            root.join("../../shared/vendor"),
+        ])
+        .find(|p| p.join("bash-preexec/bash-preexec.sh").is_file())
+}
+
+/// Start `sh` in a terminal, run `before` lines, load tmpguard, run `after`
+/// lines, each after the previous prompt; returns the number of prompts so far.
+fn session(sh: &Sh, before: &[&str], after: &[&str]) -> String {
+    let mut s = format!("start '{}'\n", sh.start);
+    let mut lines: Vec<&str> = sh.prompt.into_iter().collect();
+    lines.extend(before);
+    lines.push(sh.init);
+    lines.extend(after);
+    // The first prompt is the shell's own (xonsh's is P> already).
+    let mut n = usize::from(sh.prompt.is_none());
+    for l in lines {
+        s.push_str(&format!("send {}\n", sq(l)));
+        n += 1;
+        s.push_str(&format!("waitp {n}\n"));
+    }
+    s
+}
+
+fn sq(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The re-squat window: the victim's shell is idle at its prompt (every
+/// prompt-time check done), the cleaner removes /tmp/alice, mallory
+/// re-creates the name at once, and the next command the victim types is
+/// python's tempfile. It must see a fresh private directory of alice's.
+fn resquat(sb: &Sandbox, sh: &Sh, before: &[&str], after: &[&str]) -> Out {
+    let py = "python3 -c 'import tempfile; print(tempfile.gettempdir())' > $AUX/sync/out";
+    let script = format!(
+        "{TERM_PRELUDE}\n{}\n\
+         rm -rf /tmp/alice\n\
+         as mallory mkdir -m 777 /tmp/alice; as mallory chmod 777 /tmp/alice\n\
+         send {}\nwaitf $AUX/sync/out\nscreen >&2\nstop\n\
+         d=$(cat $AUX/sync/out); echo \"R=$d\"; echo \"S=$(stat -c %U:%a \"$d\")\"; echo \"M=$(stat -c %U:%a /tmp/alice)\"",
+        session(sh, before, after),
+        sq(py)
+    );
+    sb.run(&script)
+}
+
+fn check_resquat(what: &str, out: Out) {
+    let out = out.ok();
+    let r = out
+        .lines()
+        .iter()
+        .find_map(|l| l.strip_prefix("R="))
+        .unwrap_or("<none>")
+        .to_owned();
+    assert!(
+        r.starts_with("/tmp/alice."),
+        "{what}: python's tempdir is {r:?}, not a private fallback\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert!(
+        out.lines().contains(&"S=alice:700"),
+        "{what}: {}",
+        out.stdout
+    );
+    assert!(
+        out.lines().contains(&"M=mallory:777"),
+        "{what}: mallory's directory was touched: {}",
+        out.stdout
+    );
+    assert!(
+        !["Faulty", "Traceback", "not found", "rror"]
+            .iter()
+            .any(|w| out.stderr.contains(w)),
+        "{what}: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn resquat_between_prompt_and_command_is_caught_before_the_command() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&[]) {
+        return;
+    }
+    for sh in &SHELLS {
+        check_resquat(sh.name, resquat(&sb, sh, &[], &[]));
+    }
+}
+
+#[test]
+fn resquat_is_caught_with_bash_preexec_loaded_before_or_after() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&[]) || !require(vendor().is_some(), "../shared/vendor (bash-preexec)") {
+        return;
+    }
+    let sb = sb.with_dir(&vendor().unwrap(), "vendor");
+    let bp = "source $AUX/vendor/bash-preexec/bash-preexec.sh";
+    check_resquat(
+        "bash-preexec before",
+        resquat(&sb, shell("bash"), &[bp], &[]),
+    );
+    check_resquat("bash-preexec after", resquat(&sb, shell("bash"), &[], &[bp]));
+}
