@@ -312,14 +312,8 @@ mod tests {
     #[test]
     fn hook_block_only_when_asked_with_values_quoted() {
         let expected: [(Shell, &[&str]); 5] = [
-            (
-                Shell::Bash,
-                &["'/opt/my tg' init bash", "__tmpguard_check=private"],
-            ),
-            (
-                Shell::Zsh,
-                &["'/opt/my tg' init zsh", "__tmpguard_check=private"],
-            ),
+            (Shell::Bash, &["__tmpguard_exe='/opt/my tg'", "a=(init bash)"]),
+            (Shell::Zsh, &["__tmpguard_exe='/opt/my tg'", "a=(init zsh)"]),
             (
                 Shell::Fish,
                 &["'/opt/my tg' init fish", "__tmpguard_check private"],
@@ -334,7 +328,7 @@ mod tests {
             (
                 Shell::Xonsh,
                 &[
-                    "_tmpguard_hook_for('/opt/my tg', 'private', '')",
+                    "_tmpguard_hook_for('/opt/my tg', '')",
                     "'init', 'xonsh'",
                 ],
             ),

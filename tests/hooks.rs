@@ -352,6 +352,9 @@ fn failed_repair_is_reported_once_in_a_hundred_prompts() {
     if !shells_ok() {
         return;
     }
+    // A read-only tmpfs mounted over /tmp (not a remount: the shell still
+    // holds the removed directory open until its next check, and a
+    // filesystem with an open removed inode cannot be remounted read-only).
     for shell in HOOKED {
         // TMP is set at login, so init exports it too; TEMP stays unset.
         let lines = format!(
@@ -364,7 +367,7 @@ fn failed_repair_is_reported_once_in_a_hundred_prompts() {
             sh("echo \"R=${TMPDIR-unset} ${TMP-unset} ${TEMP-unset}\" >> $AUX/res")
         );
         let script = format!(
-            "(for i in $(seq 400); do [ -e $AUX/sync/removed ] && break; sleep 0.05; done; mount -o remount,ro /tmp; touch $AUX/sync/ro) &\n\
+            "(for i in $(seq 400); do [ -e $AUX/sync/removed ] && break; sleep 0.05; done; mount -t tmpfs -o ro,mode=1777 tmpfs /tmp; touch $AUX/sync/ro) &\n\
              {}\necho \"failures=$(grep -o 'tmpguard: ' $AUX/err | wc -l)\" >> $AUX/res",
             interactive(shell, &lines).replacen("as alice ", "as alice env TMP=/tmp ", 1)
         );
