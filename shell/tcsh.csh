@@ -28,6 +28,7 @@ if ( $?prompt ) alias __tmpguard_test 'unset __tmpguard_bad; if ( "x$TMPDIR" != 
 # quoted variable there would end the outer quotes.)
 {{?NOBASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh';
 {{?BASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh --base "$__tmpguard_base"';
+if ( $?prompt ) alias __tmpguard_fid 'filetest -F "$TMPDIR"';
 {{?NOBASE}}if ( $?prompt ) alias __tmpguard_path '"$__tmpguard_exe" path';
 {{?BASE}}if ( $?prompt ) alias __tmpguard_path '"$__tmpguard_exe" path --base "$__tmpguard_base"';
 if ( $?prompt ) alias __tmpguard_repair 'set __tmpguard_code="`__tmpguard_run`"; if ( $status || "$__tmpguard_code" == "" ) eval __tmpguard_unset; eval "$__tmpguard_code"; unset __tmpguard_code';
@@ -41,9 +42,9 @@ if ( $?prompt ) alias __tmpguard_unset_temp 'if ( "x$TEMP" == "x$TMPDIR" ) unset
 # postcmd again inside itself, which tcsh takes for an error and removes
 # it: so one-line `if`s only, and only while TMPDIR is set (precmd
 # switches it). A failed check takes `tmpguard path` at once (empty on
-# failure, which programs ignore) for TMPDIR and the TMP/TEMP init set;
-# the next prompt's full repair follows.
-if ( $?prompt ) alias __tmpguard_post 'unset __tmpguard_bad; if ( ! $?__tmpguard_busy ) if ( -F "$TMPDIR" != "$__tmpguard_id" || ( ! $?__tmpguard_link && -l "$TMPDIR" ) || ( $__tmpguard_check != job && ! -o "$TMPDIR" ) ) set __tmpguard_bad; if ( $?__tmpguard_bad ) setenv TMPDIR "`__tmpguard_path`"; if ( $?__tmpguard_bad && $?__tmpguard_tmp ) setenv TMP "$TMPDIR"; if ( $?__tmpguard_bad && $?__tmpguard_temp ) setenv TEMP "$TMPDIR"; unset __tmpguard_bad';
+# failure, which programs ignore) for TMPDIR and the TMP/TEMP init set,
+# and records its identity; the next prompt's check follows.
+if ( $?prompt ) alias __tmpguard_post 'unset __tmpguard_bad; if ( ! $?__tmpguard_busy ) if ( -F "$TMPDIR" != "$__tmpguard_id" || ( ! $?__tmpguard_link && -l "$TMPDIR" ) || ( $__tmpguard_check != job && ! -o "$TMPDIR" ) ) set __tmpguard_bad; if ( $?__tmpguard_bad ) setenv TMPDIR "`__tmpguard_path`"; if ( $?__tmpguard_bad ) set __tmpguard_id="`__tmpguard_fid`"; if ( $?__tmpguard_bad && $?__tmpguard_tmp ) setenv TMP "$TMPDIR"; if ( $?__tmpguard_bad && $?__tmpguard_temp ) setenv TEMP "$TMPDIR"; unset __tmpguard_bad';
 if ( $?prompt ) alias __tmpguard_on 'set __tmpguard_on; alias postcmd "__tmpguard_post; $__tmpguard_upost"';
 if ( $?prompt ) alias __tmpguard_postoff 'unset __tmpguard_on; if ( "x$__tmpguard_upost" == x ) unalias postcmd; if ( "x$__tmpguard_upost" != x ) alias postcmd "$__tmpguard_upost"';
 # (An alias cannot follow a one-line `if`, so postcmd spells the check out.)

@@ -205,3 +205,90 @@ fn resquat_is_caught_with_bash_preexec_loaded_before_or_after() {
     );
     check_resquat("bash-preexec after", resquat(&sb, shell("bash"), &[], &[bp]));
 }
+
+/// Identity, not just type and owner: alice's own directory removed and
+/// re-created (by herself, mode 0755) between two commands is not what init
+/// verified: the next command line's check runs init again first (which
+/// makes it 0700 again). A type-and-owner check would let it pass as it is.
+#[test]
+fn directory_recreated_by_the_user_is_verified_again_before_the_next_command() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&[]) {
+        return;
+    }
+    for name in ["bash", "zsh", "tcsh", "xonsh"] {
+        let sh = shell(name);
+        let line = "stat -c %a $TMPDIR > $AUX/sync/out";
+        let script = format!(
+            "{TERM_PRELUDE}\n{}\n\
+             as alice sh -c 'rm -rf /tmp/alice; mkdir -m 755 /tmp/alice'\n\
+             send {}\nwaitf $AUX/sync/out\nscreen >&2\nstop\necho \"A=$(cat $AUX/sync/out)\"",
+            session(sh, &[], &[]),
+            sq(line)
+        );
+        let out = sb.run(&script).ok();
+        assert!(
+            out.lines().contains(&"A=700"),
+            "{name}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+/// An attacker's FUSE filesystem (bindfs) mounted on the re-created name,
+/// forging alice's ownership and mode 0700: the shells that can see identity
+/// (bash and zsh hold a descriptor, tcsh compares device:inode, xonsh holds
+/// a descriptor) run init again before the next command, so what the
+/// command sees was verified after the mount appeared (init's own judgment
+/// of the mount is issue 13's). fish cannot see it (README).
+#[test]
+fn forged_owner_mount_is_verified_again_before_the_next_command() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&["bindfs"]) {
+        return;
+    }
+    // The check's view right before the command: is the directory it holds
+    // (or the identity it recorded) the one now at $TMPDIR?
+    let probes = [
+        (
+            "bash",
+            r#"[[ $TMPDIR -ef /dev/fd/$__tmpguard_fd ]] && echo fresh > $AUX/sync/out || echo stale > $AUX/sync/out"#,
+        ),
+        (
+            "zsh",
+            r#"[[ $TMPDIR -ef /dev/fd/$__tmpguard_fd ]] && echo fresh > $AUX/sync/out || echo stale > $AUX/sync/out"#,
+        ),
+        (
+            "tcsh",
+            r#"set r=stale; if ( -F "$TMPDIR" == "$__tmpguard_id" ) set r=fresh; echo $r > $AUX/sync/out"#,
+        ),
+    ];
+    for (name, probe) in probes {
+        let script = format!(
+            "{TERM_PRELUDE}\n{}\n\
+             rm -rf /tmp/alice\n\
+             as mallory mkdir -m 700 /tmp/alice /tmp/mallory-src\n\
+             bindfs -o allow_other -u alice -g alice -p 0700 /tmp/mallory-src /tmp/alice\n\
+             stat -c 'F=%U:%a' /tmp/alice\n\
+             send {}\nwaitf $AUX/sync/out\nscreen >&2\nstop\necho \"A=$(cat $AUX/sync/out)\"\n\
+             umount -l /tmp/alice",
+            session(shell(name), &[], &[]),
+            sq(probe)
+        );
+        let out = sb.run(&script).ok();
+        assert!(
+            out.lines().contains(&"F=alice:700"),
+            "{name}: the mount does not forge: {}",
+            out.stdout
+        );
+        assert!(
+            out.lines().contains(&"A=fresh"),
+            "{name}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+}
+
+
