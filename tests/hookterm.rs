@@ -292,3 +292,75 @@ fn forged_owner_mount_is_verified_again_before_the_next_command() {
 }
 
 
+
+/// A command line of three builtins, no fork, in each shell's own syntax.
+fn builtins_line(name: &str) -> &'static str {
+    match name {
+        "fish" => "true; true; true",
+        "xonsh" => "_a = 1; _b = 2; _c = 3",
+        _ => ": a; : b; : c",
+    }
+}
+
+/// When all is well, 100 command lines (each ending at a prompt) make no
+/// fork or exec at all, in every hooked shell (strace, as typed at a
+/// terminal); and bash's check acts once per command line, not once per
+/// simple command (its stats of TMPDIR are counted).
+#[test]
+fn hundred_command_lines_make_no_fork_and_check_once_per_line() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&["strace"]) {
+        return;
+    }
+    for sh in &SHELLS {
+        let mut counts = Vec::new();
+        for n in [0, 100] {
+            let mut s = format!("{TERM_PRELUDE}\n");
+            let traced = Sh {
+                start: Box::leak(
+                    format!(
+                        "strace -f -qq -e trace=fork,vfork,clone,clone3,execve,newfstatat,statx,stat,lstat -o $AUX/sync/trace {}",
+                        sh.start
+                    )
+                    .into_boxed_str(),
+                ),
+                ..*sh
+            };
+            let lines: Vec<&str> = std::iter::repeat_n(builtins_line(sh.name), n).collect();
+            s.push_str(&session(&traced, &[], &lines));
+            s.push_str(&format!(
+                "send {}\nwaitf $AUX/sync/out\nstop\n\
+                 echo \"forks=$(grep -E '(fork|clone|clone3|execve)\\(' $AUX/sync/trace | grep -v resumed | grep -vc CLONE_THREAD)\"\n\
+                 echo \"stats=$(grep -c '\"/tmp/alice\"' $AUX/sync/trace)\"",
+                sq(match sh.name {
+                    "xonsh" => "echo done > $AUX/sync/out",
+                    _ => "echo done > $AUX/sync/out",
+                })
+            ));
+            let out = sb.run(&s).ok();
+            let get = |k: &str| -> usize {
+                out.lines()
+                    .iter()
+                    .find_map(|l| l.strip_prefix(k))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(usize::MAX)
+            };
+            counts.push((get("forks="), get("stats=")));
+        }
+        assert_eq!(
+            counts[0].0, counts[1].0,
+            "{}: forks/execs with 0 vs 100 command lines: {counts:?}",
+            sh.name
+        );
+        if sh.name == "bash" {
+            // Per line: one check before the command and one at the
+            // prompt, each a stat and an lstat of TMPDIR (its -ef against
+            // /dev/fd/N is an fstat); once per simple command would be 800.
+            let extra = counts[1].1 - counts[0].1;
+            assert!(
+                (400..=420).contains(&extra),
+                "bash: {extra} checks for 100 lines of 3 commands: {counts:?}"
+            );
+        }
+    }
+}
