@@ -85,7 +85,8 @@ __tmpguard_t=$(trap -p DEBUG)
 if [[ $__tmpguard_t != *__tmpguard_preexec* ]]; then
   eval "__tmpguard_t=(${__tmpguard_t})"
   __tmpguard_t[1]=$__tmpguard_guard
-  if [[ -n ${__tmpguard_t[2]-} ]]; then __tmpguard_t[1]+=$'\n'${__tmpguard_t[2]}; fi
+  # (No trap prints as `-` in posix mode.)
+  if [[ -n ${__tmpguard_t[2]-} && ${__tmpguard_t[2]} != - ]]; then __tmpguard_t[1]+=$'\n'${__tmpguard_t[2]}; fi
   trap -- "${__tmpguard_t[1]}" DEBUG
 fi
 unset __tmpguard_t

@@ -525,3 +525,144 @@ as alice xonsh --no-rc -c 'execx($($TG init xonsh)); print("x=" + " ".join(h.__n
     let out = sb.run(&with_results(&interactive("xonsh", lines))).ok();
     assert_eq!(last(&out, "n="), "", "xonsh: {}", out.stdout);
 }
+
+/// Runs `pre`, loads tmpguard twice (with --base /tmp, so the repair passes
+/// it), removes the directory, and reports: the shell is alive, TMPDIR was
+/// repaired before the next line, and what the hook registrations look like.
+fn option_case(shell: &str, pre: &str, show: &str) -> Out {
+    let sb = sandbox().unwrap();
+    let init = init_line(shell).replace(
+        &format!("init {shell}"),
+        &format!("init {shell} --base /tmp"),
+    );
+    let lines = format!(
+        "{pre}\n{init}\n{init}\n{}\n{}\n{show}\necho ALIVE >> $AUX/res",
+        sh("rm -rf /tmp/alice"),
+        sh("echo \"R=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res")
+    );
+    sb.run(&with_results(&interactive(shell, &lines))).ok()
+}
+
+/// (Bad words are looked for in the shell's stderr, which also echoes the
+/// input: words of `pre` itself are not looked for.)
+fn assert_option_case(what: &str, pre: &str, out: &Out) {
+    assert!(
+        out.lines().contains(&"ALIVE"),
+        "{what}: the shell died: {}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(last(out, "R="), "/tmp/alice 700:alice", "{what}: {}", out.stderr);
+    for bad in [
+        "not found",
+        "syntax error",
+        "readonly",
+        "unbound",
+        "parameter not set",
+        "created globally",
+        "bad substitution",
+        "no such",
+        "rror",
+    ]
+    .into_iter()
+    .filter(|b| !pre.to_lowercase().contains(b))
+    {
+        assert!(
+            !out.stderr.to_lowercase().contains(bad),
+            "{what}: {bad}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// bash's options and odd PROMPT_COMMANDs: the shell survives, the user's
+/// own prompt command still runs, tmpguard is registered once (or, where it
+/// must not touch PROMPT_COMMAND, not at all), the repair works.
+#[test]
+fn bash_option_matrix() {
+    if sandbox().is_none() || !shells_ok() {
+        return;
+    }
+    let user = "userhook() { echo USER-HOOK >> $AUX/res; }";
+    let cases: &[(&str, &str, usize)] = &[
+        ("set -e", "set -e\nfalse && true\n! true", 1),
+        ("set -euo pipefail", "set -euo pipefail\nfalse && true", 1),
+        ("set -o posix", "set -o posix", 1),
+        ("IFS=''", "IFS=''\nPROMPT_COMMAND=(userhook)", 1),
+        ("IFS=:", "IFS=:\nPROMPT_COMMAND=(userhook)", 1),
+        ("IFS=-", "IFS=-", 1),
+        ("IFS=newline", "IFS=$'\\n'\nPROMPT_COMMAND=(userhook)", 1),
+        ("readonly PROMPT_COMMAND", "readonly PROMPT_COMMAND=userhook", 0),
+        ("exported PROMPT_COMMAND", "export PROMPT_COMMAND=userhook", 0),
+        ("trailing backslash", "PROMPT_COMMAND='userhook \\'", 1),
+        (
+            "aliases",
+            "alias local=false return=false test=false shopt=false",
+            1,
+        ),
+    ];
+    for (what, pre, n) in cases {
+        let out = option_case(
+            "bash",
+            &format!("{user}\n{pre}"),
+            r#"echo "PC=$(IFS=' '; echo "${PROMPT_COMMAND[*]@Q}")" >> $AUX/res"#,
+        );
+        assert_option_case(what, pre, &out);
+        let pc = last(&out, "PC=");
+        assert_eq!(pc.matches("__tmpguard_hook").count(), *n, "{what}: {pc}");
+        if pre.contains("userhook") {
+            assert!(out.lines().contains(&"USER-HOOK"), "{what}: {}", out.stdout);
+        }
+    }
+    // A child bash without tmpguard inherits an exported PROMPT_COMMAND
+    // untouched: nothing of ours in it.
+    let out = option_case(
+        "bash",
+        &format!("{user}\nexport PROMPT_COMMAND=userhook"),
+        "bash --norc -i -c true </dev/null 2>&1 | grep -c tmpguard_hook | sed 's/^/CHILD=/' >> $AUX/res",
+    );
+    assert_eq!(last(&out, "CHILD="), "0", "{}", out.stderr);
+}
+
+/// zsh's options: the shell survives, the user's precmd and preexec hooks
+/// stay where they were, tmpguard's are there once, the repair works.
+#[test]
+fn zsh_option_matrix() {
+    if sandbox().is_none() || !shells_ok() {
+        return;
+    }
+    let user = "ha() { :; }; hb() { :; }; pa() { :; }; pb() { :; }\n\
+                precmd_functions=(ha hb); preexec_functions=(pa pb)";
+    for (what, opts) in [
+        ("err_exit", "setopt err_exit\nfalse && true"),
+        ("ksh_arrays", "setopt ksh_arrays"),
+        ("sh_word_split IFS=-", "setopt sh_word_split; IFS=-"),
+        ("no_unset", "setopt no_unset"),
+        ("warn_create_global", "setopt warn_create_global"),
+        ("emulate sh", "emulate sh"),
+        ("emulate ksh", "emulate ksh"),
+        ("aliases", "alias local=false return=false typeset=false"),
+    ] {
+        let out = option_case(
+            "zsh",
+            &format!("{user}\n{opts}"),
+            r#"echo "PC=${precmd_functions[*]}"; echo "PE=${preexec_functions[*]}" >> $AUX/res; echo "PC=${precmd_functions[*]}" >> $AUX/res"#,
+        );
+        assert_option_case(what, opts, &out);
+        // (Joined with IFS's first character.)
+        let words = |k| last(&out, k).replace('-', " ");
+        assert_eq!(words("PC="), "ha hb __tmpguard_hook", "{what}");
+        assert_eq!(words("PE="), "pa pb __tmpguard_hook", "{what}");
+    }
+}
+
+/// fish: a user function shadowing `test` (fish allows it) does not change
+/// the hook's check.
+#[test]
+fn fish_shadowed_builtins() {
+    if sandbox().is_none() || !shells_ok() {
+        return;
+    }
+    let out = option_case("fish", "function test; return 0; end", "");
+    assert_option_case("function test", "function test", &out);
+}
