@@ -1,9 +1,13 @@
-# zsh, interactive shells only; evaluated by `emulate zsh -o no_aliases -c`,
-# so the functions defined here keep zsh's options when they run (sticky
-# emulation: ksh_arrays, sh_word_split, no_unset, warn_create_global, err_exit
-# of the user's do not reach them) and the user's aliases do not change them.
+# zsh, interactive shells only: `init zsh --hook-only` prints this, and
+# init's output evaluates it behind an interactive test (see shell.rs).
+# All of it runs under `emulate zsh -o no_aliases -c`, so the functions
+# defined here keep zsh's options when they run (sticky emulation:
+# ksh_arrays, sh_word_split, no_unset, warn_create_global, err_exit of the
+# user's do not reach them) and the user's aliases do not change them.
 # Globals are declared with -g: a repair (and an older release's hook)
 # evaluates this inside a function.
+\typeset -g __tmpguard_exe={{TMPGUARD}} __tmpguard_base={{BASE}}
+\emulate zsh -o no_aliases -c '
 typeset -g __tmpguard_failed= __tmpguard_fd= __tmpguard_link=
 # The directory init verified, held open: the check compares identity (-ef
 # with /dev/fd/N), which a directory removed and re-created, or a mount over
@@ -49,3 +53,4 @@ typeset -ga precmd_functions preexec_functions
 precmd_functions=("${(@)precmd_functions:#__tmpguard_hook}" __tmpguard_hook)
 preexec_functions=("${(@)preexec_functions:#__tmpguard_hook}" __tmpguard_hook)
 __tmpguard_hold
+'

@@ -2,5 +2,7 @@ export TMPDIR={{TMPDIR}}
 {{?TMP}}export TMP={{TMPDIR}}
 {{?TEMP}}export TEMP={{TMPDIR}}
 {{#HOOK}}
-[[ ! -o interactive ]] || { \typeset -g __tmpguard_exe={{TMPGUARD}} __tmpguard_base={{BASE}}; \emulate zsh -o no_aliases -c {{HOOKCODE}}; }
+# The hook's code only in an interactive shell (see shell.rs).
+{{?NOBASE}}[[ ! -o interactive ]] || \eval "$({{TMPGUARD}} init zsh --hook-only)"
+{{?BASE}}[[ ! -o interactive ]] || \eval "$({{TMPGUARD}} init zsh --hook-only --base {{BASE}})"
 {{/HOOK}}

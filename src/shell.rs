@@ -4,10 +4,12 @@
 //! directory quoted for the shell; a line starting with `{{?FLAG}}` is kept
 //! (without the marker) only when FLAG is on; lines between `{{#FLAG}}` and
 //! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output.
-//! `{{HOOKCODE}}` is the shell's interactive-only hook code (`shell/*-hook.*`,
-//! filled the same way), quoted as one string: the template evaluates it
-//! only in an interactive shell, so a non-interactive one merely scans a
-//! string instead of parsing the hook (bash parses a whole `if` block it skips).
+//!
+//! bash and zsh keep their hook code in `shell/*-hook.*`, printed by
+//! `init SHELL --hook-only`, which init's output runs only in an interactive
+//! shell: a non-interactive one parses a short line instead of the hook
+//! (bash parses all of an `if` block it skips, or a quoted string it does not
+//! eval, at some 350-570 instructions a byte).
 
 use clap::ValueEnum;
 
@@ -43,7 +45,7 @@ impl Shell {
         }
     }
 
-    /// Interactive-only code the template carries quoted (`{{HOOKCODE}}`).
+    /// The hook's code when it is printed apart (`--hook-only`), or "".
     fn hook_code(self) -> &'static str {
         match self {
             Shell::Bash => include_str!("../shell/bash-hook.sh"),
@@ -55,6 +57,11 @@ impl Shell {
     /// The template has a prompt hook (which needs this binary's path).
     pub fn has_hook(self) -> bool {
         self.template().contains("{{#HOOK}}")
+    }
+
+    /// The hook's code is printed apart, by `init SHELL --hook-only`.
+    pub fn hook_apart(self) -> bool {
+        !self.hook_code().is_empty()
     }
 
     /// Quote one value for this shell, or say why it cannot carry it.
@@ -89,6 +96,8 @@ pub struct Exports<'a> {
     /// builtins would stat it at each prompt and block on a hung mount.
     /// (Detection is the caller's; see the README's hook section.)
     pub remote: bool,
+    /// Render only the hook's code (`--hook-only`; see [`Shell::hook_apart`]).
+    pub hook_only: bool,
     /// The directory's identity as init verified it, `st_dev:st_ino` in
     /// decimal (tcsh's `-F` format), for shells that cannot hold it open.
     pub id: Option<(u64, u64)>,
@@ -96,25 +105,18 @@ pub struct Exports<'a> {
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
-    let quote = |v: &[u8]| shell.quote(v);
-    let hook = render_with(shell.hook_code(), ex, b"", quote)?;
-    render_with(shell.template(), ex, &quote(&hook)?, quote)
+    let template = if ex.hook_only {
+        shell.hook_code()
+    } else {
+        shell.template()
+    };
+    render_exports(template, ex, |v| shell.quote(v))
 }
 
 /// Render a template that exports `ex`, quoting values with `quote`.
 pub fn render_exports(
     template: &str,
     ex: &Exports<'_>,
-    quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
-) -> Result<Vec<u8>, Unquotable> {
-    render_with(template, ex, b"", quote)
-}
-
-/// Render `template`; `hook_code` is `{{HOOKCODE}}`, already quoted.
-fn render_with(
-    template: &str,
-    ex: &Exports<'_>,
-    hook_code: &[u8],
     quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
 ) -> Result<Vec<u8>, Unquotable> {
     let hooked = ex.hook && !ex.remote;
@@ -148,7 +150,6 @@ fn render_with(
             "TMPGUARD" => &tmpguard,
             "CHECK" => check,
             "BASE" => &base,
-            "HOOKCODE" => hook_code,
             "ID" => &id,
             other => panic!("unknown template value {other}"),
         }

@@ -253,7 +253,7 @@ fn forged_owner_mount_is_verified_again_before_the_next_command() {
     let probes = [
         (
             "bash",
-            r#"[[ $TMPDIR -ef /dev/fd/$__tmpguard_fd ]] && echo fresh > $AUX/sync/out || echo stale > $AUX/sync/out"#,
+            r#"[[ $TMPDIR -ef /dev/fd/$__tgd ]] && echo fresh > $AUX/sync/out || echo stale > $AUX/sync/out"#,
         ),
         (
             "zsh",
