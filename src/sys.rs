@@ -1,0 +1,381 @@
+//! Every line of `unsafe` in tmpguard, and nothing else.
+//!
+//! The crate denies `unsafe_code` (Cargo.toml, `[lints]`); this module alone
+//! allows it. What is here: the C `main` (the process entry point, without
+//! std's runtime set-up), the check that fds 0-2 are open, and the signal
+//! dispositions tmpguard changes while it works and gives back before `exec`.
+//! Keep it small: a new `unsafe` elsewhere is a build error, on purpose.
+#![allow(unsafe_code)]
+
+use std::ffi::c_int;
+use std::mem::MaybeUninit;
+
+use nix::libc;
+
+/// What the C runtime calls: set up, run, and return the exit status
+/// (returning from `main` calls `exit`, as std's runtime does).
+///
+/// tmpguard runs at every shell start, and std's set-up before `fn main`
+/// costs more than tmpguard's own work: to place a guard page for its
+/// stack-overflow message it reads `/proc/self/maps` through
+/// `pthread_getattr_np` (sscanf over every line), installs SIGSEGV/SIGBUS
+/// handlers on an alternate stack and queries the CPU affinity: about 95,000
+/// instructions and 20 system calls. The crate is `#![no_main]`, and this
+/// keeps the one part of that set-up that changes behaviour: fds 0-2 are
+/// opened on /dev/null if closed. A stack overflow still kills the process,
+/// only without std's message. Signal dispositions are `run`'s business.
+///
+/// The arguments come from here, not from `std::env::args`: std fills that
+/// from an `.init_array` hook on glibc only, and a static musl binary would
+/// see no arguments at all.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(argc: c_int, argv: *const *const std::ffi::c_char) -> c_int {
+    use std::ffi::{CStr, OsStr};
+    use std::os::unix::ffi::OsStrExt;
+
+    standard_fds();
+    let count = usize::try_from(argc).unwrap_or(0);
+    let mut args = Vec::with_capacity(count);
+    for i in 0..count {
+        // SAFETY: the C runtime passes `argv` with `argc` valid entries
+        // followed by a null pointer (C11 5.1.2.2.1); `i < argc`, so the read
+        // is in bounds. Linux allows argc == 0 (`execve` with an empty
+        // argv), which reads nothing.
+        let arg = unsafe { *argv.add(i) };
+        if arg.is_null() {
+            break;
+        }
+        // SAFETY: each non-null `argv[i]` is a NUL-terminated string that
+        // lives, unmodified by us, until the process exits.
+        let bytes = unsafe { CStr::from_ptr(arg) }.to_bytes();
+        args.push(OsStr::from_bytes(bytes).to_owned());
+    }
+    c_int::from(crate::run(args))
+}
+
+/// Open /dev/null on any of fds 0-2 that is closed, as std does: otherwise a
+/// directory or probe file opened later could land on fd 1 or 2. Best effort:
+/// where std would abort, a shell start is better served by going on.
+#[cfg(not(test))]
+fn standard_fds() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    loop {
+        // SAFETY: `fds` is a valid, writable array of 3 pollfd for the
+        // duration of the call; poll does not keep the pointer.
+        if unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } != -1 {
+            break;
+        }
+        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return;
+        }
+    }
+    for _ in fds.iter().filter(|p| p.revents & libc::POLLNVAL != 0) {
+        // Lands on the lowest closed fd, which is this one (in order 0, 1, 2);
+        // deliberately left open (no fd is owned, so nothing to wrap).
+        // SAFETY: a NUL-terminated path literal; open has no other
+        // preconditions.
+        unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+    }
+}
+
+/// A signal tmpguard ignores while it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Writing to a closed pipe: a reported failure (exit 1), not a silent death.
+    Pipe,
+    /// Writing past `ulimit -f`: `EFBIG` from `write`, which the probe reports,
+    /// instead of a core-dumping death.
+    Xfsz,
+}
+
+impl Signal {
+    fn number(self) -> c_int {
+        match self {
+            Signal::Pipe => libc::SIGPIPE,
+            Signal::Xfsz => libc::SIGXFSZ,
+        }
+    }
+}
+
+/// The dispositions tmpguard started with, for the signals it changed.
+pub struct Dispositions {
+    saved: Vec<(c_int, libc::sigaction)>,
+}
+
+/// Ignore `signals` from now on; returns what they were, for [`Dispositions::restore`].
+/// A signal whose disposition cannot be read or changed is left alone.
+pub fn ignore(signals: &[Signal]) -> Dispositions {
+    let mut saved = Vec::with_capacity(signals.len());
+    for sig in signals {
+        let sig = sig.number();
+        // SAFETY: sigaction is all-integer/pointer plain data; zeroes are a
+        // valid "default, empty mask, no flags" value.
+        let mut act: libc::sigaction = unsafe { MaybeUninit::zeroed().assume_init() };
+        act.sa_sigaction = libc::SIG_IGN;
+        let mut old = MaybeUninit::<libc::sigaction>::uninit();
+        // SAFETY: `act` is a valid sigaction and `old` is writable memory for
+        // one; SIG_IGN installs no handler, so no code of ours can run
+        // asynchronously. The kernel fills `old` when the call succeeds.
+        if unsafe { libc::sigaction(sig, &act, old.as_mut_ptr()) } == 0 {
+            // SAFETY: initialised by the successful sigaction above.
+            saved.push((sig, unsafe { old.assume_init() }));
+        }
+    }
+    Dispositions { saved }
+}
+
+impl Dispositions {
+    /// Put back the dispositions tmpguard started with, so that a program it
+    /// execs gets what it would have got without tmpguard (an ignored signal
+    /// stays ignored across `execve`; a default one must be default again).
+    pub fn restore(&self) {
+        for (sig, old) in &self.saved {
+            if old.sa_sigaction == libc::SIG_IGN {
+                continue; // already what it was
+            }
+            // SAFETY: `old` is the sigaction the kernel returned for `sig`
+            // (SIG_DFL or SIG_IGN at our start: execve resets handlers), so
+            // reinstalling it installs no handler of ours.
+            unsafe { libc::sigaction(*sig, old, std::ptr::null_mut()) };
+        }
+    }
+}
+
+/// Whether `sig` is ignored right now (tests).
+#[cfg(test)]
+pub fn is_ignored(sig: Signal) -> bool {
+    let mut old = MaybeUninit::<libc::sigaction>::uninit();
+    // SAFETY: a null new action only reads the current one into `old`.
+    let ok = unsafe { libc::sigaction(sig.number(), std::ptr::null(), old.as_mut_ptr()) } == 0;
+    // SAFETY: initialised by the successful sigaction above.
+    ok && unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN
+}
+
+// `statx` and `statmount` for the security checks (issue 13).
+pub mod statx {
+    //! `statx(2)` without a round trip to the filesystem, `statmount(2)` for
+    //! a mount's superblock, and `fstatfs` for the one question only it
+    //! answers (is this procfs?).
+    //!
+    //! Why statx and not `fstat`: on a FUSE mount whose daemon is stopped,
+    //! `fstat` waits for the daemon (verified on Linux 6.18: `fstat` of the
+    //! O_PATH fd of an attacker's stopped bindfs blocks; `statx` with
+    //! `AT_STATX_DONT_SYNC` answers from the attributes the kernel has). statx
+    //! also says whether the object is the root of a mount
+    //! (`STATX_ATTR_MOUNT_ROOT`) and which mount (`STATX_MNT_ID`), both Linux 5.8.
+    use std::ffi::CStr;
+    use std::mem::MaybeUninit;
+    use std::os::fd::{AsRawFd, BorrowedFd};
+
+    use nix::errno::Errno;
+    use nix::libc;
+
+    /// What `statx` reports that the checks use.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Statx {
+        pub dev: u64,
+        pub ino: u64,
+        pub uid: u32,
+        pub mode: u32,
+        pub nlink: u32,
+        /// The mount's id, when the kernel reports it (5.8+).
+        pub mnt_id: Option<u64>,
+        /// `mnt_id` is the 64-bit unique id (6.8+), which `statmount` takes,
+        /// rather than the id `/proc/self/mountinfo` shows.
+        pub mnt_id_unique: bool,
+        /// The object is the root of a mount; `None` when the kernel cannot say.
+        pub mount_root: Option<bool>,
+    }
+
+    /// `statx(dirfd, path)`, with `AT_STATX_DONT_SYNC` unless `sync`; `path`
+    /// empty means the fd itself (`AT_EMPTY_PATH` is added). Symlinks are never
+    /// followed.
+    ///
+    /// Without sync, the attributes of a FUSE mount's root that nothing has
+    /// asked its daemon about yet are the kernel's placeholder (owner root,
+    /// verified): good enough to see it is a mount, not to judge it. Callers
+    /// sync once they know whose mount it is.
+    /// Falls back to `fstatat` where statx is missing or filtered (old kernels,
+    /// old container seccomp profiles).
+    /// The kernel's `struct statx` (include/uapi/linux/stat.h), declared here
+    /// because the libc crate has it for glibc only (the musl build needs it too).
+    #[repr(C)]
+    struct RawStatx {
+        stx_mask: u32,
+        stx_blksize: u32,
+        stx_attributes: u64,
+        stx_nlink: u32,
+        stx_uid: u32,
+        stx_gid: u32,
+        stx_mode: u16,
+        spare0: u16,
+        stx_ino: u64,
+        stx_size: u64,
+        stx_blocks: u64,
+        stx_attributes_mask: u64,
+        /// atime, btime, ctime, mtime: `{ i64 sec; u32 nsec; i32 pad }` each.
+        times: [u64; 8],
+        stx_rdev_major: u32,
+        stx_rdev_minor: u32,
+        stx_dev_major: u32,
+        stx_dev_minor: u32,
+        stx_mnt_id: u64,
+        spare: [u64; 13],
+    }
+    const _: () = assert!(std::mem::size_of::<RawStatx>() == 256);
+
+    const AT_STATX_DONT_SYNC: libc::c_int = 0x4000;
+    const STATX_BASIC_STATS: u32 = 0x7ff;
+    const STATX_MNT_ID: u32 = 0x1000;
+    const STATX_MNT_ID_UNIQUE: u32 = 0x4000;
+    const STATX_ATTR_MOUNT_ROOT: u64 = 0x2000;
+
+    pub fn statx(dirfd: BorrowedFd<'_>, path: &CStr, sync: bool) -> Result<Statx, Errno> {
+        let mut flags = libc::AT_SYMLINK_NOFOLLOW;
+        if !sync {
+            flags |= AT_STATX_DONT_SYNC;
+        }
+        if path.is_empty() {
+            flags |= libc::AT_EMPTY_PATH;
+        }
+        // Both: a kernel that knows unique ids (6.8+) returns that one.
+        let mask = STATX_BASIC_STATS | STATX_MNT_ID | STATX_MNT_ID_UNIQUE;
+        let mut buf = MaybeUninit::<RawStatx>::zeroed();
+        // SAFETY: `path` is NUL-terminated and outlives the call; `buf` is a
+        // writable buffer of the kernel's struct statx size (256 bytes,
+        // asserted above); the raw syscall (rather than glibc's wrapper,
+        // absent before glibc 2.28 and in the libc crate for musl) takes
+        // exactly these arguments.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_statx,
+                dirfd.as_raw_fd(),
+                path.as_ptr(),
+                flags,
+                mask,
+                buf.as_mut_ptr(),
+            )
+        };
+        if rc != 0 {
+            return match Errno::last() {
+                Errno::ENOSYS | Errno::EPERM => fallback(dirfd, path),
+                e => Err(e),
+            };
+        }
+        // SAFETY: zero-initialised (every field an integer), and filled in by
+        // the kernel when rc == 0.
+        let s = unsafe { buf.assume_init() };
+        Ok(Statx {
+            dev: nix::sys::stat::makedev(s.stx_dev_major.into(), s.stx_dev_minor.into()),
+            ino: s.stx_ino,
+            uid: s.stx_uid,
+            mode: s.stx_mode.into(),
+            nlink: s.stx_nlink,
+            mnt_id: (s.stx_mask & (STATX_MNT_ID | STATX_MNT_ID_UNIQUE) != 0)
+                .then_some(s.stx_mnt_id),
+            mnt_id_unique: s.stx_mask & STATX_MNT_ID_UNIQUE != 0,
+            mount_root: (s.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT != 0)
+                .then_some(s.stx_attributes & STATX_ATTR_MOUNT_ROOT != 0),
+        })
+    }
+
+    fn fallback(dirfd: BorrowedFd<'_>, path: &CStr) -> Result<Statx, Errno> {
+        let st = if path.is_empty() {
+            nix::sys::stat::fstat(dirfd)?
+        } else {
+            nix::sys::stat::fstatat(dirfd, path, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)?
+        };
+        Ok(Statx {
+            dev: st.st_dev,
+            ino: st.st_ino,
+            uid: st.st_uid,
+            mode: st.st_mode,
+            nlink: st.st_nlink as u32,
+            mnt_id: None,
+            mnt_id_unique: false,
+            mount_root: None,
+        })
+    }
+
+    /// `statmount(2)`'s number: one table for x86_64 and the generic arches (Linux 6.8).
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    const SYS_STATMOUNT: libc::c_long = 457;
+
+    /// The `f_type` magic of the superblock of the mount with unique id `id`,
+    /// from the kernel's records (`statmount`, `STATMOUNT_SB_BASIC`): no round
+    /// trip to the filesystem, no mountinfo to read and parse. `ENOSYS` before 6.8.
+    pub fn sb_magic(id: u64) -> Result<u64, Errno> {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+        {
+            // struct mnt_id_req, version 0: size, spare, mnt_id, param (the mask).
+            #[repr(C)]
+            struct Req {
+                size: u32,
+                spare: u32,
+                mnt_id: u64,
+                param: u64,
+            }
+            const STATMOUNT_SB_BASIC: u64 = 1;
+            let req = Req {
+                size: std::mem::size_of::<Req>() as u32,
+                spare: 0,
+                mnt_id: id,
+                param: STATMOUNT_SB_BASIC,
+            };
+            // struct statmount: room for all of it; the fields used are
+            // size (u32 @0), mask (u64 @8), sb_magic (u64 @24).
+            let mut buf = [0u64; 128];
+            // SAFETY: `req` is a valid mnt_id_req of the size it states; `buf` is
+            // writable for the byte length passed; flags 0.
+            let rc = unsafe {
+                libc::syscall(
+                    SYS_STATMOUNT,
+                    &req as *const Req,
+                    buf.as_mut_ptr(),
+                    std::mem::size_of_val(&buf),
+                    0u32,
+                )
+            };
+            if rc != 0 {
+                return Err(Errno::last());
+            }
+            if buf[1] & STATMOUNT_SB_BASIC == 0 {
+                return Err(Errno::ENODATA);
+            }
+            Ok(buf[3])
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        {
+            let _ = id;
+            Err(Errno::ENOSYS)
+        }
+    }
+
+    /// The object behind `fd` lives on procfs, whose symlinks (`/proc/self`,
+    /// `/proc/<pid>/cwd`, `.../root`, `.../fd/N`) resolve differently in every
+    /// process. Asked only of symlinks about to be followed.
+    pub fn on_procfs(fd: BorrowedFd<'_>) -> bool {
+        use nix::sys::statfs::{PROC_SUPER_MAGIC, fstatfs};
+        fstatfs(fd).is_ok_and(|s| s.filesystem_type() == PROC_SUPER_MAGIC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_then_restore_gives_back_the_start_disposition() {
+        // Only SIGXFSZ: libtest's own runtime ignores SIGPIPE already.
+        let before = is_ignored(Signal::Xfsz);
+        let saved = ignore(&[Signal::Xfsz]);
+        assert!(is_ignored(Signal::Xfsz));
+        saved.restore();
+        assert_eq!(is_ignored(Signal::Xfsz), before);
+    }
+}
