@@ -553,7 +553,12 @@ fn assert_option_case(what: &str, pre: &str, out: &Out) {
         out.stdout,
         out.stderr
     );
-    assert_eq!(last(out, "R="), "/tmp/alice 700:alice", "{what}: {}", out.stderr);
+    assert_eq!(
+        last(out, "R="),
+        "/tmp/alice 700:alice",
+        "{what}: {}",
+        out.stderr
+    );
     for bad in [
         "not found",
         "syntax error",
@@ -593,8 +598,16 @@ fn bash_option_matrix() {
         ("IFS=:", "IFS=:\nPROMPT_COMMAND=(userhook)", 1),
         ("IFS=-", "IFS=-", 1),
         ("IFS=newline", "IFS=$'\\n'\nPROMPT_COMMAND=(userhook)", 1),
-        ("readonly PROMPT_COMMAND", "readonly PROMPT_COMMAND=userhook", 0),
-        ("exported PROMPT_COMMAND", "export PROMPT_COMMAND=userhook", 0),
+        (
+            "readonly PROMPT_COMMAND",
+            "readonly PROMPT_COMMAND=userhook",
+            0,
+        ),
+        (
+            "exported PROMPT_COMMAND",
+            "export PROMPT_COMMAND=userhook",
+            0,
+        ),
         ("trailing backslash", "PROMPT_COMMAND='userhook \\'", 1),
         (
             "aliases",

@@ -112,7 +112,9 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
 /// interactive shell. Nothing is decided or checked here (init just did).
 fn hook_code(shell: Shell, args: &InitArgs) -> u8 {
     if !shell.hook_apart() {
-        say(format_args!("--hook-only: {shell:?} has no hook code apart"));
+        say(format_args!(
+            "--hook-only: {shell:?} has no hook code apart"
+        ));
         return FAILED;
     }
     let exe = exe::invoked();

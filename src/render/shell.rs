@@ -137,7 +137,7 @@ const ZSH: Spec = Spec {
 };
 
 const FISH: Spec = Spec {
-    hook_code: "",
+    hook_code: include_str!("templates/fish-hook.fish"),
     template: include_str!("templates/fish.fish"),
     family: Family::Fish,
     hook: true,
@@ -490,7 +490,10 @@ mod tests {
             (Shell::Zsh, &["'/opt/my tg' init zsh --hook-only"]),
             (
                 Shell::Fish,
-                &["'/opt/my tg' init fish", "__tmpguard_check private"],
+                &[
+                    "'/opt/my tg' init fish --hook-only",
+                    "__tmpguard_check private",
+                ],
             ),
             (
                 Shell::Tcsh,
@@ -535,7 +538,10 @@ mod tests {
             let (hook_slots, hook_flags) =
                 names(spec.hook_code).unwrap_or_else(|e| panic!("{shell:?} hook: {e}"));
             for s in &hook_slots {
-                assert!([Slot::Tmpguard, Slot::Base].contains(s), "{shell:?} hook uses {s:?}");
+                assert!(
+                    [Slot::Tmpguard, Slot::Base].contains(s),
+                    "{shell:?} hook uses {s:?}"
+                );
             }
             assert!(hook_flags.is_empty(), "{shell:?} hook uses {hook_flags:?}");
             for s in &slots {
