@@ -680,3 +680,60 @@ fn fish_shadowed_builtins() {
     let out = option_case("fish", "function test; return 0; end", "");
     assert_option_case("function test", "function test", &out);
 }
+
+/// A long-lived shell that loaded the hook of the release before this one
+/// (main at 3cefb87, tests/fixtures/hook-3cefb87) and is repaired by this
+/// binary after an upgrade: the old hook's repair runs the new init, whose
+/// code replaces the old hook; TMPDIR is repaired, the hook is registered
+/// once, nothing is printed but tmpguard's note, and a second removal is
+/// repaired by the new hook.
+#[test]
+fn hook_of_the_previous_release_is_repaired_by_this_binary() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hook-3cefb87");
+    let sb = sb.with_dir(std::path::Path::new(fixtures), "old");
+    for (shell, load, show) in [
+        (
+            "bash",
+            ". $AUX/oldhook.xsh",
+            r#"echo "PC=$(IFS=' '; echo "${PROMPT_COMMAND[*]@Q}")" >> $AUX/res"#,
+        ),
+        ("zsh", ". $AUX/oldhook.xsh", r#"echo "PC=$precmd_functions" >> $AUX/res"#),
+        (
+            "fish",
+            "source $AUX/oldhook.xsh",
+            r#"echo "PC="(functions -a | string match '*tmpguard_hook*' | string join ' ') >> $AUX/res"#,
+        ),
+        ("tcsh", "source $AUX/oldhook.xsh", r#"echo "PC=`alias precmd`" >> $AUX/res"#),
+        (
+            "xonsh",
+            "source $AUX/oldhook.xsh",
+            "$PC = ' '.join(getattr(h, '__name__', '?') for h in events.on_pre_prompt); echo \"PC=$PC\" >> $AUX/res",
+        ),
+    ] {
+        let lines = format!(
+            "{load}\n{}\n{}\n{show}\n{}\n{}\necho ALIVE >> $AUX/res",
+            sh("rm -rf /tmp/alice"),
+            sh("echo \"R=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res"),
+            sh("rm -rf /tmp/alice"),
+            sh("echo \"R2=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res"),
+        );
+        let script = format!(
+            "as alice mkdir -m 700 /tmp/alice\n\
+             sed \"s|@TG@|$TG|g; s|@DIR@|/tmp/alice|g\" $AUX/old/{shell} > $AUX/oldhook.xsh; chmod 644 $AUX/oldhook.xsh\n{}",
+            interactive(shell, &lines)
+        );
+        let out = sb.run(&with_results(&script)).ok();
+        assert!(out.lines().contains(&"ALIVE"), "{shell}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(last(&out, "R="), "/tmp/alice 700:alice", "{shell}: {}", out.stderr);
+        assert_eq!(last(&out, "R2="), "/tmp/alice 700:alice", "{shell}: {}", out.stderr);
+        let pc = last(&out, "PC=");
+        assert_eq!(pc.matches("tmpguard_hook").count(), 1, "{shell}: {pc}");
+        for bad in ["not found", "rror", "Undefined", "Traceback", "Faulty"] {
+            assert!(!out.stderr.contains(bad), "{shell}: {bad}: {}", out.stderr);
+        }
+    }
+}
