@@ -369,3 +369,143 @@ fn hundred_command_lines_make_no_fork_and_check_once_per_line() {
         }
     }
 }
+
+/// A stub `starship` for its init scripts: a short prompt, a time.
+const STARSHIP_STUB: &str = "#!/bin/sh\ncase \"$1\" in prompt) printf 'P> ';; time) echo 0;; esac\n";
+
+/// One coexistence cell: an rc file with `tool` and tmpguard's line in the
+/// given order, sourced twice, then `k` command lines typed at the terminal,
+/// then `probe` (writes WORKS=... for the tool), then exit. Returns the
+/// shell's checks of TMPDIR (its lstats: one per check), the probe's line,
+/// `$?` after `(exit 3)`, and the screen.
+fn coexist_run(sb: &Sandbox, sh: &Sh, tool: &str, before: bool, k: usize, probe: &str) -> (usize, String, String, String) {
+    let rc = if before {
+        format!("{tool}\n{}\n", sh.init)
+    } else {
+        format!("{}\n{tool}\n", sh.init)
+    };
+    let traced = format!(
+        "strace -qq -e trace=newfstatat,lstat -o $AUX/sync/trace {}",
+        sh.start
+    );
+    let mut s = format!(
+        "{TERM_PRELUDE}\nmkdir -p $AUX/bin; printf '%s' {} > $AUX/bin/starship; chmod 755 $AUX/bin/starship\n\
+         sed \"s|::STARSHIP::|$AUX/bin/starship|g\" $AUX/vendor/starship/starship.{} > $AUX/starship.init 2>/dev/null; chmod 644 $AUX/starship.init\n\
+         as alice mkdir -m 700 /tmp/alice\n\
+         printf '%s' {} > $AUX/rc; chmod 644 $AUX/rc\n\
+         start {}\n",
+        sq(STARSHIP_STUB),
+        sh.name,
+        sq(&rc),
+        sq(&traced)
+    );
+    // Typed ahead: each line still ends at a prompt, its hooks run in order.
+    let mut lines = vec!["PS1='P> '".to_string(), ". $AUX/rc".into(), ". $AUX/rc".into()];
+    lines.extend(std::iter::repeat_n(": a; : b".to_string(), k));
+    lines.push("(exit 3)".into());
+    lines.push("echo \"ST=$?\" > $AUX/sync/st".into());
+    lines.push(probe.into());
+    lines.push("exit".into());
+    for l in &lines {
+        s.push_str(&format!("send {}\n", sq(l)));
+    }
+    s.push_str(
+        "for i in $(seq 600); do screen | grep -q SHELL-EXITED && break; sleep 0.05; done\n\
+         screen >&2; stop\n\
+         echo \"checks=$(grep -c '\"/tmp/alice\".*AT_SYMLINK_NOFOLLOW' $AUX/sync/trace)\"\n\
+         cat $AUX/sync/st $AUX/sync/works 2>/dev/null",
+    );
+    let out = sb.run(&s).ok();
+    let checks = out
+        .lines()
+        .iter()
+        .find_map(|l| l.strip_prefix("checks="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX);
+    let get = |k: &str| {
+        out.lines()
+            .iter()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap_or("<none>")
+            .to_owned()
+    };
+    (checks, get("WORKS="), get("ST="), out.stderr)
+}
+
+/// The coexistence matrix for bash: each tool before and after tmpguard's
+/// line, the rc file sourced twice. In every cell tmpguard's check runs
+/// exactly once per prompt and once per command line (10 more lines: 20
+/// more checks), the tool still works, `$?` is the last command's, and
+/// nothing is printed.
+#[test]
+fn bash_coexistence_matrix() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&[
+        "strace",
+        "direnv",
+        "/usr/share/liquidprompt/liquidprompt",
+        "/usr/share/doc/fzf/examples/key-bindings.bash",
+    ])
+        || !require(vendor().is_some(), "../shared/vendor")
+        || !require(
+            std::path::Path::new("/usr/share/bash-completion/bash_completion").exists(),
+            "bash-completion",
+        )
+    {
+        return;
+    }
+    let sb = sb.with_dir(&vendor().unwrap(), "vendor");
+    let w = "> $AUX/sync/works";
+    let tools: [(&str, &str, String); 6] = [
+        (
+            "bash-preexec",
+            "preexec() { echo x >> $AUX/sync/pre; }; source $AUX/vendor/bash-preexec/bash-preexec.sh",
+            format!("echo WORKS=$(wc -l < $AUX/sync/pre) {w}"),
+        ),
+        (
+            "starship",
+            "source $AUX/starship.init",
+            format!("echo WORKS=$(type -t starship_precmd) {w}"),
+        ),
+        (
+            "liquidprompt",
+            "source /usr/share/liquidprompt/liquidprompt",
+            format!("echo WORKS=$(type -t __lp_set_prompt) {w}"),
+        ),
+        (
+            "direnv",
+            r#"eval "$(direnv hook bash)""#,
+            format!("echo WORKS=$(type -t _direnv_hook) {w}"),
+        ),
+        (
+            "fzf",
+            "source /usr/share/doc/fzf/examples/key-bindings.bash",
+            format!("echo WORKS=$(type -t __fzf_history__) {w}"),
+        ),
+        (
+            "bash-completion",
+            "source /usr/share/bash-completion/bash_completion",
+            format!("echo WORKS=$(type -t _init_completion) {w}"),
+        ),
+    ];
+    let sh = shell("bash");
+    let mut failures = Vec::new();
+    for (name, tool, probe) in &tools {
+        for before in [true, false] {
+            let cell = format!("{name} {}", if before { "before" } else { "after" });
+            let (c0, _, _, _) = coexist_run(&sb, sh, tool, before, 0, probe);
+            let (c10, works, st, screen) = coexist_run(&sb, sh, tool, before, 10, probe);
+            let bad: Vec<&str> = ["not found", "rror", "tmpguard:", "Faulty"]
+                .into_iter()
+                .filter(|b| screen.contains(b))
+                .collect();
+            let ok_works = !works.is_empty() && works != "<none>" && works != "0";
+            if c10.wrapping_sub(c0) != 20 || !ok_works || st != "3" || !bad.is_empty() {
+                failures.push(format!(
+                    "{cell}: checks {c0} -> {c10}, works {works:?}, $? {st}, printed {bad:?}\n{screen}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
