@@ -405,13 +405,14 @@ fn coexist_run(sb: &Sandbox, sh: &Sh, tool: &str, before: bool, k: usize, probe:
     lines.push("(exit 3)".into());
     lines.push("echo \"ST=$?\" > $AUX/sync/st".into());
     lines.push(probe.into());
-    lines.push("exit".into());
     for l in &lines {
         s.push_str(&format!("send {}\n", sq(l)));
     }
+    // The probe's file, then the screen, then exit (and the trace complete).
     s.push_str(
-        "for i in $(seq 600); do screen | grep -q SHELL-EXITED && break; sleep 0.05; done\n\
-         screen >&2; stop\n\
+        "waitf $AUX/sync/works\nscreen >&2\nsend exit\n\
+         for i in $(seq 600); do tm has-session 2>/dev/null || break; sleep 0.05; done\n\
+         stop\n\
          echo \"checks=$(grep -c '\"/tmp/alice\".*AT_SYMLINK_NOFOLLOW' $AUX/sync/trace)\"\n\
          cat $AUX/sync/st $AUX/sync/works 2>/dev/null",
     );

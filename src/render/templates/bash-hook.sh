@@ -29,17 +29,19 @@
 # Code that runs only on a failed check (__tgr) or at the prompt (__tgk) is
 # kept in strings and evaluated then: scanning a string is cheaper than
 # parsing, copying and storing a function body. __tgk puts PS0's counter
-# back when another tool replaced PS0, and the guard in front of
-# bash-preexec's DEBUG trap when bash-preexec, loaded after, took our trap
-# into its preexec_functions (which it skips when stdout is not a terminal:
+# back when another tool replaced PS0, and the guard back in front of the
+# DEBUG trap (one `trap -p`, a fork, then only) when a line went by without
+# it (another tool set its own trap: liquidprompt does; or the line was a
+# bare subshell), or when bash-preexec, loaded after, took our trap into its
+# preexec_functions (which it skips when stdout is not a terminal:
 # `cmd > file`).
 # Before each command line: PS0, expanded once per line read, counts lines
 # (__tgn, no fork); the DEBUG trap's guard (__tgg) acts at a new line's
 # first firing (__tgo: the line checked; an arithmetic test, the cheapest:
 # the trap runs before every simple command at top level).
-__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf= __tgl= __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1;trap -- "$__tgg
-__bp_preexec_invoke_exec \"\$_\"" DEBUG;}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tga=${PROMPT_COMMAND[@]@a} __tgt=$(trap -p DEBUG)
-__tmpguard_hook(){ \local s=$? c;__tgo=${__tgn-};[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
+__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf= __tgl= __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
+${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tga=${PROMPT_COMMAND[@]@a} __tgt=$(trap -p DEBUG)
+__tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
 # Hold TMPDIR open (closing what an earlier load held).
 [[ -z ${__tgd-} ]]||exec {__tgd}<&-
 { exec {__tgd}<"$TMPDIR";} 2>/dev/null||__tgd=
