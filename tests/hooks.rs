@@ -701,13 +701,21 @@ fn hook_of_the_previous_release_is_repaired_by_this_binary() {
             ". $AUX/oldhook.xsh",
             r#"echo "PC=$(IFS=' '; echo "${PROMPT_COMMAND[*]@Q}")" >> $AUX/res"#,
         ),
-        ("zsh", ". $AUX/oldhook.xsh", r#"echo "PC=$precmd_functions" >> $AUX/res"#),
+        (
+            "zsh",
+            ". $AUX/oldhook.xsh",
+            r#"echo "PC=$precmd_functions" >> $AUX/res"#,
+        ),
         (
             "fish",
             "source $AUX/oldhook.xsh",
             r#"echo "PC="(functions -a | string match '*tmpguard_hook*' | string join ' ') >> $AUX/res"#,
         ),
-        ("tcsh", "source $AUX/oldhook.xsh", r#"echo "PC=`alias precmd`" >> $AUX/res"#),
+        (
+            "tcsh",
+            "source $AUX/oldhook.xsh",
+            r#"echo "PC=`alias precmd`" >> $AUX/res"#,
+        ),
         (
             "xonsh",
             "source $AUX/oldhook.xsh",
@@ -727,9 +735,24 @@ fn hook_of_the_previous_release_is_repaired_by_this_binary() {
             interactive(shell, &lines)
         );
         let out = sb.run(&with_results(&script)).ok();
-        assert!(out.lines().contains(&"ALIVE"), "{shell}: {}\n{}", out.stdout, out.stderr);
-        assert_eq!(last(&out, "R="), "/tmp/alice 700:alice", "{shell}: {}", out.stderr);
-        assert_eq!(last(&out, "R2="), "/tmp/alice 700:alice", "{shell}: {}", out.stderr);
+        assert!(
+            out.lines().contains(&"ALIVE"),
+            "{shell}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+        assert_eq!(
+            last(&out, "R="),
+            "/tmp/alice 700:alice",
+            "{shell}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            last(&out, "R2="),
+            "/tmp/alice 700:alice",
+            "{shell}: {}",
+            out.stderr
+        );
         let pc = last(&out, "PC=");
         assert_eq!(pc.matches("tmpguard_hook").count(), 1, "{shell}: {pc}");
         for bad in ["not found", "rror", "Undefined", "Traceback", "Faulty"] {

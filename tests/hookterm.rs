@@ -371,14 +371,22 @@ fn hundred_command_lines_make_no_fork_and_check_once_per_line() {
 }
 
 /// A stub `starship` for its init scripts: a short prompt, a time.
-const STARSHIP_STUB: &str = "#!/bin/sh\ncase \"$1\" in prompt) printf 'P> ';; time) echo 0;; esac\n";
+const STARSHIP_STUB: &str =
+    "#!/bin/sh\ncase \"$1\" in prompt) printf 'P> ';; time) echo 0;; esac\n";
 
 /// One coexistence cell: an rc file with `tool` and tmpguard's line in the
 /// given order, sourced twice, then `k` command lines typed at the terminal,
 /// then `probe` (writes WORKS=... for the tool), then exit. Returns the
 /// shell's checks of TMPDIR (its lstats: one per check), the probe's line,
 /// `$?` after `(exit 3)`, and the screen.
-fn coexist_run(sb: &Sandbox, sh: &Sh, tool: &str, before: bool, k: usize, probe: &str) -> (usize, String, String, String) {
+fn coexist_run(
+    sb: &Sandbox,
+    sh: &Sh,
+    tool: &str,
+    before: bool,
+    k: usize,
+    probe: &str,
+) -> (usize, String, String, String) {
     let rc = if before {
         format!("{tool}\n{}\n", sh.init)
     } else {
@@ -400,10 +408,23 @@ fn coexist_run(sb: &Sandbox, sh: &Sh, tool: &str, before: bool, k: usize, probe:
         sq(&traced)
     );
     // Typed ahead: each line still ends at a prompt, its hooks run in order.
-    let mut lines = vec!["PS1='P> '".to_string(), ". $AUX/rc".into(), ". $AUX/rc".into()];
-    lines.extend(std::iter::repeat_n(": a; : b".to_string(), k));
-    lines.push("(exit 3)".into());
-    lines.push("echo \"ST=$?\" > $AUX/sync/st".into());
+    let fish = sh.name == "fish";
+    let mut lines = vec![
+        sh.prompt.unwrap_or("true").to_string(),
+        "source $AUX/rc".into(),
+        "source $AUX/rc".into(),
+    ];
+    let busy = if fish { "true; true" } else { ": a; : b" };
+    lines.extend(std::iter::repeat_n(busy.to_string(), k));
+    lines.push(if fish { "sh -c 'exit 3'" } else { "(exit 3)" }.into());
+    lines.push(
+        if fish {
+            "echo \"ST=$status\" > $AUX/sync/st"
+        } else {
+            "echo \"ST=$?\" > $AUX/sync/st"
+        }
+        .into(),
+    );
     lines.push(probe.into());
     for l in &lines {
         s.push_str(&format!("send {}\n", sq(l)));
@@ -446,8 +467,7 @@ fn bash_coexistence_matrix() {
         "direnv",
         "/usr/share/liquidprompt/liquidprompt",
         "/usr/share/doc/fzf/examples/key-bindings.bash",
-    ])
-        || !require(vendor().is_some(), "../shared/vendor")
+    ]) || !require(vendor().is_some(), "../shared/vendor")
         || !require(
             std::path::Path::new("/usr/share/bash-completion/bash_completion").exists(),
             "bash-completion",
@@ -501,6 +521,84 @@ fn bash_coexistence_matrix() {
                 .filter(|b| screen.contains(b))
                 .collect();
             let ok_works = !works.is_empty() && works != "<none>" && works != "0";
+            if c10.wrapping_sub(c0) != 20 || !ok_works || st != "3" || !bad.is_empty() {
+                failures.push(format!(
+                    "{cell}: checks {c0} -> {c10}, works {works:?}, $? {st}, printed {bad:?}\n{screen}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The coexistence matrix for zsh and fish, as for bash.
+#[test]
+fn zsh_and_fish_coexistence_matrix() {
+    let Some(sb) = sandbox() else { return };
+    if !term_ok(&[
+        "strace",
+        "direnv",
+        "/usr/share/zsh-autosuggestions/zsh-autosuggestions.zsh",
+        "/usr/share/zsh-syntax-highlighting/zsh-syntax-highlighting.zsh",
+    ]) || !require(vendor().is_some(), "../shared/vendor")
+    {
+        return;
+    }
+    let sb = sb.with_dir(&vendor().unwrap(), "vendor");
+    let w = "> $AUX/sync/works";
+    let cells: [(&str, &str, &str, String); 6] = [
+        (
+            "zsh",
+            "zsh-autosuggestions",
+            "source /usr/share/zsh-autosuggestions/zsh-autosuggestions.zsh",
+            format!("echo WORKS=${{+functions[_zsh_autosuggest_start]}} {w}"),
+        ),
+        (
+            "zsh",
+            "zsh-syntax-highlighting",
+            "source /usr/share/zsh-syntax-highlighting/zsh-syntax-highlighting.zsh",
+            format!("echo WORKS=${{+functions[_zsh_highlight]}} {w}"),
+        ),
+        (
+            "zsh",
+            "direnv",
+            r#"eval "$(direnv hook zsh)""#,
+            format!("echo WORKS=${{+functions[_direnv_hook]}} {w}"),
+        ),
+        (
+            "zsh",
+            "starship",
+            "source $AUX/starship.init",
+            format!("echo WORKS=${{+functions[prompt_starship_precmd]}} {w}"),
+        ),
+        (
+            "fish",
+            "direnv",
+            "direnv hook fish | source",
+            format!("functions -q __direnv_export_eval; and echo WORKS=1 {w}"),
+        ),
+        (
+            "fish",
+            "starship",
+            "source $AUX/starship.init",
+            format!("functions fish_prompt | string match -q '*starship*'; and echo WORKS=1 {w}"),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, tool_name, tool, probe) in &cells {
+        let sh = shell(name);
+        for before in [true, false] {
+            let cell = format!(
+                "{name} {tool_name} {}",
+                if before { "before" } else { "after" }
+            );
+            let (c0, _, _, _) = coexist_run(&sb, sh, tool, before, 0, probe);
+            let (c10, works, st, screen) = coexist_run(&sb, sh, tool, before, 10, probe);
+            let bad: Vec<&str> = ["not found", "rror", "tmpguard:", "Faulty"]
+                .into_iter()
+                .filter(|b| screen.contains(b))
+                .collect();
+            let ok_works = works == "1";
             if c10.wrapping_sub(c0) != 20 || !ok_works || st != "3" || !bad.is_empty() {
                 failures.push(format!(
                     "{cell}: checks {c0} -> {c10}, works {works:?}, $? {st}, printed {bad:?}\n{screen}"
