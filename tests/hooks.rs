@@ -760,3 +760,27 @@ fn hook_of_the_previous_release_is_repaired_by_this_binary() {
         }
     }
 }
+
+/// bash: `$_` survives the DEBUG trap and PROMPT_COMMAND entry, and under
+/// `extdebug` (where a failing DEBUG trap skips the command) every command
+/// still runs, the first after a repair too.
+#[test]
+fn bash_keeps_underscore_and_runs_commands_under_extdebug() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    let lines = format!(
+        "shopt -s extdebug\n{}\n: one two\necho \"U=$_\" >> $AUX/res\n{}\necho RAN >> $AUX/res",
+        init_line("bash"),
+        sh("rm -rf /tmp/alice")
+    );
+    let out = sb.run(&with_results(&interactive("bash", &lines))).ok();
+    assert_eq!(last(&out, "U="), "two", "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.lines().contains(&"RAN"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
