@@ -24,6 +24,11 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     standard_fds();
     // SAFETY: plain signal disposition change, before any other code runs.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // Under `ulimit -f 0` the probe's 4-byte write would kill us with SIGXFSZ
+    // (leaving the probe file behind); ignored, it fails with EFBIG and is
+    // reported. `exec` gives CMD back the disposition it was started with.
+    // SAFETY: as above.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     c_int::from(crate::run())
 }
 

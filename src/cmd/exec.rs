@@ -75,6 +75,8 @@ pub fn run(args: &ExecArgs) -> u8 {
 /// Whether SIGPIPE was ignored when this process started, read before Rust's
 /// runtime sets it to "ignore" (which `Command::exec` undoes to "default").
 static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
+/// The same for SIGXFSZ, which the entry point ignores (see `startup`).
+static SIGXFSZ_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
 
 // Runs before `main`, so before std touches SIGPIPE. systemd starts services
 // with SIGPIPE ignored (IgnoreSIGPIPE=yes): CMD must get what it would have got.
@@ -83,26 +85,38 @@ static SIGPIPE_WAS_IGNORED: AtomicBool = AtomicBool::new(false);
 static SAVE_SIGPIPE: extern "C" fn() = save_sigpipe;
 
 extern "C" fn save_sigpipe() {
+    SIGPIPE_WAS_IGNORED.store(is_ignored(libc::SIGPIPE), Ordering::Relaxed);
+    SIGXFSZ_WAS_IGNORED.store(is_ignored(libc::SIGXFSZ), Ordering::Relaxed);
+}
+
+fn is_ignored(sig: libc::c_int) -> bool {
     let mut old = MaybeUninit::<libc::sigaction>::zeroed();
     // SAFETY: a null new action only reads the current one into `old`.
-    let ok = unsafe { libc::sigaction(libc::SIGPIPE, std::ptr::null(), old.as_mut_ptr()) } == 0;
+    let ok = unsafe { libc::sigaction(sig, std::ptr::null(), old.as_mut_ptr()) } == 0;
     // SAFETY: zero-initialised, and filled in by sigaction when it succeeded.
-    let ignored = ok && unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN;
-    SIGPIPE_WAS_IGNORED.store(ignored, Ordering::Relaxed);
+    ok && unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN
 }
 
 /// Give CMD the SIGPIPE disposition tmpguard was started with.
+/// Likewise SIGXFSZ: an ignored disposition survives execve, so CMD would
+/// otherwise inherit the entry point's "ignore".
 fn restore_sigpipe(command: &mut Command) {
-    if SIGPIPE_WAS_IGNORED.load(Ordering::Relaxed) {
-        // SAFETY: runs just before execvp (after std's signal reset) and only calls
-        // signal(2), which is async-signal-safe.
-        unsafe {
-            command.pre_exec(|| {
+    let pipe = SIGPIPE_WAS_IGNORED.load(Ordering::Relaxed);
+    let xfsz = match SIGXFSZ_WAS_IGNORED.load(Ordering::Relaxed) {
+        true => libc::SIG_IGN,
+        false => libc::SIG_DFL,
+    };
+    // SAFETY: runs just before execvp (after std's signal reset) and only calls
+    // signal(2), which is async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if pipe {
                 libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-                Ok(())
-            })
-        };
-    }
+            }
+            libc::signal(libc::SIGXFSZ, xfsz);
+            Ok(())
+        })
+    };
 }
 
 /// What a shell would say: `command not found` for a name searched on PATH.

@@ -107,6 +107,10 @@ fn finding(out: &mut String, p: Paint, f: &Finding) {
 }
 
 /// Break `text` at spaces into lines of at most `width` characters (longer words stay whole).
+/// Widest a padded column gets: a longer value (a 128 KiB TMPDIR) just
+/// overflows its row. `format!` panics on a width above 65,535.
+const MAX_COLUMN: usize = 60;
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -171,7 +175,8 @@ fn python(out: &mut String, p: Paint, r: &Report) {
         .iter()
         .map(|c| show(&c.dir).chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_COLUMN);
     let mut tries = String::new();
     for c in &r.python.candidates {
         let result = match c.result {
@@ -210,7 +215,12 @@ fn runtimes(out: &mut String, p: Paint, r: &Report) {
             )
         })
         .collect();
-    let width = shown.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let width = shown
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(MAX_COLUMN);
     for (rt, dir) in r.runtimes.iter().zip(shown) {
         let from = rt.pick.as_ref().map_or(String::new(), |pk| pk.from.clone());
         let mut verdict = match (&rt.usable, &rt.abs) {
