@@ -399,13 +399,16 @@ pub fn gather(w: &World) -> Report {
     let (tmpdir, private) = private_view(w);
     let fs = filesystem_view(&python, tmpdir.as_ref());
     let home = w.home.clone().unwrap_or_default();
-    let rc = rcfiles::scan(&rcfiles::rc_files(
-        &home,
-        w.zdotdir.as_deref().unwrap_or(&home),
-        &w.config_home
-            .clone()
-            .unwrap_or_else(|| home.join(".config")),
-    ));
+    let rc = rcfiles::scan(
+        &rcfiles::rc_files(
+            &home,
+            w.zdotdir.as_deref().unwrap_or(&home),
+            &w.config_home
+                .clone()
+                .unwrap_or_else(|| home.join(".config")),
+        ),
+        crate::rcread::rights_for(&home),
+    );
     let job = job_view(w, tmpdir.as_ref());
     let mut report = Report {
         uid: snap.uid,

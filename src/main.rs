@@ -18,6 +18,7 @@ mod privdir;
 mod probe;
 mod quote;
 mod rcfiles;
+mod rcread;
 mod resolve;
 mod shell;
 #[cfg(not(test))]

@@ -34,6 +34,22 @@ pub enum Kind {
     Unknown,
 }
 
+impl Kind {
+    /// The type in an `st_mode`.
+    pub fn of_mode(mode: u32) -> Kind {
+        match SFlag::from_bits_truncate(mode & SFlag::S_IFMT.bits()) {
+            SFlag::S_IFDIR => Kind::Dir,
+            SFlag::S_IFLNK => Kind::Symlink,
+            SFlag::S_IFREG => Kind::File,
+            SFlag::S_IFIFO => Kind::Fifo,
+            SFlag::S_IFSOCK => Kind::Socket,
+            SFlag::S_IFCHR => Kind::CharDevice,
+            SFlag::S_IFBLK => Kind::BlockDevice,
+            _ => Kind::Unknown,
+        }
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -71,16 +87,7 @@ impl Stat {
 
     /// The object's type.
     pub fn kind(&self) -> Kind {
-        match SFlag::from_bits_truncate(self.mode & SFlag::S_IFMT.bits()) {
-            SFlag::S_IFDIR => Kind::Dir,
-            SFlag::S_IFLNK => Kind::Symlink,
-            SFlag::S_IFREG => Kind::File,
-            SFlag::S_IFIFO => Kind::Fifo,
-            SFlag::S_IFSOCK => Kind::Socket,
-            SFlag::S_IFCHR => Kind::CharDevice,
-            SFlag::S_IFBLK => Kind::BlockDevice,
-            _ => Kind::Unknown,
-        }
+        Kind::of_mode(self.mode)
     }
 
     /// Permission bits, including setuid/setgid/sticky.

@@ -375,6 +375,15 @@ fn rc_files(out: &mut String, p: Paint, r: &Report) {
             read.join("\n")
         },
     );
+    if !r.rc.skipped.is_empty() {
+        let skipped: Vec<String> = r
+            .rc
+            .skipped
+            .iter()
+            .map(|(f, why)| format!("{}: {why}", show(f)))
+            .collect();
+        row(out, "not read", skipped.join("\n"));
+    }
     let hits = |list: &[crate::rcfiles::Hit]| {
         list.iter()
             .map(|h| format!("{}:{}  {}", show(&h.path), h.line, show(&h.text)))
