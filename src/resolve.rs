@@ -205,12 +205,20 @@ fn private_or_fallback(
         error,
         victim: ident.uid,
     };
-    let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|v| finish(base, v));
+    let mut unrecorded = None;
+    let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|f| {
+        unrecorded = f.unrecorded;
+        finish(base, f.verified)
+    });
     let logged = taken.is_squat()
         && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
     match made {
         Ok(m) => {
-            warnings.push(taken.warning(&m.0, logged));
+            let mut warning = taken.warning(&m.0, logged);
+            if let Some(why) = unrecorded {
+                warning.push_str(&format!(" Also, {why}."));
+            }
+            warnings.push(warning);
             Ok(m)
         }
         Err(fallback) => Err(privdir::Error {

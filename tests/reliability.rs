@@ -142,3 +142,98 @@ done
 "#,
     );
 }
+
+/// A squatted name among 200,000 fallback-shaped decoys: a squatted login
+/// makes the same number of system calls as with none (the fallback is found
+/// through its record, not by listing the base), and takes well under a second.
+#[test]
+fn squatted_login_cost_does_not_grow_with_the_base() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(common::have("strace"), "strace") {
+        return;
+    }
+    check(
+        sb.tmp("mode=1777,size=64m"),
+        r#"
+as mallory mkdir -m 755 /tmp/alice
+first=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
+[[ $first == /tmp/alice.???????? ]] || fail "no fallback: '$first'"
+calls() {
+  as alice strace -f -qq -o "$AUX/home/alice/st" "$TG" init bash >/dev/null 2>&1
+  grep -vc '^[0-9]* *\(+++\|---\)' "$AUX/home/alice/st"
+}
+ms() {
+  local s; s=$(date +%s%N)
+  as alice "$TG" path >/dev/null 2>&1
+  echo $(( ($(date +%s%N) - s) / 1000000 ))
+}
+n0=$(calls); t0=$(ms)
+as mallory "$PY" -c '
+import os, random, string
+a = string.ascii_lowercase + string.digits
+for i in range(200000):
+    n = "/tmp/alice." + "".join(random.choice(a) for _ in range(8))
+    try: os.close(os.open(n, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o700))
+    except FileExistsError: pass
+'
+echo "entries in /tmp: $(ls -f /tmp | wc -l)"
+n1=$(calls); t1=$(ms)
+echo "system calls of a squatted login: $n0 with no decoys, $n1 with 200,000; $t0 ms, $t1 ms"
+[ "$n0" = "$n1" ] || fail "system calls grew with the decoys: $n0 -> $n1"
+[ "$n0" -gt 20 ] || fail "strace counted only $n0 calls"
+again=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
+[ "$again" = "$first" ] || fail "the fallback changed: $first -> $again"
+"#,
+    );
+}
+
+/// /tmp at 1733 (nobody can list it): twenty squatted logins at once share one
+/// fallback, which nobody else can learn (its record is the user's, mode
+/// 0600) or plant (a record or fallback of mallory's is never used).
+#[test]
+fn unlistable_base_shares_one_fallback() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.tmp("mode=1733,size=16m"),
+        r#"
+as alice ls /tmp >/dev/null 2>&1 && fail "alice can list /tmp"
+# mallory squats the name, and plants a record and a fallback of her own.
+as mallory mkdir -m 755 /tmp/alice
+as mallory mkdir -m 700 /tmp/alice.planted1
+as mallory bash -c 'umask 077; printf alice.planted1 >/tmp/.alice.tmpguard.x'
+for i in $(seq 20); do
+  as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf "%s\n" "$TMPDIR"' >"$AUX/o.$i" &
+done
+wait
+sort -u "$AUX"/o.* >"$AUX/all"
+[ "$(wc -l <"$AUX/all")" = 1 ] || fail "the logins did not share one fallback: $(tr '\n' ' ' <"$AUX/all")"
+fb=$(cat "$AUX/all")
+[[ $fb == /tmp/alice.???????? && $fb != /tmp/alice.planted1 ]] || fail "fallback '$fb'"
+n=$(ls -d /tmp/alice.* | grep -vc planted)
+[ "$n" = 1 ] || fail "$n fallbacks made: $(ls -d /tmp/alice.*)"
+[ "$(stat -c '%u %a %h' /tmp/.alice.tmpguard)" = "2001 600 1" ] || fail "record: $(stat -c '%u %a %h' /tmp/.alice.tmpguard)"
+as mallory cat /tmp/.alice.tmpguard 2>/dev/null && fail "mallory can read the record"
+# Later logins, one at a time, find it again.
+for i in 1 2 3; do
+  got=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
+  [ "$got" = "$fb" ] || fail "login $i: $got, want $fb"
+done
+# The record gone (a cleaner): a new fallback, recorded; the old one left alone.
+rm /tmp/.alice.tmpguard
+got=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
+[[ $got == /tmp/alice.???????? && $got != "$fb" ]] || fail "after the record went: '$got'"
+[ -d "$fb" ] || fail "the old fallback was removed"
+[ "$(cat /tmp/.alice.tmpguard)" = "${got#/tmp/}" ] || fail "not recorded again"
+# mallory squats the record too: still private, and the warning says why it
+# will not be shared.
+reset() { find /tmp -mindepth 1 -maxdepth 1 -user alice -exec rm -rf {} +; }
+reset
+as mallory bash -c 'printf alice.planted1 >/tmp/.alice.tmpguard; chmod 666 /tmp/.alice.tmpguard'
+err=$(as alice bash -c 'eval "$("$TG" init bash)"; printf "%s\n" "$TMPDIR" >&2' 2>&1)
+got=$(tail -n1 <<<"$err")
+[[ $got == /tmp/alice.???????? && $got != /tmp/alice.planted1 ]] || fail "with a squatted record: '$got'"
+grep -q 'record /tmp/.alice.tmpguard is not a private file of yours' <<<"$err" || fail "no word on the record: $err"
+[ "$(cat /tmp/.alice.tmpguard)" = alice.planted1 ] || fail "mallory's record was changed"
+"#,
+    );
+}
