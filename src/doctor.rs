@@ -384,7 +384,16 @@ impl Probes {
         if let Some(r) = self.0.borrow().get(dir) {
             return *r;
         }
-        let r = probe::probe_path(dir);
+        // Resolved first the way init does (symlinks and all, asking each
+        // network or FUSE mount on the way): one that does not answer is not probed.
+        let uid = nix::unistd::getuid().as_raw();
+        let r = match dir.is_absolute().then(|| privdir::chase(dir, uid)) {
+            Some(Err(e)) if matches!(e.problem, Problem::NoAnswer(_)) => Err(ProbeError {
+                step: probe::Step::NoAnswer,
+                errno: Errno::ETIMEDOUT,
+            }),
+            _ => probe::probe_path(dir),
+        };
         self.0.borrow_mut().insert(dir.to_owned(), r);
         r
     }
@@ -526,15 +535,17 @@ impl RealChecks {
     }
 }
 
+// A directory on a filesystem that does not answer is not touched: it fails
+// every runtime's check, as it would (after a long wait) for the runtime.
 impl runtimes::Checks for RealChecks {
     fn dir_access_writable(&self, p: &Path) -> bool {
-        p.is_dir() && nix::unistd::access(p, nix::unistd::AccessFlags::W_OK).is_ok()
+        answers(p) && p.is_dir() && nix::unistd::access(p, nix::unistd::AccessFlags::W_OK).is_ok()
     }
     fn dir_mode_writable(&self, p: &Path) -> bool {
-        std::fs::metadata(p).is_ok_and(|m| m.is_dir() && self.mode_writable(&m))
+        answers(p) && std::fs::metadata(p).is_ok_and(|m| m.is_dir() && self.mode_writable(&m))
     }
     fn ruby_accepts(&self, p: &Path) -> bool {
-        std::fs::metadata(p).is_ok_and(|m| {
+        answers(p) && std::fs::metadata(p).is_ok_and(|m| {
             let world_writable_unsticky = m.mode() & 0o002 != 0 && m.mode() & 0o1000 == 0;
             m.is_dir() && self.mode_writable(&m) && !world_writable_unsticky
         })
@@ -584,19 +595,28 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
         base_configured,
         base_refused,
         ident,
+        ident_error,
         target,
         tmpdir: abs,
         found,
         decision,
     } = resolve::plan(snap, &opts);
-    let (base, base_error) = match base {
-        Ok(b) => (Some(b), None),
-        Err(e) => (None, Some(e)),
+    let (base, base_error) = match (base, ident_error) {
+        // No name to look for in it: init fails, with this reason.
+        (Ok(b), Some(na)) if !matches!(decision.choice, decide::Choice::Keep) => (
+            None,
+            Some(privdir::Error {
+                path: b.path.join(&ident.name),
+                problem: Problem::NoAnswer(na),
+            }),
+        ),
+        (Ok(b), _) => (Some(b), None),
+        (Err(e), _) => (None, Some(e)),
     };
     let base_path = base
         .as_ref()
         .map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
-    let passwd_name = SystemPasswd.name_of(uid);
+    let passwd_name = SystemPasswd.name_of(uid).ok().flatten();
     let tmpdir_path = abs.as_deref();
     // Doctor looks at TMPDIR even where init's fast path need not.
     let found = found.or_else(|| tmpdir_path.map(|p| privdir::find(p, uid)));
@@ -707,7 +727,7 @@ fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesyste
     // Nothing works: describe where TMPDIR points if it exists, else /tmp.
     let stand_in = tmpdir
         .and_then(|t| t.abs.clone())
-        .filter(|p| p.is_dir())
+        .filter(|p| answers(p) && p.is_dir())
         .unwrap_or_else(|| PathBuf::from("/tmp"));
     let info = fsinfo::inspect(&stand_in);
     Some(Filesystem {
@@ -768,6 +788,15 @@ fn job_view(w: &World, tmpdir: Option<&Tmpdir>) -> Job {
         job.tmpdir_is_job_dir = Some(true);
     }
     job
+}
+
+/// `p` is not on a filesystem that failed to answer (relative: made absolute first).
+fn answers(p: &Path) -> bool {
+    let abs = match p.is_absolute() {
+        true => Some(p.to_owned()),
+        false => abspath(p.as_os_str()).ok(),
+    };
+    abs.is_none_or(|a| crate::hang::check_path(&a).is_ok())
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

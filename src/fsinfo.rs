@@ -45,25 +45,28 @@ impl FsInfo {
     }
     /// Shared between machines: files may be seen elsewhere, locks and sockets may misbehave.
     pub fn is_network(&self) -> bool {
-        let t = self.fstype.as_deref().unwrap_or_default();
-        [
-            "nfs",
-            "nfs4",
-            "lustre",
-            "gpfs",
-            "beegfs",
-            "cifs",
-            "smb3",
-            "ceph",
-            "glusterfs",
-            "panfs",
-            "wekafs",
-            "afs",
-        ]
-        .contains(&t)
-            || (t.starts_with("fuse.")
-                && ["sshfs", "gcsfuse", "s3fs"].iter().any(|f| t.ends_with(f)))
+        is_network_type(self.fstype.as_deref().unwrap_or_default())
     }
+}
+
+/// A filesystem type shared between machines.
+pub fn is_network_type(t: &str) -> bool {
+    [
+        "nfs",
+        "nfs4",
+        "lustre",
+        "gpfs",
+        "beegfs",
+        "cifs",
+        "smb3",
+        "ceph",
+        "glusterfs",
+        "panfs",
+        "wekafs",
+        "afs",
+    ]
+    .contains(&t)
+        || (t.starts_with("fuse.") && ["sshfs", "gcsfuse", "s3fs"].iter().any(|f| t.ends_with(f)))
 }
 
 fn percent(part: u64, whole: u64) -> f64 {
@@ -81,6 +84,8 @@ pub fn socket_room(dir: &Path) -> bool {
 
 /// Look at the filesystem holding `dir` (following symlinks, as every program does).
 pub fn inspect(dir: &Path) -> Result<FsInfo, Errno> {
+    // A hung filesystem: not touched (doctor says so elsewhere).
+    crate::hang::check_path(dir).map_err(|_| Errno::ETIMEDOUT)?;
     let vfs = statvfs(dir)?;
     let frag = vfs.fragment_size() as u64;
     let flags = vfs.flags();

@@ -2,8 +2,13 @@
 //!
 //! The fast path trusts `$USER` when `<base>/$USER` already belongs to the uid,
 //! so a normal shell start does no passwd/NSS lookup (those hang when LDAP is down).
+//! When one is needed it is asked in a detached process within the run's time
+//! budget (`hang`); with no answer, the run fails with that reason rather than
+//! take another name (`uid-N` would make `TMPDIR` flip with the health of LDAP).
 
 use nix::unistd::{Uid, User};
+
+use crate::hang::NoAnswer;
 
 /// Longest name accepted, in bytes.
 pub const MAX_NAME: usize = 64;
@@ -44,25 +49,46 @@ pub struct Identity {
 
 /// The lookups identity needs, so tests can stand in for NSS.
 pub trait Passwd {
-    /// uid of the account called `name`; `None` if none or the lookup failed.
-    fn uid_of(&self, name: &str) -> Option<u32>;
-    /// name of the account with `uid`; `None` if none or the lookup failed.
-    fn name_of(&self, uid: u32) -> Option<String>;
+    /// uid of the account called `name`; `None` if none or the lookup failed;
+    /// `Err` if it did not answer in time.
+    fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer>;
+    /// name of the account with `uid`; as `uid_of`.
+    fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer>;
 }
 
-/// The system's passwd database, through NSS.
+/// The system's passwd database, through NSS, each lookup in a detached
+/// process within the run's time budget.
 pub struct SystemPasswd;
 
 impl Passwd for SystemPasswd {
-    fn uid_of(&self, name: &str) -> Option<u32> {
-        User::from_name(name).ok().flatten().map(|u| u.uid.as_raw())
-    }
-    fn name_of(&self, uid: u32) -> Option<String> {
-        User::from_uid(Uid::from_raw(uid))
+    fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
+        let name = name.to_owned();
+        let what = format!("the passwd lookup of {name}");
+        let answer = crate::hang::ask(&nss_key(), what, crate::hang::Young::Parallel, move || {
+            match User::from_name(&name).ok().flatten() {
+                Some(u) => u.uid.as_raw().to_string().into_bytes(),
+                None => Vec::new(),
+            }
+        })?;
+        Ok(std::str::from_utf8(&answer)
             .ok()
-            .flatten()
-            .map(|u| u.name)
+            .and_then(|t| t.parse().ok()))
     }
+    fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
+        let what = format!("the passwd lookup of uid {uid}");
+        let answer = crate::hang::ask(&nss_key(), what, crate::hang::Young::Parallel, move || {
+            match User::from_uid(Uid::from_raw(uid)).ok().flatten() {
+                Some(u) => u.name.into_bytes(),
+                None => Vec::new(),
+            }
+        })?;
+        Ok(String::from_utf8(answer).ok().filter(|n| !n.is_empty()))
+    }
+}
+
+/// One outstanding NSS lookup per user.
+fn nss_key() -> String {
+    format!("{}/nss", nix::unistd::getuid())
 }
 
 /// Decide the name. `owns(name)` answers "does `<base>/<name>` exist and belong
@@ -72,50 +98,53 @@ pub fn resolve(
     user: Option<&[u8]>,
     owns: impl FnOnce(&str) -> bool,
     passwd: &dyn Passwd,
-) -> Identity {
+) -> Result<Identity, NoAnswer> {
     if let Some(user) = user.filter(|u| valid_name(u)) {
         // valid_name admits ASCII only, so this cannot fail.
         let user = std::str::from_utf8(user).expect("valid names are ASCII");
         if owns(user) {
-            return Identity {
+            return Ok(Identity {
                 uid,
                 name: user.to_owned(),
                 source: Source::EnvOwned,
-            };
+            });
         }
-        if passwd.uid_of(user) == Some(uid) {
-            return Identity {
+        if passwd.uid_of(user)? == Some(uid) {
+            return Ok(Identity {
                 uid,
                 name: user.to_owned(),
                 source: Source::EnvConfirmed,
-            };
+            });
         }
     }
     from_uid(uid, passwd)
 }
 
-/// The uid's own passwd name when valid, else `uid-<N>`.
-pub fn from_uid(uid: u32, passwd: &dyn Passwd) -> Identity {
-    match passwd.name_of(uid).filter(|n| valid_name(n.as_bytes())) {
-        Some(name) => Identity {
-            uid,
-            name,
-            source: Source::Passwd,
+/// The uid's own passwd name when valid, else `uid-<N>` (when passwd
+/// answered that there is none; not when it did not answer).
+pub fn from_uid(uid: u32, passwd: &dyn Passwd) -> Result<Identity, NoAnswer> {
+    Ok(
+        match passwd.name_of(uid)?.filter(|n| valid_name(n.as_bytes())) {
+            Some(name) => Identity {
+                uid,
+                name,
+                source: Source::Passwd,
+            },
+            None => Identity {
+                uid,
+                name: format!("uid-{uid}"),
+                source: Source::Uid,
+            },
         },
-        None => Identity {
-            uid,
-            name: format!("uid-{uid}"),
-            source: Source::Uid,
-        },
-    }
+    )
 }
 
-/// A name for a uid in messages: `1001 (mallory)` or `1001`. Looks up passwd,
-/// so only for error paths.
+/// A name for a uid in messages: `1001 (mallory)` or `1001`. Looks up passwd
+/// (within the time budget), so only for error paths.
 pub fn describe_uid(uid: u32) -> String {
     match SystemPasswd.name_of(uid) {
-        Some(name) => format!("{uid} ({name})"),
-        None => uid.to_string(),
+        Ok(Some(name)) => format!("{uid} ({name})"),
+        _ => uid.to_string(),
     }
 }
 
@@ -129,17 +158,48 @@ mod tests {
         calls: Cell<u32>,
     }
     impl Passwd for Fake {
-        fn uid_of(&self, name: &str) -> Option<u32> {
+        fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
             self.calls.set(self.calls.get() + 1);
-            self.users.iter().find(|u| u.0 == name).map(|u| u.1)
+            if name == "stuck" {
+                return Err(stuck());
+            }
+            Ok(self.users.iter().find(|u| u.0 == name).map(|u| u.1))
         }
-        fn name_of(&self, uid: u32) -> Option<String> {
+        fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
             self.calls.set(self.calls.get() + 1);
-            self.users
+            if uid == 666 {
+                return Err(stuck());
+            }
+            Ok(self
+                .users
                 .iter()
                 .find(|u| u.1 == uid)
-                .map(|u| u.0.to_owned())
+                .map(|u| u.0.to_owned()))
         }
+    }
+    fn stuck() -> NoAnswer {
+        NoAnswer {
+            what: "the passwd lookup".into(),
+            why: crate::hang::Why::Timeout,
+        }
+    }
+
+    #[test]
+    fn no_answer_fails_and_never_takes_another_name() {
+        assert_eq!(
+            resolve(1000, Some(b"stuck"), |_| false, &fake()),
+            Err(stuck())
+        );
+        assert_eq!(resolve(666, None, |_| false, &fake()), Err(stuck()));
+        assert_eq!(
+            resolve(666, Some(b"alice"), |_| false, &fake()),
+            Err(stuck())
+        );
+        // Its directory already ours: no lookup, no failure.
+        assert_eq!(
+            resolve(666, Some(b"stuck"), |_| true, &fake()).unwrap().name,
+            "stuck"
+        );
     }
     fn fake() -> Fake {
         Fake {
@@ -172,7 +232,7 @@ mod tests {
     #[test]
     fn fast_path_does_no_lookup() {
         let p = fake();
-        let id = resolve(1000, Some(b"alice"), |n| n == "alice", &p);
+        let id = resolve(1000, Some(b"alice"), |n| n == "alice", &p).unwrap();
         assert_eq!(id.name, "alice");
         assert_eq!(id.source, Source::EnvOwned);
         assert_eq!(p.calls.get(), 0);
@@ -181,7 +241,7 @@ mod tests {
     #[test]
     fn missing_dir_confirms_by_passwd() {
         let p = fake();
-        let id = resolve(1000, Some(b"alice"), |_| false, &p);
+        let id = resolve(1000, Some(b"alice"), |_| false, &p).unwrap();
         assert_eq!(
             (id.name.as_str(), id.source),
             ("alice", Source::EnvConfirmed)
@@ -190,7 +250,7 @@ mod tests {
 
     #[test]
     fn su_without_dash_uses_uids_own_name() {
-        let id = resolve(0, Some(b"alice"), |_| false, &fake());
+        let id = resolve(0, Some(b"alice"), |_| false, &fake()).unwrap();
         assert_eq!((id.name.as_str(), id.source), ("root", Source::Passwd));
     }
 
@@ -203,16 +263,21 @@ mod tests {
             Some(b"a/b"),
             Some(b"$(touch x)"),
         ] {
-            assert_eq!(resolve(1000, user, |_| true, &fake()).name, "alice");
+            assert_eq!(resolve(1000, user, |_| true, &fake()).unwrap().name, "alice");
         }
     }
 
     #[test]
     fn no_entry_or_invalid_entry_gives_uid_name() {
         assert_eq!(
-            resolve(54321, Some(b"alice"), |_| false, &fake()).name,
+            resolve(54321, Some(b"alice"), |_| false, &fake())
+                .unwrap()
+                .name,
             "uid-54321"
         );
-        assert_eq!(resolve(7, None, |_| false, &fake()).name, "uid-7");
+        assert_eq!(
+            resolve(7, None, |_| false, &fake()).unwrap().name,
+            "uid-7"
+        );
     }
 }

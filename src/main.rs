@@ -6,11 +6,13 @@
 mod cli;
 mod cmd;
 mod decide;
+mod detach;
 mod doctor;
 mod env;
 mod exe;
 mod fallback;
 mod fsinfo;
+mod hang;
 mod identity;
 mod modulefile;
 mod pathnorm;

@@ -214,6 +214,8 @@ pub enum Problem {
     Probe(ProbeError),
     /// The name stopped referring to the inode that was checked.
     Moved,
+    /// A network or FUSE filesystem (or the identity service) did not answer in time.
+    NoAnswer(crate::hang::NoAnswer),
     /// The name is taken (`taken` says how) and no fallback could be made.
     NoFallback {
         taken: Box<Error>,
@@ -258,6 +260,8 @@ impl fmt::Display for Error {
             Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno_text(*errno)),
             Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
             Problem::Moved => write!(f, "{path} was replaced while being checked"),
+            Problem::NoAnswer(na) if na.what.starts_with('/') => write!(f, "{path}: {na}"),
+            Problem::NoAnswer(na) => write!(f, "{na}"),
             Problem::NoFallback { taken, fallback } => {
                 write!(
                     f,
@@ -325,6 +329,12 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             continue;
         }
         let name = OsStr::from_bytes(&c);
+        // Outside the default base, a network or FUSE mount is asked first
+        // (within the run's time budget) and never touched if it does not answer.
+        if c != b".." {
+            crate::hang::check_path(&at.join(name))
+                .map_err(|na| Error::new(path, Problem::NoAnswer(na)))?;
+        }
         let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
             .map_err(|e| Error::os(at.join(name), "open", e))?;
         let st = stat_fd(&next, &at.join(name))?;

@@ -51,6 +51,8 @@ pub enum Skip {
 /// Up to [`CAP`] bytes of `path` (and whether there was more), if it is a
 /// regular file the rights allow reading.
 pub fn read(path: &Path, rights: Option<Rights>) -> Result<(Vec<u8>, bool), Skip> {
+    // A home on a hung network filesystem: not touched.
+    crate::hang::check_path(path).map_err(|na| Skip::Refused(na.to_string()))?;
     let file = match rights {
         Some(r) => as_user(r, || open(path)),
         None => open(path),

@@ -54,6 +54,9 @@ pub struct Plan {
     /// Why a configured base was refused (then `/tmp` is used).
     pub base_refused: Option<String>,
     pub ident: Identity,
+    /// The identity service did not answer in time: `ident` is then only a
+    /// stand-in (`uid-N`) that must not be used to make a directory.
+    pub ident_error: Option<crate::hang::NoAnswer>,
     /// `<base>/<name>`.
     pub target: PathBuf,
     /// `$TMPDIR` as `os.path.abspath` makes it; `None` when unset or empty
@@ -81,12 +84,22 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     let base_configured = configured_dir.is_some();
     let base = configured_dir.map_or_else(|| privdir::open_base(Path::new(DEFAULT_BASE), uid), Ok);
 
-    let ident = identity::resolve(
+    let (ident, ident_error) = match identity::resolve(
         uid,
         snap.user.as_deref().map(OsStrExt::as_bytes),
         |name| base.as_ref().is_ok_and(|b| owned_by(b, name, uid)),
         &SystemPasswd,
-    );
+    ) {
+        Ok(i) => (i, None),
+        Err(na) => (
+            Identity {
+                uid,
+                name: format!("uid-{uid}"),
+                source: identity::Source::Uid,
+            },
+            Some(na),
+        ),
+    };
     let target = base
         .as_ref()
         .map_or(Path::new(DEFAULT_BASE), |b| &b.path)
@@ -120,6 +133,7 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         base_configured,
         base_refused,
         ident,
+        ident_error,
         target,
         tmpdir,
         found,
@@ -133,11 +147,21 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
         base,
         base_refused,
         ident,
+        ident_error,
+        target,
         tmpdir: tmpdir_path,
         found,
         decision,
         ..
     } = plan(snap, opts);
+    // The name is needed to make `<base>/<name>`; without an answer, no name
+    // (never another one).
+    if let (Some(na), Choice::Target | Choice::TargetIn(_)) = (ident_error, &decision.choice) {
+        return Err(privdir::Error {
+            path: target,
+            problem: Problem::NoAnswer(na),
+        });
+    }
     let uid = snap.uid;
     let mut warnings: Vec<String> = base_refused
         .map(|why| format!("refusing {why}; using {DEFAULT_BASE}"))

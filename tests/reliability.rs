@@ -158,9 +158,11 @@ fn squatted_login_cost_does_not_grow_with_the_base() {
 as mallory mkdir -m 755 /tmp/alice
 first=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
 [[ $first == /tmp/alice.???????? ]] || fail "no fallback: '$first'"
+# tmpguard's own system calls (not -f: the detached passwd lookup a squatted
+# login makes runs in another process, whose poll and thread timing vary).
 calls() {
-  as alice strace -f -qq -o "$AUX/home/alice/st" "$TG" init bash >/dev/null 2>&1
-  grep -vc '^[0-9]* *\(+++\|---\)' "$AUX/home/alice/st"
+  as alice strace -qq -o "$AUX/home/alice/st" "$TG" init bash >/dev/null 2>&1
+  grep -vc '^\(+++\|---\)' "$AUX/home/alice/st"
 }
 ms() {
   local s; s=$(date +%s%N)
@@ -235,5 +237,147 @@ got=$(tail -n1 <<<"$err")
 grep -q 'record /tmp/.alice.tmpguard is not a private file of yours' <<<"$err" || fail "no word on the record: $err"
 [ "$(cat /tmp/.alice.tmpguard)" = alice.planted1 ] || fail "mallory's record was changed"
 "#,
+    );
+}
+
+/// A user only the hung-filesystem test has.
+const CAROL: u32 = 27315;
+
+/// Mount a FUSE filesystem (bindfs) at `$F` over `$AUX/fsrc`, with carol's
+/// private directory in it and a shared sticky base; `$FUSE_PID` is its
+/// daemon. `stop_fuse` makes it hang (SIGSTOP), `release_fuse` lets it go and
+/// unmounts. Helpers for the scripts below.
+const FUSE: &str = r#"
+F=$AUX/fuse
+mkdir -p "$AUX/fsrc/carol" "$AUX/fsrc/base" "$F"
+chown carol: "$AUX/fsrc/carol" && chmod 700 "$AUX/fsrc/carol"
+chmod 1777 "$AUX/fsrc/base"
+bindfs -f "$AUX/fsrc" "$F" 2>/dev/null & FUSE_PID=$!
+trap 'kill -CONT $FUSE_PID 2>/dev/null; umount -l "$F" 2>/dev/null; kill $FUSE_PID 2>/dev/null' EXIT
+for i in $(seq 100); do grep -q " $F " /proc/self/mountinfo && break; sleep 0.05; done
+grep -q " $F " /proc/self/mountinfo || fail "bindfs did not mount"
+# SIGSTOP reaches the daemon's threads one by one: wait until every one is stopped.
+stop_fuse() {
+  kill -STOP $FUSE_PID
+  local i
+  for i in $(seq 200); do
+    ! grep -qv '^T' < <(for t in /proc/$FUSE_PID/task/*/stat; do awk '{print $3}' "$t"; done) && return
+    sleep 0.01
+  done
+  fail "the FUSE daemon did not stop"
+}
+release_fuse() { kill -CONT $FUSE_PID; }
+# End the outage, let the stuck check finish, start a new outage: the next
+# run waits out the budget itself instead of skipping.
+fresh_outage() {
+  release_fuse
+  local i
+  for i in $(seq 100); do [ -z "$(stuck)" ] && break; sleep 0.05; done
+  stop_fuse
+}
+# ms CMD...: run, and print the milliseconds it took on fd 3.
+ms() { local s; s=$(date +%s%N); "$@"; local rc=$?; echo $(( ($(date +%s%N) - s) / 1000000 )) >&3; return $rc; }
+# carol's processes still alive (stuck checks), as "pid state command" lines
+# (carol's uid is this test's own: other tests' sandboxes share the pid space).
+# Exited ones waiting for init to reap them do not count.
+stuck() { ps -u carol -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/'; }
+"#;
+
+/// A FUSE filesystem whose daemon is stopped, holding TMPDIR and, separately,
+/// the configured base: init, exec, path and doctor go on within 3 s with
+/// the reason; Python then uses a private directory; twenty logins leave at
+/// most one stuck check; nothing stuck holds the caller's pipes or is a child
+/// of exec's command.
+#[test]
+fn hung_filesystem_never_holds_a_login() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
+        "bindfs and /dev/fuse",
+    ) {
+        return;
+    }
+    check(
+        sb.user("carol", CAROL),
+        &format!(
+            "{FUSE}{}",
+            r#"
+# Answering: TMPDIR on it is kept as it is.
+got=$(as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; printf %s "$TMPDIR"')
+[ "$got" = "$F/carol" ] || fail "a healthy FUSE TMPDIR was not kept: '$got'"
+stop_fuse
+
+# init, through the shell's $(...) pipe, with 2>&1 into another pipe.
+out=$( { ms as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; echo done; printf "%s\n" "$TMPDIR"; "$PY" -c "import tempfile; print(tempfile.gettempdir())"' 2>&1 | cat; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "init with TMPDIR on a hung FUSE mount: $t ms"
+[ "$t" -lt 3000 ] || fail "init took $t ms"
+grep -qx done <<<"$out" || fail "no done: $out"
+grep -q 'did not answer within 2 s' <<<"$out" || fail "no reason: $out"
+[ "$(grep -c '^/tmp/carol$' <<<"$out")" = 2 ] || fail "TMPDIR and Python are not /tmp/carol: $out"
+[ "$(stat -c '%U %a' /tmp/carol)" = "carol 700" ] || fail "/tmp/carol is not private"
+
+# A later login skips the mount at once: the first check still waits.
+out=$( { ms as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; echo done' 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "a later login: $t ms"
+[ "$t" -lt 1000 ] || fail "a later login took $t ms"
+grep -q 'a check started earlier' <<<"$out" || fail "later login: $out"
+
+# The configured base on it.
+fresh_outage
+out=$( { ms as carol env TMPGUARD_BASE="$F/base" bash -c 'eval "$("$TG" init bash)"; echo done; printf "%s\n" "$TMPDIR"' 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "init with the base on it: $t ms"
+[ "$t" -lt 3000 ] || fail "init with the base took $t ms"
+grep -qx done <<<"$out" && grep -qx /tmp/carol <<<"$out" || fail "base: $out"
+grep -q "refusing base $F/base.*did not answer" <<<"$out" || fail "base: no reason: $out"
+
+# exec: the command runs, and has no child of ours.
+fresh_outage
+out=$( { ms as carol env TMPDIR="$F/carol" "$TG" exec -- sh -c 'echo "ran $TMPDIR"; ps -o comm= --ppid $$' 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "exec: $t ms"
+[ "$t" -lt 3000 ] || fail "exec took $t ms"
+grep -qx 'ran /tmp/carol' <<<"$out" || fail "exec: $out"
+[ "$(grep -vc -e '^ran ' -e '^ps$' -e '^tmpguard:' <<<"$out")" = 0 ] || fail "exec's command has other children: $out"
+
+# path.
+fresh_outage
+out=$( { ms as carol env TMPDIR="$F/carol" "$TG" path 2>/dev/null; } 3>"$AUX/t")
+t=$(cat "$AUX/t")
+[ "$t" -lt 3000 ] && [ "$out" = /tmp/carol ] || fail "path: '$out' in $t ms"
+
+# doctor: says so, does not hang.
+fresh_outage
+out=$( { ms as carol env TMPDIR="$F/carol" TMP="$F/carol" timeout 20 "$TG" doctor 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "doctor: $t ms"
+[ "$t" -lt 3000 ] || fail "doctor took $t ms"
+grep -q 'did not answer within 2 s' <<<"$out" || fail "doctor does not say it: $(tr '\n' '|' <<<"$out")"
+
+# Twenty logins during the outage: at most one stuck check.
+pids=()
+for i in $(seq 20); do
+  as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash 2>/dev/null)"; echo done' >"$AUX/l.$i" & pids+=($!)
+done
+wait "${pids[@]}"
+[ "$(cat "$AUX"/l.* | grep -c done)" = 20 ] || fail "not every login finished"
+n=$(stuck | wc -l)
+echo "carol's processes left during the outage: $n"
+[ "$n" -le 1 ] || fail "$n stuck processes: $(stuck)"
+# It holds nothing of the caller's: stdin, stdout and stderr are /dev/null.
+pid=$(stuck | awk '{print $1}')
+if [ -n "$pid" ]; then
+  for fd in 0 1 2; do
+    [ "$(readlink /proc/$pid/fd/$fd)" = /dev/null ] || fail "stuck check's fd $fd is $(readlink /proc/$pid/fd/$fd)"
+  done
+  [ "$(ls /proc/$pid/fd | wc -l)" -le 5 ] || fail "stuck check holds fds: $(ls -l /proc/$pid/fd)"
+  [ "$(ps -o ppid= -p $pid | tr -d ' ')" = 1 ] || fail "stuck check's parent is $(ps -o ppid= -p $pid)"
+fi
+
+# Released: the check ends, the next login uses TMPDIR again.
+release_fuse
+for i in $(seq 50); do [ -z "$(stuck)" ] && break; sleep 0.1; done
+[ -z "$(stuck)" ] || fail "the check did not end after the release: $(stuck)"
+got=$(as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; printf %s "$TMPDIR"')
+[ "$got" = "$F/carol" ] || fail "after the release: '$got'"
+"#
+        ),
     );
 }
