@@ -153,20 +153,22 @@ fn squatted_login_cost_does_not_grow_with_the_base() {
         return;
     }
     check(
-        sb.tmp("mode=1777,size=64m"),
+        // dave is this test's own: no other test's process shares his
+        // passwd-lookup lock, so the count is this login's alone.
+        sb.tmp("mode=1777,size=64m").user("dave", DAVE),
         r#"
-as mallory mkdir -m 755 /tmp/alice
-first=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
-[[ $first == /tmp/alice.???????? ]] || fail "no fallback: '$first'"
+as mallory mkdir -m 755 /tmp/dave
+first=$(as dave bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
+[[ $first == /tmp/dave.???????? ]] || fail "no fallback: '$first'"
 # tmpguard's own system calls (not -f: the detached passwd lookup a squatted
 # login makes runs in another process, whose poll and thread timing vary).
 calls() {
-  as alice strace -qq -o "$AUX/home/alice/st" "$TG" init bash >/dev/null 2>&1
-  grep -vc '^\(+++\|---\)' "$AUX/home/alice/st"
+  as dave strace -qq -o "$AUX/home/dave/st" "$TG" init bash >/dev/null 2>&1
+  grep -vc '^\(+++\|---\)' "$AUX/home/dave/st"
 }
 ms() {
   local s; s=$(date +%s%N)
-  as alice "$TG" path >/dev/null 2>&1
+  as dave "$TG" path >/dev/null 2>&1
   echo $(( ($(date +%s%N) - s) / 1000000 ))
 }
 n0=$(calls); t0=$(ms)
@@ -174,7 +176,7 @@ as mallory "$PY" -c '
 import os, random, string
 a = string.ascii_lowercase + string.digits
 for i in range(200000):
-    n = "/tmp/alice." + "".join(random.choice(a) for _ in range(8))
+    n = "/tmp/dave." + "".join(random.choice(a) for _ in range(8))
     try: os.close(os.open(n, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o700))
     except FileExistsError: pass
 '
@@ -183,7 +185,7 @@ n1=$(calls); t1=$(ms)
 echo "system calls of a squatted login: $n0 with no decoys, $n1 with 200,000; $t0 ms, $t1 ms"
 [ "$n0" = "$n1" ] || fail "system calls grew with the decoys: $n0 -> $n1"
 [ "$n0" -gt 20 ] || fail "strace counted only $n0 calls"
-again=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
+again=$(as dave bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPDIR"')
 [ "$again" = "$first" ] || fail "the fallback changed: $first -> $again"
 "#,
     );
@@ -242,6 +244,8 @@ grep -q 'record /tmp/.alice.tmpguard is not a private file of yours' <<<"$err" |
 
 /// A user only the hung-filesystem test has.
 const CAROL: u32 = 27315;
+/// A user only the decoy test has.
+const DAVE: u32 = 27316;
 
 /// Mount a FUSE filesystem (bindfs) at `$F` over `$AUX/fsrc`, with carol's
 /// private directory in it and a shared sticky base; `$FUSE_PID` is its

@@ -15,8 +15,9 @@ use nix::errno::Errno;
 use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
 use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat, mkdirat};
 
-use crate::identity::describe_uid;
-use crate::probe::{ProbeError, errno_text};
+use crate::engine::errno;
+use crate::engine::identity::describe_uid;
+use crate::engine::probe::ProbeError;
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -203,19 +204,43 @@ impl fmt::Display for Unsafe {
     }
 }
 
+/// A system call on the way, as messages name it (`cannot open /tmp/x: ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Open,
+    Stat,
+    Chmod,
+    Resolve,
+    ReadLink,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Create => "create",
+            Op::Open => "open",
+            Op::Stat => "stat",
+            Op::Chmod => "chmod",
+            Op::Resolve => "resolve",
+            Op::ReadLink => "read link",
+        })
+    }
+}
+
 /// What went wrong with a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// Someone else could control it: never used.
     Unsafe(Unsafe),
     /// A system call failed.
-    Os { op: &'static str, errno: Errno },
+    Os { op: Op, errno: Errno },
     /// It is safe, but CPython's probe fails in it.
     Probe(ProbeError),
     /// The name stopped referring to the inode that was checked.
     Moved,
     /// A network or FUSE filesystem (or the identity service) did not answer in time.
-    NoAnswer(crate::hang::NoAnswer),
+    NoAnswer(crate::engine::hang::NoAnswer),
     /// The name is taken (`taken` says how) and no fallback could be made.
     NoFallback {
         taken: Box<Error>,
@@ -237,8 +262,21 @@ impl Error {
             problem,
         }
     }
-    fn os(path: impl Into<PathBuf>, op: &'static str, errno: Errno) -> Error {
+    fn os(path: impl Into<PathBuf>, op: Op, errno: Errno) -> Error {
         Error::new(path, Problem::Os { op, errno })
+    }
+
+    /// The object at the name vanished or changed type between the steps that
+    /// look it up (after `mkdirat` said EEXIST: opening it, confirming it): a
+    /// race at the name, not a fault of the filesystem.
+    pub fn raced_at_name(&self) -> bool {
+        matches!(
+            self.problem,
+            Problem::Os {
+                op: Op::Open | Op::Stat,
+                errno: Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES,
+            }
+        )
     }
 
     /// The errno behind the failure, if a system call or the probe failed.
@@ -257,7 +295,7 @@ impl fmt::Display for Error {
         let path = self.path.display();
         match &self.problem {
             Problem::Unsafe(u) => write!(f, "{path} {u}"),
-            Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno_text(*errno)),
+            Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno::text(*errno)),
             Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
             Problem::Moved => write!(f, "{path} was replaced while being checked"),
             Problem::NoAnswer(na) if na.what.starts_with('/') => write!(f, "{path}: {na}"),
@@ -295,7 +333,7 @@ pub struct Verified {
 fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
     fstat(fd.as_fd())
         .map(|s| Stat::from(&s))
-        .map_err(|e| Error::os(path, "stat", e))
+        .map_err(|e| Error::os(path, Op::Stat, e))
 }
 
 fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
@@ -314,7 +352,7 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| Error::os("/", "open", e))
+        .map_err(|e| Error::os("/", Op::Open, e))
     };
     let mut fd = open_root()?;
     // The stat of `fd`, when the walk has one (saves an fstat per call).
@@ -332,11 +370,11 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
         // Outside the default base, a network or FUSE mount is asked first
         // (within the run's time budget) and never touched if it does not answer.
         if c != b".." {
-            crate::hang::check_path(&at.join(name))
+            crate::engine::hang::check_path(&at.join(name))
                 .map_err(|na| Error::new(path, Problem::NoAnswer(na)))?;
         }
         let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
-            .map_err(|e| Error::os(at.join(name), "open", e))?;
+            .map_err(|e| Error::os(at.join(name), Op::Open, e))?;
         let st = stat_fd(&next, &at.join(name))?;
         if st.kind() == Kind::Symlink {
             if st.uid != 0 && st.uid != uid {
@@ -350,10 +388,10 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             }
             links += 1;
             if links > MAX_LINKS {
-                return Err(Error::os(path, "resolve", Errno::ELOOP));
+                return Err(Error::os(path, Op::Resolve, Errno::ELOOP));
             }
             let target = readlinkat(next.as_fd(), "")
-                .map_err(|e| Error::os(at.join(name), "read link", e))?;
+                .map_err(|e| Error::os(at.join(name), Op::ReadLink, e))?;
             let target = target.as_bytes();
             let mut parts = components(target);
             parts.reverse();
@@ -433,9 +471,9 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
             return Err(match lstat_at(base, name) {
                 Ok(st) => match unsafe_object(&st, uid) {
                     Some(u) => Error::new(path, Problem::Unsafe(u)),
-                    None => Error::os(path, "open", errno),
+                    None => Error::os(path, Op::Open, errno),
                 },
-                Err(_) => Error::os(path, "open", errno),
+                Err(_) => Error::os(path, Op::Open, errno),
             });
         }
     };
@@ -456,7 +494,7 @@ fn fchmod_opath(dir: &Dir, mode: u32) -> Result<(), Error> {
         Mode::from_bits_truncate(mode),
         nix::sys::stat::FchmodatFlags::FollowSymlink,
     )
-    .map_err(|e| Error::os(&dir.path, "chmod", e))
+    .map_err(|e| Error::os(&dir.path, Op::Chmod, e))
 }
 
 /// Why `st` is not a directory `uid` may use privately, if it is not.
@@ -483,7 +521,7 @@ pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
     let created = match mkdirat(base.fd.as_fd(), name, Mode::from_bits_truncate(0o700)) {
         Ok(()) => true,
         Err(Errno::EEXIST) => false,
-        Err(e) => return Err(Error::os(base.path.join(name), "create", e)),
+        Err(e) => return Err(Error::os(base.path.join(name), Op::Create, e)),
     };
     let mut dir = open_private(base, name, uid)?;
     let mut tightened_from = None;
@@ -504,7 +542,7 @@ pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
     match lstat_at(base, name) {
         Ok(st) if st.same_inode(&dir.stat) => Ok(()),
         Ok(_) => Err(Error::new(&dir.path, Problem::Moved)),
-        Err(e) => Err(Error::os(&dir.path, "stat", e)),
+        Err(e) => Err(Error::os(&dir.path, Op::Stat, e)),
     }
 }
 

@@ -17,15 +17,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use crate::detach::Young;
-use crate::detach::{self, Outcome};
-use crate::fsinfo::{Mount, parse_mountinfo};
+pub use crate::engine::detach::Young;
+use crate::engine::detach::{self, Outcome};
+use crate::engine::mounts::{Mount, is_network_type, parse_mountinfo};
 
 /// Time all waiting for possibly hung filesystems and lookups may take in one run.
 pub const BUDGET: Duration = Duration::from_secs(2);
 
 /// The base whose paths are taken as local without looking.
-const LOCAL_BASE: &str = crate::resolve::DEFAULT_BASE;
+const LOCAL_BASE: &str = crate::engine::resolve::DEFAULT_BASE;
 
 /// Something that did not answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub enum Why {
     /// The budget was spent on others before this one could be asked.
     Spent,
     /// The check could not be started (errno).
-    Failed(i32),
+    Failed(nix::errno::Errno),
 }
 
 impl fmt::Display for NoAnswer {
@@ -67,7 +67,7 @@ impl fmt::Display for NoAnswer {
                 f,
                 "{} could not be checked: {}",
                 self.what,
-                crate::probe::errno_text(nix::errno::Errno::from_raw(e))
+                crate::engine::errno::text(e)
             ),
         }
     }
@@ -92,8 +92,11 @@ thread_local! {
 /// A filesystem type whose calls may block for as long as a server or a
 /// daemon does not answer.
 pub fn may_hang(fstype: &str) -> bool {
-    crate::fsinfo::is_network_type(fstype)
-        || matches!(fstype, "fuse" | "fuseblk" | "9p" | "virtiofs" | "smbfs" | "ncpfs")
+    is_network_type(fstype)
+        || matches!(
+            fstype,
+            "fuse" | "fuseblk" | "9p" | "virtiofs" | "smbfs" | "ncpfs"
+        )
         || fstype.starts_with("fuse.")
         || fstype.starts_with("nfs")
 }
@@ -171,7 +174,12 @@ pub fn ask(
         let started = *s.started.get_or_insert_with(Instant::now);
         BUDGET.saturating_sub(started.elapsed())
     });
-    let no = |why| Err(NoAnswer { what: what.clone(), why });
+    let no = |why| {
+        Err(NoAnswer {
+            what: what.clone(),
+            why,
+        })
+    };
     if left.is_zero() {
         return no(Why::Spent);
     }
@@ -199,7 +207,16 @@ mod tests {
 
     #[test]
     fn hanging_types() {
-        for t in ["nfs", "nfs4", "lustre", "gpfs", "fuse", "fuse.sshfs", "fuseblk", "cifs"] {
+        for t in [
+            "nfs",
+            "nfs4",
+            "lustre",
+            "gpfs",
+            "fuse",
+            "fuse.sshfs",
+            "fuseblk",
+            "cifs",
+        ] {
             assert!(may_hang(t), "{t}");
         }
         for t in ["ext4", "xfs", "tmpfs", "btrfs", "proc", "overlay"] {

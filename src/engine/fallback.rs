@@ -27,7 +27,7 @@ use nix::fcntl::{Flock, FlockArg, OFlag, openat};
 use nix::sys::stat::{Mode, mkdirat};
 use rand::{Rng, SeedableRng};
 
-use crate::privdir::{self, Dir, Error, Problem, Verified};
+use crate::engine::privdir::{self, Dir, Error, Op, Problem, Verified};
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -48,18 +48,7 @@ const LOCK_WAIT: Duration = Duration::from_millis(500);
 pub fn taken(e: &Error) -> bool {
     match e.problem {
         Problem::Unsafe(_) | Problem::Moved => true,
-        // After mkdir said EEXIST, the object vanished or changed type before
-        // the open or the confirmation could look at it: a race at the name.
-        Problem::Os {
-            op: "open" | "stat",
-            errno,
-        } => {
-            matches!(
-                errno,
-                Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES
-            )
-        }
-        _ => false,
+        _ => e.raced_at_name(),
     }
 }
 
@@ -140,8 +129,13 @@ fn open_record(base: &Dir, name: &str, uid: u32) -> Result<File, String> {
         | OFlag::O_NONBLOCK
         | OFlag::O_NOCTTY
         | OFlag::O_CLOEXEC;
-    let fd = openat(base.fd.as_fd(), rec.as_str(), flags, Mode::from_bits_truncate(0o600))
-        .map_err(|e| format!("its record {} cannot be opened ({e})", path.display()))?;
+    let fd = openat(
+        base.fd.as_fd(),
+        rec.as_str(),
+        flags,
+        Mode::from_bits_truncate(0o600),
+    )
+    .map_err(|e| format!("its record {} cannot be opened ({e})", path.display()))?;
     let file = File::from(fd);
     let m = file
         .metadata()
@@ -162,7 +156,7 @@ fn open_record(base: &Dir, name: &str, uid: u32) -> Result<File, String> {
 
 /// The fallback the record names, if it is one of `uid`'s with mode 0700.
 fn recorded(record: &File, base: &Dir, name: &str, uid: u32) -> Option<Dir> {
-    let mut buf = [0u8; crate::identity::MAX_NAME + 1 + SUFFIX_LEN + 1];
+    let mut buf = [0u8; crate::engine::identity::MAX_NAME + 1 + SUFFIX_LEN + 1];
     let n = record.read_at(&mut buf, 0).ok()?;
     let entry = &buf[..n];
     if !is_fallback_of(entry, name.as_bytes()) {
@@ -219,7 +213,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
                 return Err(Error {
                     path,
                     problem: Problem::Os {
-                        op: "create",
+                        op: Op::Create,
                         errno,
                     },
                 });
@@ -230,7 +224,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
     Err(Error {
         path,
         problem: Problem::Os {
-            op: "create",
+            op: Op::Create,
             errno: Errno::EEXIST,
         },
     })
@@ -301,7 +295,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privdir::{Kind, Unsafe, open_base};
+    use crate::engine::privdir::{Kind, Unsafe, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
 
@@ -399,8 +393,11 @@ mod tests {
         let base = open_base(&b, uid()).unwrap();
         let rec = b.join(record_name("me"));
         std::fs::create_dir(b.join("me.goodgood")).unwrap();
-        std::fs::set_permissions(b.join("me.goodgood"), std::fs::Permissions::from_mode(0o700))
-            .unwrap();
+        std::fs::set_permissions(
+            b.join("me.goodgood"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
         // Readable by others; a symlink to a good record; a hard link.
         std::fs::write(b.join("good"), "me.goodgood").unwrap();
         std::fs::set_permissions(b.join("good"), std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -438,20 +435,20 @@ mod tests {
         assert!(taken(&e(Problem::Unsafe(u))));
         assert!(taken(&e(Problem::Moved)));
         assert!(taken(&e(Problem::Os {
-            op: "open",
+            op: Op::Open,
             errno: Errno::ENOENT
         })));
         for errno in [Errno::EROFS, Errno::ENOSPC, Errno::EDQUOT, Errno::EACCES] {
             assert!(
                 !taken(&e(Problem::Os {
-                    op: "create",
+                    op: Op::Create,
                     errno
                 })),
                 "{errno}"
             );
         }
-        let full = crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let full = crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         };
         assert!(!taken(&e(Problem::Probe(full))));
@@ -466,11 +463,11 @@ mod tests {
             problem,
         };
         let mkdir = e(Problem::Os {
-            op: "create",
+            op: Op::Create,
             errno: Errno::EDQUOT,
         });
-        let write = e(Problem::Probe(crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let write = e(Problem::Probe(crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         }));
         assert_eq!(
@@ -489,7 +486,7 @@ mod tests {
             fallback: Box::new(Error {
                 path: "/tmp/me.abcdefgh".into(),
                 problem: Problem::Os {
-                    op: "create",
+                    op: Op::Create,
                     errno: Errno::EDQUOT,
                 },
             }),

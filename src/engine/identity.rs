@@ -8,7 +8,7 @@
 
 use nix::unistd::{Uid, User};
 
-use crate::hang::NoAnswer;
+use crate::engine::hang::NoAnswer;
 
 /// Longest name accepted, in bytes.
 pub const MAX_NAME: usize = 64;
@@ -64,24 +64,30 @@ impl Passwd for SystemPasswd {
     fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
         let name = name.to_owned();
         let what = format!("the passwd lookup of {name}");
-        let answer = crate::hang::ask(&nss_key(), what, crate::hang::Young::Parallel, move || {
-            match User::from_name(&name).ok().flatten() {
+        let answer = crate::engine::hang::ask(
+            &nss_key(),
+            what,
+            crate::engine::hang::Young::Parallel,
+            move || match User::from_name(&name).ok().flatten() {
                 Some(u) => u.uid.as_raw().to_string().into_bytes(),
                 None => Vec::new(),
-            }
-        })?;
+            },
+        )?;
         Ok(std::str::from_utf8(&answer)
             .ok()
             .and_then(|t| t.parse().ok()))
     }
     fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
         let what = format!("the passwd lookup of uid {uid}");
-        let answer = crate::hang::ask(&nss_key(), what, crate::hang::Young::Parallel, move || {
-            match User::from_uid(Uid::from_raw(uid)).ok().flatten() {
+        let answer = crate::engine::hang::ask(
+            &nss_key(),
+            what,
+            crate::engine::hang::Young::Parallel,
+            move || match User::from_uid(Uid::from_raw(uid)).ok().flatten() {
                 Some(u) => u.name.into_bytes(),
                 None => Vec::new(),
-            }
-        })?;
+            },
+        )?;
         Ok(String::from_utf8(answer).ok().filter(|n| !n.is_empty()))
     }
 }
@@ -180,7 +186,7 @@ mod tests {
     fn stuck() -> NoAnswer {
         NoAnswer {
             what: "the passwd lookup".into(),
-            why: crate::hang::Why::Timeout,
+            why: crate::engine::hang::Why::Timeout,
         }
     }
 
@@ -197,7 +203,9 @@ mod tests {
         );
         // Its directory already ours: no lookup, no failure.
         assert_eq!(
-            resolve(666, Some(b"stuck"), |_| true, &fake()).unwrap().name,
+            resolve(666, Some(b"stuck"), |_| true, &fake())
+                .unwrap()
+                .name,
             "stuck"
         );
     }
@@ -263,7 +271,10 @@ mod tests {
             Some(b"a/b"),
             Some(b"$(touch x)"),
         ] {
-            assert_eq!(resolve(1000, user, |_| true, &fake()).unwrap().name, "alice");
+            assert_eq!(
+                resolve(1000, user, |_| true, &fake()).unwrap().name,
+                "alice"
+            );
         }
     }
 
@@ -275,9 +286,6 @@ mod tests {
                 .name,
             "uid-54321"
         );
-        assert_eq!(
-            resolve(7, None, |_| false, &fake()).unwrap().name,
-            "uid-7"
-        );
+        assert_eq!(resolve(7, None, |_| false, &fake()).unwrap().name, "uid-7");
     }
 }

@@ -6,14 +6,14 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::decide::{self, Choice, Facts, Parent, Why};
-use crate::env::Snapshot;
-use crate::fallback::{self, Taken};
-use crate::identity::{self, Identity, SystemPasswd};
-use crate::pathnorm::abspath;
-use crate::privdir::{self, Dir, Found, Problem};
-use crate::probe::probe_fd;
-use crate::syslog;
+use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
+use crate::engine::env::Snapshot;
+use crate::engine::fallback::{self, Taken};
+use crate::engine::identity::{self, Identity, SystemPasswd};
+use crate::engine::pathnorm::abspath;
+use crate::engine::privdir::{self, Dir, Found, Problem};
+use crate::engine::probe::probe_fd;
+use crate::engine::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +56,7 @@ pub struct Plan {
     pub ident: Identity,
     /// The identity service did not answer in time: `ident` is then only a
     /// stand-in (`uid-N`) that must not be used to make a directory.
-    pub ident_error: Option<crate::hang::NoAnswer>,
+    pub ident_error: Option<crate::engine::hang::NoAnswer>,
     /// `<base>/<name>`.
     pub target: PathBuf,
     /// `$TMPDIR` as `os.path.abspath` makes it; `None` when unset or empty
@@ -117,7 +117,10 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         .map(|p| privdir::find(p, uid));
     let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
-        _ => Facts::Bad(String::new()),
+        // Not looked at: the rules do not need it (unset, --force, or the target).
+        _ => Facts::Missing {
+            parent: Parent::Other,
+        },
     };
     let decision = decide::decide(&decide::Input {
         uid,
@@ -296,9 +299,9 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 open: st.writable_by_others(),
                 shared_sticky: st.shared_sticky(),
                 usable: if worth_probing {
-                    probe_fd(dir.fd.as_fd()).map_err(|e| e.to_string())
+                    probe_fd(dir.fd.as_fd()).map_err(Unusable::Probe)
                 } else {
-                    Err("not probed".into())
+                    Err(Unusable::NotProbed)
                 },
             }
         }
@@ -312,9 +315,8 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
             parent: Parent::Other,
         },
         Found::Bad(e) => Facts::Bad(match &e.problem {
-            // The path is already in the note; say only what is wrong with it.
-            Problem::Unsafe(u) if e.path == path => u.to_string(),
-            _ => format!("is not usable ({e})"),
+            Problem::Unsafe(u) if e.path == path => Bad::Unsafe(u.clone()),
+            _ => Bad::Error(e.clone()),
         }),
     }
 }
@@ -337,13 +339,7 @@ fn note(
     let old = old
         .map(|o| Path::new(o).display().to_string())
         .unwrap_or_default();
-    let reason = match why {
-        Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
-        Why::SharedSticky => format!("TMPDIR={old} is shared; "),
-        Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
-        Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
-        _ => String::new(),
-    };
+    let reason = why.note(&old);
     // Nothing new to say: the same directory as before, untouched.
     if unchanged && !created && tightened.is_none() {
         return None;

@@ -52,7 +52,7 @@ pub enum Skip {
 /// regular file the rights allow reading.
 pub fn read(path: &Path, rights: Option<Rights>) -> Result<(Vec<u8>, bool), Skip> {
     // A home on a hung network filesystem: not touched.
-    crate::hang::check_path(path).map_err(|na| Skip::Refused(na.to_string()))?;
+    crate::engine::hang::check_path(path).map_err(|na| Skip::Refused(na.to_string()))?;
     let file = match rights {
         Some(r) => as_user(r, || open(path)),
         None => open(path),
@@ -66,7 +66,7 @@ pub fn read(path: &Path, rights: Option<Rights>) -> Result<(Vec<u8>, bool), Skip
         .metadata()
         .map_err(|e| Skip::Refused(format!("cannot stat: {e}")))?;
     if !meta.file_type().is_file() {
-        let kind = crate::privdir::Kind::of_mode(meta.mode());
+        let kind = crate::engine::privdir::Kind::of_mode(meta.mode());
         return Err(Skip::Refused(format!("is {kind}, not a regular file")));
     }
     let mut buf = Vec::new();
