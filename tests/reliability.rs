@@ -385,3 +385,100 @@ got=$(as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; printf 
         ),
     );
 }
+
+/// Every kind of finding doctor makes, and the fix it prints, applied as a
+/// user would: run in bash (`$SHELL`), or the rc line replaced as it says;
+/// then doctor again: the finding is gone, or an info says what is used instead.
+#[test]
+fn doctor_fixes_really_fix() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        // A /tmp big enough that its own free space is no finding.
+        sb.tmp("mode=1777,size=4g"),
+        r#"
+H=$AUX/home/alice
+# findings JSON: one "severity<TAB>message<TAB>fix" line per finding.
+findings() { "$PY" -c '
+import json, sys
+for f in json.load(sys.stdin)["findings"]:
+    print(f["severity"], f["message"].replace("\n", " "), f.get("fix") or "", sep="\t")'; }
+# doctor as alice in bash, with ENV... and after running CODE first.
+doc() { local code=$1; shift; as alice env SHELL=/bin/bash PATH="$AUX:/usr/bin:/bin" "$@" bash -c "cd; $code"$'\n''"$TG" doctor --json' 2>/dev/null | findings; }
+# case NAME REGEX ENV...: the finding matching REGEX is there; its fix
+# (with $FIXSUB applied, for placeholders) removes it or leaves an info.
+case_() {
+  local name=$1 re=$2; shift 2
+  local before fix after
+  before=$(doc "${SETUP:-}" "$@" | grep -E -- "$re" | head -1)
+  [ -n "$before" ] || { fail "$name: no finding /$re/ before: $(doc "${SETUP:-}" "$@" | cut -f1,2)"; return; }
+  fix=$(cut -f3 <<<"$before")
+  [ -n "$fix" ] || { fail "$name: no fix in: $before"; return; }
+  [ -n "${FIXSUB:-}" ] && fix=$(sed "$FIXSUB" <<<"$fix")
+  echo "$name: fix: $fix"
+  if [[ $fix == "replace that line with: "* ]]; then
+    after=$(doc "${SETUP:-}" "$@" | grep -E -- "$re" | grep -v '^info' | head -1)
+  else
+    after=$(doc "${SETUP:-}"$'\n'"$fix" "$@" | grep -E -- "$re" | grep -v '^info' | head -1)
+  fi
+  [ -z "$after" ] || fail "$name: still there after its fix ($fix): $after"
+}
+
+long=$H/$(printf 'a%.0s' $(seq 50))
+as alice mkdir -m 700 "$long"
+case_ "long socket path" 'Unix sockets under it' TMPDIR="$long"
+
+mkdir -p "$AUX/small" && mount -t tmpfs -o size=64m,mode=755 tmpfs "$AUX/small"
+mkdir -m 700 "$AUX/small/alice" && chown alice: "$AUX/small/alice"
+FIXSUB='s|BIGGER_DIR|/tmp|' case_ "small filesystem" 'free \(.*\) on the filesystem' TMPDIR="$AUX/small/alice"
+
+as alice mkdir -m 700 "$H/priv"
+case_ "TMP disagreeing" 'TMP=/var/tmp' TMPDIR="$H/priv" TMP=/var/tmp
+case_ "TEMP disagreeing" 'TEMP=/var/tmp' TMPDIR="$H/priv" TEMP=/var/tmp
+case_ "empty TMPDIR" 'TMPDIR is set but empty' TMPDIR=
+case_ "relative TMPDIR" 'TMPDIR=rel' TMPDIR=rel
+case_ "unset TMPDIR" 'TMPDIR is not set' 
+case_ "missing TMPDIR" 'TMPDIR=/nonexistent' TMPDIR=/nonexistent/x
+as alice mkdir -m 775 "$H/loose"
+case_ "loose mode" "TMPDIR=$H/loose" TMPDIR="$H/loose"
+as mallory mkdir -m 777 /tmp/mallorys
+case_ "foreign directory" 'TMPDIR=/tmp/mallorys' TMPDIR=/tmp/mallorys
+as alice mkdir -m 500 "$H/ro"
+case_ "unusable directory" "TMPDIR=$H/ro" TMPDIR="$H/ro"
+
+# An unconditional rc line: the fix says what to put instead; do that.
+printf 'export TMPDIR=/tmp/fixed\n' >"$H/.bashrc" && chown alice: "$H/.bashrc"
+before=$(doc "" | grep -E 'sets TMPDIR unconditionally')
+fix=$(cut -f3 <<<"$before")
+[[ $fix == "replace that line with: "* ]] || fail "rc line: fix '$fix'"
+line=${fix#replace that line with: }
+printf '%s\n' "$line" >"$H/.bashrc"
+after=$(doc "" | grep -E 'sets TMPDIR unconditionally')
+[ -z "$after" ] || fail "rc line: still there: $after"
+"#,
+    );
+}
+
+/// doctor's socket limit for Python's multiprocessing is where the real
+/// python3 starts failing: a listener works in a TMPDIR of the length doctor
+/// allows, and fails one byte longer.
+#[test]
+fn socket_limit_agrees_with_real_python() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+n=$(as alice env TMPDIR=/tmp "$TG" doctor 2>/dev/null | sed -n 's/.*Python multiprocessing: up to \([0-9]*\) bytes.*/\1/p')
+[ -n "$n" ] || fail "doctor names no limit for Python"
+listen() { as alice env TMPDIR="$1" "$PY" -c 'from multiprocessing.connection import Listener; Listener(family="AF_UNIX")' 2>&1; }
+for len in "$n" $((n + 1)); do
+  d=/tmp/$(head -c $((len - 5)) /dev/zero | tr '\0' b)
+  mkdir -m 700 "$d" && chown alice: "$d"
+  [ ${#d} = "$len" ] || fail "made ${#d} bytes, want $len"
+  out=$(listen "$d")
+  if [ "$len" = "$n" ]; then [ -z "$out" ] || fail "python fails at $len bytes, doctor allows it: $out"
+  else grep -q 'AF_UNIX path too long' <<<"$out" || fail "python works at $len bytes, doctor refuses it: $out"; fi
+done
+echo "Python multiprocessing: doctor and python3 agree on $n bytes"
+"#,
+    );
+}

@@ -5,9 +5,7 @@ use std::fmt::Write;
 
 use super::findings::{MIN_FREE_PERCENT, kind_word, show};
 use super::{DirState, Finding, Report, Severity, source_words};
-use crate::doctor::fsinfo::{
-    SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
-};
+use crate::doctor::fsinfo::{SOCKET_PATH_MAX, human_bytes, human_count, socket_tools};
 use crate::engine::errno::text as errno_text;
 use crate::engine::identity::describe_uid;
 use crate::engine::scheduler::Scheduler;
@@ -354,15 +352,23 @@ fn filesystem(out: &mut String, p: Paint, r: &Report) {
     ];
     row(out, "mount", flags.join(", "));
     let len = fs.dir.as_os_str().len();
-    let sockets = format!("{len} + {SOCKET_SUFFIX} bytes of {SOCKET_PATH_MAX}");
+    let tools: Vec<String> = socket_tools()
+        .iter()
+        .map(|t| {
+            let line = format!("{}: up to {} bytes", t.name, t.max_dir());
+            match t.fits(&fs.dir) {
+                true => line,
+                false => p.bad(&format!("{line}: too long")),
+            }
+        })
+        .collect();
     row(
         out,
         "sockets",
-        if socket_room(&fs.dir) {
-            format!("{sockets}: fits")
-        } else {
-            p.bad(&format!("{sockets}: too long"))
-        },
+        format!(
+            "{len} bytes; Unix socket paths end at {SOCKET_PATH_MAX}\n{}",
+            tools.join("\n")
+        ),
     );
 }
 
