@@ -352,23 +352,23 @@ fn filesystem(out: &mut String, p: Paint, r: &Report) {
     ];
     row(out, "mount", flags.join(", "));
     let len = fs.dir.as_os_str().len();
-    let tools: Vec<String> = socket_tools()
+    let tools = socket_tools();
+    let failing: Vec<String> = tools
         .iter()
-        .map(|t| {
-            let line = format!("{}: up to {} bytes", t.name, t.max_dir());
-            match t.fits(&fs.dir) {
-                true => line,
-                false => p.bad(&format!("{line}: too long")),
-            }
-        })
+        .filter(|t| !t.fits(&fs.dir))
+        .map(|t| format!("{}: up to {} bytes", t.name, t.max_dir()))
         .collect();
+    let all: Vec<&str> = tools.iter().map(|t| t.name).collect();
     row(
         out,
         "sockets",
-        format!(
-            "{len} bytes; Unix socket paths end at {SOCKET_PATH_MAX}\n{}",
-            tools.join("\n")
-        ),
+        match failing.is_empty() {
+            true => format!("{len} bytes: fits each tool's socket ({})", all.join(", ")),
+            false => p.bad(&format!(
+                "{len} bytes: too long for {SOCKET_PATH_MAX}-byte socket paths of\n{}",
+                failing.join("\n")
+            )),
+        },
     );
 }
 
