@@ -482,3 +482,43 @@ echo "Python multiprocessing: doctor and python3 agree on $n bytes"
 "#,
     );
 }
+
+/// doctor's Ruby rule against the real ruby: the directory `Dir.tmpdir`
+/// returns is the one doctor names, for an empty TMPDIR (the current
+/// directory, not /tmp), an empty TMP after a rejected TMPDIR, a
+/// world-writable TMPDIR without the sticky bit, and an ordinary one.
+#[test]
+fn ruby_rule_agrees_with_real_ruby() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(common::have("ruby"), "ruby (apt-get install ruby)") {
+        return;
+    }
+    check(
+        sb,
+        r#"
+H=$AUX/home/alice
+as alice mkdir -m 700 "$H/own" && as alice mkdir -m 777 "$H/open"
+doctor_ruby() {
+  as alice env "$@" bash -c 'cd "$HOME/own" && "$TG" doctor --json' 2>/dev/null | "$PY" -c '
+import json, sys
+d = [r for r in json.load(sys.stdin)["runtimes"] if r["name"] == "Ruby"][0]["dir"]
+# "" and "." name the current directory of doctor: ~/own.
+print("(raises)" if d is None else sys.argv[1] if d in ("", ".") else d)' "$H/own"
+}
+real_ruby() { as alice env "$@" bash -c 'cd "$HOME/own" && ruby -rtmpdir -e "puts Dir.tmpdir"' 2>/dev/null || echo "(raises)"; }
+while IFS= read -r envs; do
+  eval "set -- $envs"
+  want=$(real_ruby "$@"); got=$(doctor_ruby "$@")
+  [ "$want" = "$got" ] || fail "Ruby with $envs: ruby says '$want', doctor says '$got'"
+  echo "Ruby with ${envs:-nothing set}: $want"
+done <<LIST
+TMPDIR=
+TMPDIR=$H/open TMP=
+TMPDIR=$H/open
+TMPDIR=$H/own
+TMPDIR=/nonexistent TEMP=$H/own
+TMP=
+LIST
+"#,
+    );
+}

@@ -275,7 +275,7 @@ impl Judge<'_> {
             return;
         };
         if t.raw.is_empty() {
-            let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust the current directory".into();
+            let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust and Ruby the current directory".into();
             self.add(Severity::Warning, msg, Some(self.init_line()));
             return;
         }
