@@ -246,6 +246,8 @@ grep -q 'record /tmp/.alice.tmpguard is not a private file of yours' <<<"$err" |
 const CAROL: u32 = 27315;
 /// A user only the decoy test has.
 const DAVE: u32 = 27316;
+/// A user only the stuck-passwd test has.
+const ERIN: u32 = 27317;
 
 /// Mount a FUSE filesystem (bindfs) at `$F` over `$AUX/fsrc`, with carol's
 /// private directory in it and a shared sticky base; `$FUSE_PID` is its
@@ -519,6 +521,47 @@ TMPDIR=$H/own
 TMPDIR=/nonexistent TEMP=$H/own
 TMP=
 LIST
+"#,
+    );
+}
+
+/// A passwd lookup that never answers (/etc/passwd a FIFO with no writer,
+/// standing in for a stuck LDAP/sssd): init fails within the budget with that
+/// reason and exports nothing (never `uid-N`); the next start fails at once;
+/// once the lookup answers again, init works.
+#[test]
+fn stuck_identity_service_fails_in_time_and_takes_no_other_name() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.user("erin", ERIN),
+        r#"
+mkfifo -m 644 "$AUX/pwfifo"
+# erin's login, with /etc/passwd a FIFO in a mount namespace of its own.
+login() {
+  # (Not setpriv: it reads passwd itself. python3 -I -S does not.)
+  unshare -m bash -c 'mount --bind "$AUX/pwfifo" /etc/passwd &&
+    exec "$PY" -I -S -c "
+import os, sys
+os.setgroups([]); os.setgid(27317); os.setuid(27317)
+os.execve(sys.argv[1], [sys.argv[1], \"init\", \"bash\"], {\"PATH\": \"/usr/bin:/bin\", \"HOME\": \"/\", \"USER\": \"erin\"})
+" "$TG"' 2>&1
+}
+start=$(date +%s%N); out=$(login); rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "stuck passwd lookup: exit $rc after $ms ms: $out"
+[ "$rc" = 1 ] || fail "exit $rc, want 1"
+[ "$ms" -lt 3000 ] || fail "took $ms ms"
+grep -q 'the passwd lookup of erin did not answer within 2 s' <<<"$out" || fail "reason: $out"
+grep -q 'export' <<<"$out" && fail "exported something: $out"
+[ -e /tmp/uid-27317 ] && fail "made /tmp/uid-27317"
+start=$(date +%s%N); out=$(login); ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "next start: $ms ms"
+[ "$ms" -lt 1000 ] || fail "the next start took $ms ms"
+grep -q 'a check started earlier' <<<"$out" || fail "next start: $out"
+# The service answers again (a writer comes and goes: EOF, no such user).
+: >"$AUX/pwfifo"
+for i in $(seq 50); do [ -z "$(ps -u 27317 -o pid= | head -1)" ] && break; sleep 0.1; done
+out=$(as erin "$TG" init bash 2>&1)
+grep -q "export TMPDIR='/tmp/erin'" <<<"$out" || fail "after the outage: $out"
 "#,
     );
 }
