@@ -447,6 +447,9 @@ case_ "foreign directory" 'TMPDIR=/tmp/mallorys' TMPDIR=/tmp/mallorys
 as alice mkdir -m 500 "$H/ro"
 case_ "unusable directory" "TMPDIR=$H/ro" TMPDIR="$H/ro"
 
+install -d -m 700 -o alice -g alice /tmp/job42
+case_ "job directory replaced" "is not the job's directory" SLURM_JOB_ID=42 SLURM_TMPDIR=/tmp/job42 TMPDIR="$H/priv"
+
 # An unconditional rc line: the fix says what to put instead; do that.
 printf 'export TMPDIR=/tmp/fixed\n' >"$H/.bashrc" && chown alice: "$H/.bashrc"
 before=$(doc "" | grep -E 'sets TMPDIR unconditionally')
