@@ -472,10 +472,14 @@ fn socket_limit_agrees_with_real_python() {
     check(
         sb,
         r#"
-n=$(as alice env TMPDIR=/tmp "$TG" doctor 2>/dev/null | sed -n 's/.*Python multiprocessing: up to \([0-9]*\) bytes.*/\1/p')
-[ -n "$n" ] || fail "doctor names no limit for Python"
+# doctor lists each tool's limit for a directory too long for all of them.
+long=/tmp/$(head -c 100 /dev/zero | tr '\0' c)
+mkdir -m 700 "$long" && chown alice: "$long"
+n=$(as alice env TMPDIR="$long" timeout 20 "$TG" doctor 2>/dev/null | sed -n 's/.*Python multiprocessing: up to \([0-9]*\) bytes.*/\1/p' | head -1)
+[ -n "$n" ] || { fail "doctor names no limit for Python"; n=0; }
 listen() { as alice env TMPDIR="$1" "$PY" -c 'from multiprocessing.connection import Listener; Listener(family="AF_UNIX")' 2>&1; }
 for len in "$n" $((n + 1)); do
+  [ "$len" -gt 10 ] || break
   d=/tmp/$(head -c $((len - 5)) /dev/zero | tr '\0' b)
   mkdir -m 700 "$d" && chown alice: "$d"
   [ ${#d} = "$len" ] || fail "made ${#d} bytes, want $len"

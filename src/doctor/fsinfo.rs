@@ -206,6 +206,7 @@ mod tests {
         assert_eq!(m[2].dev, nix::sys::stat::makedev(0, 35));
         assert_eq!(m[3].point, Path::new("/tmp/with space"));
         assert_eq!(m[3].fstype, "nfs4");
+        assert_eq!((m[2].id, m[2].super_opts.as_str()), (40, "rw,size=1024k"));
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! use and why (pure rules), and the engine that makes a private directory
 //! exist and verifies it through file descriptors. Nothing here prints.
 
+pub mod ancestry;
 pub mod decide;
 pub mod detach;
 pub mod env;
 pub mod errno;
+pub mod failclosed;
 pub mod fallback;
 pub mod hang;
 pub mod identity;
