@@ -572,3 +572,23 @@ grep -q "export TMPDIR='/tmp/erin'" <<<"$out" || fail "after the outage: $out"
 "#,
     );
 }
+
+/// The fast path (TMPDIR already /tmp/$USER) pays nothing for hung-filesystem
+/// safety: no mountinfo read, no fork or thread, no socket, under strace -f.
+#[test]
+fn fast_path_reads_no_mountinfo_and_forks_nothing() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(common::have("strace"), "strace") {
+        return;
+    }
+    check(
+        sb,
+        r#"
+as alice "$TG" init bash >/dev/null 2>&1
+as alice env TMPDIR=/tmp/alice strace -f -qq -o "$AUX/home/alice/st" "$TG" init bash >/dev/null 2>&1
+grep -E 'mountinfo|clone|fork|socket\(' "$AUX/home/alice/st" && fail "the fast path did one of the above"
+n=$(grep -vc '^[0-9]* *\(+++\|---\)' "$AUX/home/alice/st")
+echo "fast path: $n system calls"
+"#,
+    );
+}

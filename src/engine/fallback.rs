@@ -16,18 +16,18 @@
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::fcntl::{Flock, FlockArg, OFlag, openat};
-use nix::sys::stat::{Mode, mkdirat};
-use rand::{Rng, SeedableRng};
+use nix::fcntl::{Flock, FlockArg};
+
+use crate::engine::effects::Fs;
 
 use crate::engine::privdir::{self, Dir, Error, Op, Problem, Unsafe, Verified};
+use crate::engine::random::Chars;
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -68,25 +68,26 @@ pub fn record_name(name: &str) -> String {
 
 /// A fallback, and what to add to the warning when it could not be recorded.
 #[derive(Debug)]
-pub struct Fallback {
+pub struct Found {
     pub verified: Verified,
     /// Why later shells will not find this one again (a squatted record).
     pub unrecorded: Option<String>,
 }
 
-/// The recorded fallback of `name` in `base` when it passes verification,
-/// else a new one (recorded). The caller probes and confirms it, as for the target.
-pub fn ensure(base: &Dir, name: &str, uid: u32) -> Result<Fallback, Error> {
-    let record = match open_record(base, name, uid) {
+/// The recorded fallback of `name` in `base` when it passes verification
+/// (mode exactly `mode`), else a new one (recorded). The caller probes and
+/// confirms it, as for the target.
+pub fn ensure(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Result<Found, Error> {
+    let record = match open_record(fs, base, name, uid) {
         Ok(r) => r,
         Err(why) => {
-            return create(base, name, uid).map(|verified| Fallback {
+            return create(fs, base, name, uid, mode).map(|verified| Found {
                 verified,
-                unrecorded: Some(why),
+                unrecorded: why,
             });
         }
     };
-    let found = |dir| Fallback {
+    let found = |dir| Found {
         verified: Verified {
             dir,
             created: false,
@@ -94,7 +95,7 @@ pub fn ensure(base: &Dir, name: &str, uid: u32) -> Result<Fallback, Error> {
         },
         unrecorded: None,
     };
-    if let Some(dir) = recorded(&record, base, name, uid) {
+    if let Some(dir) = recorded(fs, &record, base, name, uid, mode) {
         return Ok(found(dir));
     }
     // None yet (or a stale one): make it under the lock, unless another shell
@@ -104,67 +105,73 @@ pub fn ensure(base: &Dir, name: &str, uid: u32) -> Result<Fallback, Error> {
         Ok(l) => l,
         Err(f) => f,
     };
-    if let Some(dir) = recorded(file, base, name, uid) {
+    if let Some(dir) = recorded(fs, file, base, name, uid, mode) {
         return Ok(found(dir));
     }
-    let verified = create(base, name, uid)?;
+    let verified = create(fs, base, name, uid, mode)?;
     let entry = verified.dir.path.file_name().unwrap_or_default().as_bytes();
     // Best effort: a full or size-limited base fails the probe anyway.
     let _ = file.set_len(0).and_then(|()| file.write_all_at(entry, 0));
-    Ok(Fallback {
+    Ok(Found {
         verified,
         unrecorded: None,
     })
 }
 
 /// Open (creating if absent) the record: a regular file of `uid`, one link,
-/// that nobody else can read or write. `Err` says what holds its name instead.
-fn open_record(base: &Dir, name: &str, uid: u32) -> Result<File, String> {
+/// that nobody else can read or write. `Err` says what holds its name instead
+/// (`None`: no record to be had here, as in a dry run or a test double).
+fn open_record(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> Result<File, Option<String>> {
     let rec = record_name(name);
     let path = base.path.join(&rec);
-    // O_NOFOLLOW: never through a link; O_NONBLOCK: a FIFO opens at once (and is refused).
-    let flags = OFlag::O_RDWR
-        | OFlag::O_CREAT
-        | OFlag::O_NOFOLLOW
-        | OFlag::O_NONBLOCK
-        | OFlag::O_NOCTTY
-        | OFlag::O_CLOEXEC;
-    let fd = openat(
-        base.fd.as_fd(),
-        rec.as_str(),
-        flags,
-        Mode::from_bits_truncate(0o600),
-    )
-    .map_err(|e| format!("its record {} cannot be opened ({e})", path.display()))?;
-    let file = File::from(fd);
-    let m = file
-        .metadata()
-        .map_err(|e| format!("its record {} cannot be checked ({e})", path.display()))?;
+    let file = match fs.open_record(&base.fd, OsStr::new(&rec)) {
+        Ok(f) => f,
+        Err(Errno::ENOSYS | Errno::EBADF | Errno::ENOENT) => return Err(None),
+        Err(e) => {
+            return Err(Some(format!(
+                "its record {} cannot be opened ({e})",
+                path.display()
+            )));
+        }
+    };
+    let m = file.metadata().map_err(|e| {
+        Some(format!(
+            "its record {} cannot be checked ({e})",
+            path.display()
+        ))
+    })?;
     let ours = m.file_type().is_file() && m.uid() == uid && m.nlink() == 1;
     if ours && m.mode() & 0o077 == 0 {
         Ok(file)
     } else {
-        Err(format!(
+        Err(Some(format!(
             "its record {} is not a private file of yours (owner uid {}, mode {:04o}): \
              later shells cannot find this fallback again",
             path.display(),
             m.uid(),
             m.mode() & 0o7777
-        ))
+        )))
     }
 }
 
-/// The fallback the record names, if it is one of `uid`'s with mode 0700.
-fn recorded(record: &File, base: &Dir, name: &str, uid: u32) -> Option<Dir> {
+/// The fallback the record names, if it is one of `uid`'s with mode `mode`.
+fn recorded(
+    fs: &dyn Fs,
+    record: &File,
+    base: &Dir,
+    name: &str,
+    uid: u32,
+    mode: u32,
+) -> Option<Dir> {
     let mut buf = [0u8; crate::engine::identity::MAX_NAME + 1 + SUFFIX_LEN + 1];
     let n = record.read_at(&mut buf, 0).ok()?;
     let entry = &buf[..n];
     if !is_fallback_of(entry, name.as_bytes()) {
         return None;
     }
-    privdir::open_private(base, OsStr::from_bytes(entry), uid)
+    privdir::open_private(fs, base, OsStr::from_bytes(entry), uid)
         .ok()
-        .filter(|d| d.stat.perm() == 0o700)
+        .filter(|d| d.stat.perm() == mode)
 }
 
 /// Take the record's exclusive lock, waiting at most [`LOCK_WAIT`]; `Err`
@@ -186,24 +193,18 @@ fn lock(record: File) -> Result<Flock<File>, File> {
 
 /// Make a new fallback: `mkdirat` at fresh random names until one is free,
 /// then the target's own create-and-verify sequence on it.
-fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
+fn create(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Result<Verified, Error> {
     // Seeded from the kernel's random source: nobody else can predict the names.
-    let mut rng = rand::rngs::SmallRng::from_os_rng();
+    let mut rng = Chars::new();
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {
-        let suffix: String = (0..SUFFIX_LEN)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
+        let suffix: String = rng.take(ALPHABET, SUFFIX_LEN).map(char::from).collect();
         let candidate = format!("{name}.{suffix}");
         let path = base.path.join(&candidate);
-        match mkdirat(
-            base.fd.as_fd(),
-            candidate.as_str(),
-            Mode::from_bits_truncate(0o700),
-        ) {
+        match fs.mkdir_at(&base.fd, OsStr::new(&candidate), mode) {
             Ok(()) => {
                 // ensure sees EEXIST, verifies what we made and undoes a umask.
-                let mut v = privdir::ensure(base, OsStr::new(&candidate), uid)?;
+                let mut v = privdir::ensure(fs, base, OsStr::new(&candidate), uid, mode)?;
                 v.created = true;
                 return Ok(v);
             }
@@ -298,6 +299,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::effects::RealFs;
     use crate::engine::privdir::{Kind, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
@@ -331,8 +333,8 @@ mod tests {
     #[test]
     fn creates_then_reuses_the_same_one() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
-        let first = ensure(&base, "me", uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let first = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
         assert!(first.unrecorded.is_none());
         let first = first.verified;
         assert!(first.created);
@@ -342,7 +344,7 @@ mod tests {
         let rec = b.join(record_name("me"));
         assert_eq!(std::fs::read(&rec).unwrap(), name);
         assert_eq!(mode(&rec) & 0o077, 0);
-        let again = ensure(&base, "me", uid()).unwrap().verified;
+        let again = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap().verified;
         assert!(!again.created);
         assert_eq!(again.dir.path, first.dir.path);
         // The fallback and its record, nothing else.
@@ -352,7 +354,7 @@ mod tests {
     #[test]
     fn a_record_naming_anything_unverified_is_replaced() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         let rec = b.join(record_name("me"));
         // Shaped like fallbacks but unusable: a symlink, a file, a loose dir;
         // not of the shape; of another name's shape; missing.
@@ -377,7 +379,7 @@ mod tests {
         ] {
             std::fs::write(&rec, bad).unwrap();
             std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o600)).unwrap();
-            let f = ensure(&base, "me", uid()).unwrap();
+            let f = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
             assert!(f.unrecorded.is_none(), "{bad}");
             let v = f.verified;
             assert!(v.created, "{bad}");
@@ -393,7 +395,7 @@ mod tests {
     #[test]
     fn an_unsafe_record_is_never_used_nor_changed() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         let rec = b.join(record_name("me"));
         std::fs::create_dir(b.join("me.goodgood")).unwrap();
         std::fs::set_permissions(
@@ -416,7 +418,7 @@ mod tests {
                 "hardlink" => std::fs::hard_link(b.join("good"), &rec).unwrap(),
                 _ => std::fs::create_dir(&rec).unwrap(),
             }
-            let f = ensure(&base, "me", uid()).unwrap();
+            let f = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
             assert!(f.unrecorded.is_some(), "{setup}");
             assert!(f.verified.created, "{setup}");
             assert_ne!(f.verified.dir.path, b.join("me.goodgood"), "{setup}");

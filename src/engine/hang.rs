@@ -12,9 +12,9 @@
 //! Paths in the default base (`/tmp`) are never looked up: the fast path
 //! reads no mountinfo, forks nothing.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub use crate::engine::detach::Young;
@@ -85,8 +85,16 @@ struct State {
     asked: Vec<(PathBuf, Result<(), NoAnswer>)>,
 }
 
-thread_local! {
-    static STATE: RefCell<State> = RefCell::default();
+/// A static, not a thread-local: one with a destructor would make every
+/// shell start resolve the pthread-key symbols, used or not.
+static STATE: Mutex<State> = Mutex::new(State {
+    started: None,
+    mounts: None,
+    asked: Vec::new(),
+});
+
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A filesystem type whose calls may block for as long as a server or a
@@ -107,8 +115,8 @@ pub fn hanging_mount(path: &Path) -> Option<Mount> {
     if !path.is_absolute() || path.starts_with(LOCAL_BASE) {
         return None;
     }
-    STATE.with(|s| {
-        let mut s = s.borrow_mut();
+    {
+        let mut s = state();
         let mounts = s.mounts.get_or_insert_with(|| {
             std::fs::read("/proc/self/mountinfo")
                 .map(|t| parse_mountinfo(&t))
@@ -121,7 +129,7 @@ pub fn hanging_mount(path: &Path) -> Option<Mount> {
             .filter(|m| path.starts_with(&m.point))
             .max_by_key(|m| m.point.as_os_str().len())?;
         may_hang(&m.fstype).then(|| m.clone())
-    })
+    }
 }
 
 /// Whether it is safe to touch `path` now: `Err` when its filesystem may hang
@@ -135,10 +143,12 @@ pub fn check_path(path: &Path) -> Result<(), NoAnswer> {
 
 /// Ask a mount that may hang whether it answers (once per run).
 fn answers(m: &Mount) -> Result<(), NoAnswer> {
-    if let Some(r) = STATE.with(|s| {
-        let s = s.borrow();
-        s.asked.iter().find(|a| a.0 == m.point).map(|a| a.1.clone())
-    }) {
+    let asked = state()
+        .asked
+        .iter()
+        .find(|a| a.0 == m.point)
+        .map(|a| a.1.clone());
+    if let Some(r) = asked {
         return r;
     }
     let what = format!("{} ({})", m.point.display(), m.fstype);
@@ -155,7 +165,7 @@ fn answers(m: &Mount) -> Result<(), NoAnswer> {
         vec![b'1']
     })
     .map(|_| ());
-    STATE.with(|s| s.borrow_mut().asked.push((m.point.clone(), r.clone())));
+    state().asked.push((m.point.clone(), r.clone()));
     r
 }
 
@@ -169,11 +179,11 @@ pub fn ask(
     young: Young,
     question: impl FnOnce() -> Vec<u8>,
 ) -> Result<Vec<u8>, NoAnswer> {
-    let left = STATE.with(|s| {
-        let mut s = s.borrow_mut();
+    let left = {
+        let mut s = state();
         let started = *s.started.get_or_insert_with(Instant::now);
         BUDGET.saturating_sub(started.elapsed())
-    });
+    };
     let no = |why| {
         Err(NoAnswer {
             what: what.clone(),
@@ -199,10 +209,11 @@ mod tests {
     fn default_base_is_never_looked_up() {
         assert_eq!(hanging_mount(Path::new("/tmp/alice")), None);
         assert_eq!(hanging_mount(Path::new("/tmp")), None);
-        STATE.with(|s| assert!(s.borrow().mounts.is_none()));
+        // (That no mountinfo is read for them is tests/syscalls.rs's: the
+        // state here is shared with other unit tests.)
         // Elsewhere: looked up, and / is local.
         assert_eq!(hanging_mount(Path::new("/")), None);
-        STATE.with(|s| assert!(s.borrow().mounts.is_some()));
+        assert!(state().mounts.is_some());
     }
 
     #[test]
