@@ -532,8 +532,9 @@ LIST
     );
 }
 
-/// A passwd lookup that never answers (/etc/passwd a FIFO with no writer,
-/// standing in for a stuck LDAP/sssd): init fails within the budget with that
+/// A passwd lookup that never answers (nsswitch.conf naming sss, and
+/// /etc/passwd a FIFO with no writer standing in for a stuck LDAP/sssd):
+/// init fails within the budget with that
 /// reason and exports nothing (never `uid-N`); the next start fails at once;
 /// once the lookup answers again, init works.
 #[test]
@@ -543,10 +544,14 @@ fn stuck_identity_service_fails_in_time_and_takes_no_other_name() {
         sb.user("erin", ERIN),
         r#"
 mkfifo -m 644 "$AUX/pwfifo"
+# A site whose passwd comes from sssd too (the module need not exist: the
+# files source, a FIFO, hangs first).
+printf 'passwd: files sss\ngroup: files\n' >"$AUX/nsswitch.conf"
 # erin's login, with /etc/passwd a FIFO in a mount namespace of its own.
 login() {
   # (Not setpriv: it reads passwd itself. python3 -I -S does not.)
-  unshare -m bash -c 'mount --bind "$AUX/pwfifo" /etc/passwd &&
+  unshare -m bash -c 'mount --bind "$AUX/nsswitch.conf" /etc/nsswitch.conf &&
+    mount --bind "$AUX/pwfifo" /etc/passwd &&
     exec "$PY" -I -S -c "
 import os, sys
 os.setgroups([]); os.setgid(27317); os.setuid(27317)
