@@ -209,30 +209,6 @@ pub fn keep_only(keep: &[std::os::fd::RawFd]) {
     }
 }
 
-/// Accept and drop every connection to `listener` until it fails: later
-/// runs connect only to learn (SO_PEERCRED) who holds the name, and
-/// connections never accepted would fill the backlog.
-pub fn drain_connections(listener: std::os::fd::RawFd) {
-    loop {
-        // SAFETY: accept4 on a listening socket this process owns; null
-        // address pointers are allowed.
-        let c = unsafe {
-            libc::accept4(
-                listener,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                libc::SOCK_CLOEXEC,
-            )
-        };
-        if c >= 0 {
-            // SAFETY: the fd accept4 just returned, owned by nobody else.
-            unsafe { libc::close(c) };
-        } else if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
-        }
-    }
-}
-
 /// `_exit(0)`: leave a forked child without running the parent's exit
 /// handlers or flushing buffers it copied.
 pub fn exit_now() -> ! {

@@ -25,8 +25,8 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::socket::{
-    AddressFamily, Backlog, Shutdown, SockFlag, SockType, UnixAddr, bind, connect, getsockopt,
-    listen, shutdown, socket, sockopt::PeerCredentials,
+    AddressFamily, Backlog, SockFlag, SockType, UnixAddr, bind, connect, getsockopt, listen,
+    socket, sockopt::PeerCredentials,
 };
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, pipe2, setsid};
@@ -79,7 +79,7 @@ pub fn ask(
             }
             Claim::Busy(_) if young == Young::Parallel => break None,
             Claim::Busy(_) if Instant::now() >= deadline => return Outcome::Timeout,
-            Claim::Busy(_) => std::thread::sleep(Duration::from_millis(5)),
+            Claim::Busy(_) => sleep_ms(5),
             Claim::None => break None,
         }
     };
@@ -108,31 +108,19 @@ pub fn ask(
 /// The grandchild: detach, answer, write, exit.
 fn grandchild(wr: OwnedFd, lock: Option<OwnedFd>, question: impl FnOnce() -> Vec<u8>) -> ! {
     let _ = setsid();
-    let backlog = Backlog::new(16).unwrap_or(Backlog::MAXCONN);
-    let lock = lock.filter(|l| listen(l, backlog).is_ok());
-    let lock_fd = lock.as_ref().map(|l| l.as_raw_fd());
+    // Later runs connect only to learn who holds the name (SO_PEERCRED); the
+    // connections are never accepted (that would take a thread), so the
+    // backlog is as long as the kernel allows, and a full one is read as
+    // "held for long" too.
+    let lock = lock.filter(|l| listen(l, Backlog::MAXCONN).is_ok());
     sys::keep_only(
-        &[Some(wr.as_raw_fd()), lock_fd]
+        &[Some(wr.as_raw_fd()), lock.as_ref().map(|l| l.as_raw_fd())]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>(),
     );
-    let drain = lock_fd.and_then(|l| {
-        std::thread::Builder::new()
-            .stack_size(64 * 1024)
-            .spawn(move || sys::drain_connections(l))
-            .ok()
-    });
     let answer = question();
-    // Free the name before answering, so that whoever reads the answer finds
-    // it free: shutdown wakes the draining thread out of `accept`, and the
-    // socket is gone once both let go of it.
-    if let Some(l) = &lock {
-        let _ = shutdown(l.as_raw_fd(), Shutdown::Both);
-    }
-    if let Some(d) = drain {
-        let _ = d.join();
-    }
+    // Free the name before answering, so that whoever reads the answer finds it free.
     drop(lock);
     let _ = File::from(wr).write_all(&answer);
     sys::exit_now()
@@ -207,8 +195,15 @@ fn claim(key: &str) -> Claim {
     let cred = connect(c.as_raw_fd(), &addr).and_then(|()| getsockopt(&c, PeerCredentials));
     match cred {
         Ok(cred) if cred.uid() == nix::unistd::getuid().as_raw() => Claim::Busy(cred.pid()),
+        // Thousands of runs connected and waited: held for long (pid unknown).
+        Err(Errno::EAGAIN) => Claim::Busy(0),
         _ => Claim::None,
     }
+}
+
+/// Sleep, through poll (std's sleep would pull in more of libc at every start).
+pub fn sleep_ms(ms: u16) {
+    let _ = poll(&mut [], PollTimeout::from(ms));
 }
 
 /// How long ago process `pid` started (`None`: gone, or unknown).

@@ -184,7 +184,7 @@ fn lock(record: File) -> Result<Flock<File>, File> {
             Ok(l) => return Ok(l),
             Err((f, Errno::EWOULDBLOCK | Errno::EINTR)) if Instant::now() < deadline => {
                 file = f;
-                std::thread::sleep(Duration::from_millis(5));
+                crate::engine::detach::sleep_ms(5);
             }
             Err((f, _)) => return Err(f),
         }

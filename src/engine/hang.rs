@@ -53,6 +53,11 @@ impl fmt::Display for NoAnswer {
         let s = BUDGET.as_secs();
         match self.why {
             Why::Timeout => write!(f, "{} did not answer within {s} s", self.what),
+            Why::Earlier(0) => write!(
+                f,
+                "{} did not answer within {s} s (a check started earlier still waits for it)",
+                self.what
+            ),
             Why::Earlier(pid) => write!(
                 f,
                 "{} did not answer within {s} s (a check started earlier, pid {pid}, still waits for it)",
