@@ -809,6 +809,7 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
     let opts = resolve::Options {
         base: w.base_flag.clone(),
         force: false,
+        per_job: false,
     };
     let dry = DryRun::new(fs, uid);
     let plan = resolve::plan(&dry, snap, &opts);
@@ -987,6 +988,107 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::scripted::Scripted;
+
+    const ALICE: u32 = 1000;
+
+    /// What doctor says init would do, from init's engine over a dry run.
+    fn would(fs: &Scripted, tmpdir: Option<&str>) -> Private {
+        let w = World {
+            snap: Snapshot {
+                uid: ALICE,
+                user: Some("alice".into()),
+                tmpdir: tmpdir.map(Into::into),
+                ..Snapshot::default()
+            },
+            ..World::default()
+        };
+        let (_, private) = private_view(fs, &w);
+        assert_eq!(
+            fs.count("mkdir_at") + fs.count("chmod"),
+            0,
+            "a dry run wrote"
+        );
+        private
+    }
+
+    #[test]
+    fn init_would_create_a_missing_directory() {
+        let fs = Scripted::new(ALICE);
+        let p = would(&fs, None);
+        assert!(matches!(p.state, Some(DirState::Missing)));
+        assert_eq!(
+            p.init_would(),
+            "create /tmp/alice (mode 0700) and export it (TMPDIR is not set)"
+        );
+    }
+
+    #[test]
+    fn init_would_tighten_a_loose_one_and_shows_its_mode_as_found() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o755);
+        let p = would(&fs, None);
+        let Some(DirState::Ready {
+            stat,
+            usable: Ok(()),
+        }) = p.state
+        else {
+            panic!("{:?}", p.state)
+        };
+        assert_eq!(stat.perm(), 0o755);
+        assert!(p.init_would().starts_with("set /tmp/alice to mode 0700"));
+    }
+
+    #[test]
+    fn init_would_refuse_a_squatted_name() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", 2000, 0o700);
+        let p = would(&fs, None);
+        let Some(DirState::Refused(e, Some(st))) = &p.state else {
+            panic!("{:?}", p.state)
+        };
+        assert_eq!(st.uid, 2000);
+        assert!(matches!(e.problem, Problem::Unsafe(_)));
+        assert_eq!(
+            p.init_would(),
+            "refuse /tmp/alice: it is not safe; use a private fallback beside it"
+        );
+    }
+
+    #[test]
+    fn init_would_fail_where_it_cannot_create_or_probe() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir_error.set(Some(Errno::EROFS));
+        let p = would(&fs, None);
+        assert!(matches!(
+            p.state,
+            Some(DirState::CannotCreate(Errno::EROFS))
+        ));
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o700);
+        fs.probe_result.set(Err(ProbeError {
+            step: crate::engine::probe::Step::Write,
+            errno: Errno::ENOSPC,
+        }));
+        let p = would(&fs, None);
+        assert!(matches!(
+            p.state,
+            Some(DirState::Ready { usable: Err(_), .. })
+        ));
+        assert!(p.init_would().starts_with("fail: /tmp/alice is not usable"));
+    }
+
+    #[test]
+    fn init_would_keep_a_private_tmpdir() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/mine", ALICE, 0o700);
+        let p = would(&fs, Some("/tmp/mine"));
+        assert!(matches!(p.state, Some(DirState::Kept(_))));
+        assert_eq!(
+            p.init_would(),
+            "keep /tmp/mine (TMPDIR is private and usable)"
+        );
+    }
 
     #[test]
     fn candidates_follow_cpython() {

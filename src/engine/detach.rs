@@ -92,7 +92,7 @@ pub fn ask(
             drop(rd);
             match sys::fork() {
                 // The middle process: gone at once, so the grandchild belongs to init.
-                Ok(ForkResult::Parent { .. }) | Err(_) => sys::exit_now(),
+                Ok(ForkResult::Parent { .. }) | Err(_) => sys::exit_now(0),
                 Ok(ForkResult::Child) => grandchild(wr, lock, question),
             }
         }
@@ -123,7 +123,7 @@ fn grandchild(wr: OwnedFd, lock: Option<OwnedFd>, question: impl FnOnce() -> Vec
     // Free the name before answering, so that whoever reads the answer finds it free.
     drop(lock);
     let _ = File::from(wr).write_all(&answer);
-    sys::exit_now()
+    sys::exit_now(0)
 }
 
 /// Read until EOF, or until the deadline passes.

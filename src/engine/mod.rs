@@ -3,6 +3,7 @@
 //! exist and verifies it through file descriptors. Nothing here prints.
 
 pub mod ancestry;
+pub mod clean;
 pub mod decide;
 pub mod detach;
 pub mod dryrun;
@@ -15,6 +16,7 @@ pub mod fallback;
 pub mod fsinfo;
 pub mod hang;
 pub mod identity;
+pub mod jobdir;
 pub mod mounts;
 pub mod pathnorm;
 pub mod privdir;

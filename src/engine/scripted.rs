@@ -376,7 +376,8 @@ impl Fs for Scripted {
 
     fn can_create_in(&self, _dir: &Handle) -> Result<(), Errno> {
         self.event("can_create_in", OsStr::new(""));
-        Ok(())
+        // What makes mkdir_at fail makes a dry run's creation fail too.
+        self.mkdir_error.get().map_or(Ok(()), Err)
     }
 
     fn log(&self, msg: &str) -> bool {
