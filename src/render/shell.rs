@@ -127,7 +127,7 @@ const ZSH: Spec = Spec {
     logins: &[Login {
         name: "zsh",
         shell_names: &["zsh"],
-        rc: "~/.zshrc",
+        rc: "~/.zshenv",
         rc_files: &[
             rc(Zdotdir, ".zshenv", 4),
             rc(Zdotdir, ".zprofile", 5),
