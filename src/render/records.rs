@@ -23,8 +23,9 @@ pub enum Record<'a> {
     Error(String),
 }
 
-/// The bytes of `records`, each NUL-terminated. A NUL inside a value or a
-/// text (impossible in an environment value) is dropped.
+/// The bytes of `records`, each NUL-terminated. A NUL inside a value
+/// (impossible in an environment value) is dropped; a text's control
+/// characters, NUL included, are shown as `\xNN` (`render::visible`).
 pub fn encode(records: &[Record<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for r in records {
