@@ -20,6 +20,7 @@ __tmpguard_hook() {
   fi
   return "$s"
 }
+# shellcheck disable=SC2128,SC2178 # PROMPT_COMMAND is an array (bash 5.1+) or a string
 if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
   [[ " ${PROMPT_COMMAND[*]} " == *" __tmpguard_hook "* ]] || PROMPT_COMMAND+=(__tmpguard_hook)
 elif [[ ${PROMPT_COMMAND-} != *__tmpguard_hook* ]]; then

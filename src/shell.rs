@@ -3,7 +3,8 @@
 //! Template syntax, kept tiny on purpose: `{{TMPDIR}}` is replaced by the
 //! directory quoted for the shell; a line starting with `{{?FLAG}}` is kept
 //! (without the marker) only when FLAG is on; lines between `{{#FLAG}}` and
-//! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output.
+//! `{{/FLAG}}` likewise; `# ` comment lines are dropped from the output,
+//! except `# shellcheck ` directives.
 
 use clap::ValueEnum;
 
@@ -133,8 +134,11 @@ pub fn fill<'v>(
             continue;
         }
         let trimmed = line.trim_end();
-        // Template comments explain the code to us; the shell need not parse them.
-        if trimmed.trim_start() == "#" || trimmed.trim_start().starts_with("# ") {
+        // Template comments explain the code to us; the shell need not parse
+        // them. A `# shellcheck ...` directive is for the output (a
+        // deliberate exception, checked by tests/templates.rs), so it stays.
+        let comment = trimmed.trim_start();
+        if (comment == "#" || comment.starts_with("# ")) && !comment.starts_with("# shellcheck ") {
             continue;
         }
         if let Some(name) = trimmed
@@ -176,6 +180,16 @@ pub fn fill<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_are_dropped_but_shellcheck_directives_stay() {
+        let out = fill(
+            "# why\n#\n  # indented why\n# shellcheck disable=SC2034\nx=1 # kept\n",
+            |_| false,
+            |_| b"",
+        );
+        assert_eq!(out, b"# shellcheck disable=SC2034\nx=1 # kept\n");
+    }
 
     #[test]
     fn bash_exports_only_what_is_set() {
