@@ -854,8 +854,7 @@ fn a_usage_error_exits_2() {
 #[test]
 fn the_readme_sample_is_what_doctor_prints() {
     let Some(sb) = common::sandbox() else { return };
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(common::repo_dir() + "/README.md").unwrap();
     let start = readme
         .find("$ tmpguard doctor\n")
         .expect("the sample in the README")

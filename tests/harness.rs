@@ -42,3 +42,70 @@ fn run_a_body() {
         out.stdout, out.stderr, out.code
     );
 }
+
+/// A host tool that replaces /etc/passwd by rename (useradd, vipw, any
+/// package's postinst) while a test runs must not take the test's users
+/// away. The "host" here is an outer namespace with its own /etc, so the
+/// rename touches nothing outside the test.
+#[test]
+fn users_survive_the_host_replacing_etc_passwd() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    let sync =
+        std::path::PathBuf::from(format!("/var/tmp/tmpguard-harness-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&sync);
+    std::fs::create_dir(&sync).unwrap();
+    let inner = sb.script(
+        r#"before=$(as alice id -un)
+touch "$SYNC/ready"
+for _ in $(seq 200); do [ -e "$SYNC/renamed" ] && break; sleep 0.05; done
+[ -e "$SYNC/renamed" ] || { echo "the host never renamed" >&2; exit 1; }
+echo "before=$before after=$(as alice id -un) mallory=$(as mallory id -un) uid=$(id -u bob)"
+echo "host's new user seen: $(grep -c '^newcomer:' /etc/passwd)""#,
+    );
+    let outer = r#"set -eu
+mount --make-rprivate /
+mkdir "$SYNC/etc" && cp -a /etc/. "$SYNC/etc/" && mount --bind "$SYNC/etc" /etc
+unshare -m --propagation private bash -c "$INNER" > "$SYNC/out" 2> "$SYNC/err" & pid=$!
+for _ in $(seq 200); do [ -e "$SYNC/ready" ] && break; sleep 0.05; done
+# What useradd does: write a new file, rename it over the old one.
+for f in passwd group; do
+  cp -p /etc/$f /etc/$f+ && echo "newcomer:x:3999:3999::/:/bin/sh" >> /etc/$f+ && mv /etc/$f+ /etc/$f
+done
+touch "$SYNC/renamed"
+wait $pid; rc=$?
+cat "$SYNC/out"; cat "$SYNC/err" >&2
+exit $rc"#;
+    let out = std::process::Command::new("timeout")
+        .args([
+            "120",
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+            "bash",
+            "-c",
+            outer,
+        ])
+        .env("SYNC", &sync)
+        .env("INNER", &inner)
+        .output()
+        .expect("run unshare");
+    let _ = std::fs::remove_dir_all(&sync);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "before=alice after=alice mallory=mallory uid=2003",
+            "host's new user seen: 0"
+        ],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

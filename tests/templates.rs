@@ -484,7 +484,7 @@ fn shipped_sh_files_pass_shellcheck() {
         }
     }
     let mut f = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("shell"), &mut f);
+    walk(&Path::new(&common::repo_dir()).join("shell"), &mut f);
     assert!(!f.is_empty(), "no shipped sh files found under shell/");
     assert_clean(check_each(
         &f,

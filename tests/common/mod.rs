@@ -68,9 +68,15 @@ pub fn have(prog: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The binary under test.
-pub fn tmpguard_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_tmpguard")
+/// The binary under test: `TMPGUARD_TEST_BIN` when set (test binaries run
+/// by another user from a copy, as .ci/checks does), else cargo's.
+pub fn tmpguard_bin() -> String {
+    std::env::var("TMPGUARD_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tmpguard").into())
+}
+
+/// The checkout: `TMPGUARD_TEST_REPO` when set, else cargo's.
+pub fn repo_dir() -> String {
+    std::env::var("TMPGUARD_TEST_REPO").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
 }
 
 /// Debian's python3 (every user can run it, unlike a per-user pyenv).
@@ -249,10 +255,7 @@ impl Sandbox {
     /// `as USER CMD...` that runs CMD as that user with a clean login-like
     /// environment (`PATH`, `HOME`, `USER`, `LOGNAME`).
     pub fn run(&self, body: &str) -> Out {
-        let script = match self.mode {
-            Mode::Root => self.root_script(body),
-            Mode::UserNs => self.userns_script(body),
-        };
+        let script = self.script(body);
         let secs = timeout_secs();
         let mut cmd = Command::new("timeout");
         cmd.args(["--kill-after=5", &secs.to_string()]);
@@ -274,6 +277,15 @@ impl Sandbox {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr,
             code: out.status.code(),
+        }
+    }
+
+    /// The whole script [`Sandbox::run`] runs: for `unshare -m bash -c` (as
+    /// root) or `unshare -U -r -m bash -c` (without root).
+    pub fn script(&self, body: &str) -> String {
+        match self.mode {
+            Mode::Root => self.root_script(body),
+            Mode::UserNs => self.userns_script(body),
         }
     }
 
@@ -342,7 +354,7 @@ as() {{
 "#,
             tmp = self.tmp_opts,
             bin = tmpguard_bin(),
-            repo = env!("CARGO_MANIFEST_DIR"),
+            repo = repo_dir(),
             py = PYTHON,
         )
     }
@@ -395,7 +407,7 @@ exec unshare -U --map-user={alice} --map-group={alice} -- bash /mnt/tg/.body
 "#,
             tmp = self.tmp_opts,
             bin = tmpguard_bin(),
-            repo = env!("CARGO_MANIFEST_DIR"),
+            repo = repo_dir(),
             alice = USERS[0].1,
         )
     }
