@@ -2,11 +2,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::shell::Shell;
+use crate::render::shell::Shell;
 
 /// Keep TMPDIR private, existing and usable on shared machines.
 #[derive(Debug, Parser)]
@@ -76,6 +77,10 @@ pub struct PathArgs {
     /// Accepted for symmetry with `init`; `path` prints no notes anyway
     #[arg(long, short)]
     pub quiet: bool,
+    /// For modulefiles: NUL-terminated records on stdout (`set NAME=VALUE`,
+    /// `unsafe NAME`, `warn TEXT`, `error TEXT`), nothing on stderr
+    #[arg(long)]
+    pub records: bool,
 }
 
 /// `tmpguard exec`.
@@ -124,19 +129,15 @@ pub enum Target {
 
 impl ValueEnum for Target {
     fn value_variants<'a>() -> &'a [Self] {
-        use Shell::*;
-        &[
-            Target::Shell(Bash),
-            Target::Shell(Zsh),
-            Target::Shell(Fish),
-            Target::Shell(Sh),
-            Target::Shell(Tcsh),
-            Target::Shell(Elvish),
-            Target::Shell(Xonsh),
-            Target::Lmod,
-            Target::Modules,
-            Target::Slurm,
-        ]
+        // The shells as the registry lists them, then the other targets.
+        static ALL: OnceLock<Vec<Target>> = OnceLock::new();
+        ALL.get_or_init(|| {
+            Shell::value_variants()
+                .iter()
+                .map(|&s| Target::Shell(s))
+                .chain([Target::Lmod, Target::Modules, Target::Slurm])
+                .collect()
+        })
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -153,8 +154,8 @@ impl ValueEnum for Target {
 
 impl Common {
     /// The options the decision needs.
-    pub fn options(&self) -> crate::resolve::Options {
-        crate::resolve::Options {
+    pub fn options(&self) -> crate::engine::resolve::Options {
+        crate::engine::resolve::Options {
             base: self.base.clone(),
             force: self.force,
         }

@@ -4,25 +4,19 @@
 // (Cargo.toml `[lints]`) and allowed in `sys` only.
 #![cfg_attr(not(test), no_main)]
 
+// The tiers, each using only those above it:
+//   engine/  the core: the process's world, identity, the rules (decide), the
+//            directory engine (privdir, fallback), CPython's probe
+//   render/  what init prints: shell code, modulefiles, Slurm TaskProlog lines
+//   doctor/  gather, judge and render the report
+//   cmd/     one module per subcommand; cli.rs parses, sys.rs starts (and holds all unsafe code)
 mod cli;
 mod cmd;
-mod decide;
 mod doctor;
-mod env;
+mod engine;
 mod exe;
-mod fallback;
-mod fsinfo;
-mod identity;
-mod modulefile;
-mod pathnorm;
-mod privdir;
-mod probe;
-mod quote;
-mod rcfiles;
-mod resolve;
-mod shell;
+mod render;
 mod sys;
-mod syslog;
 #[cfg(test)]
 mod testutil;
 

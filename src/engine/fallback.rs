@@ -16,7 +16,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, mkdirat};
 use rand::{Rng, SeedableRng};
 
-use crate::privdir::{self, Dir, Error, Problem, Verified};
+use crate::engine::privdir::{self, Dir, Error, Op, Problem, Unsafe, Verified};
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -33,18 +33,7 @@ const CREATE_ATTEMPTS: usize = 10;
 pub fn taken(e: &Error) -> bool {
     match e.problem {
         Problem::Unsafe(_) | Problem::Moved => true,
-        // After mkdir said EEXIST, the object vanished or changed type before
-        // the open or the confirmation could look at it: a race at the name.
-        Problem::Os {
-            op: "open" | "stat",
-            errno,
-        } => {
-            matches!(
-                errno,
-                Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES
-            )
-        }
-        _ => false,
+        _ => e.raced_at_name(),
     }
 }
 
@@ -119,7 +108,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
                 return Err(Error {
                     path,
                     problem: Problem::Os {
-                        op: "create",
+                        op: Op::Create,
                         errno,
                     },
                 });
@@ -130,7 +119,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
     Err(Error {
         path,
         problem: Problem::Os {
-            op: "create",
+            op: Op::Create,
             errno: Errno::EEXIST,
         },
     })
@@ -154,10 +143,13 @@ impl Taken {
         }
     }
 
-    /// Another uid's object (or one that changed under us): an attack, for
-    /// the system log. The user's own loose directory or symlink is not.
+    /// Another uid's object (or one that changed under us), or a hard link
+    /// at the name (the user's own file linked there by someone else where
+    /// `fs.protected_hardlinks=0`): an attack, for the system log. The user's
+    /// own loose directory or symlink is not.
     pub fn is_squat(&self) -> bool {
         match &self.error.problem {
+            Problem::Unsafe(Unsafe::NotDirectory { links: 2.., .. }) => true,
             Problem::Unsafe(_) => self.offender().is_some_and(|o| o != self.victim),
             _ => true,
         }
@@ -201,7 +193,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privdir::{Kind, Unsafe, open_base};
+    use crate::engine::privdir::{Kind, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
 
@@ -280,24 +272,25 @@ mod tests {
         let u = Unsafe::NotDirectory {
             kind: Kind::Fifo,
             owner: 2,
+            links: 1,
         };
         assert!(taken(&e(Problem::Unsafe(u))));
         assert!(taken(&e(Problem::Moved)));
         assert!(taken(&e(Problem::Os {
-            op: "open",
+            op: Op::Open,
             errno: Errno::ENOENT
         })));
         for errno in [Errno::EROFS, Errno::ENOSPC, Errno::EDQUOT, Errno::EACCES] {
             assert!(
                 !taken(&e(Problem::Os {
-                    op: "create",
+                    op: Op::Create,
                     errno
                 })),
                 "{errno}"
             );
         }
-        let full = crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let full = crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         };
         assert!(!taken(&e(Problem::Probe(full))));
@@ -312,11 +305,11 @@ mod tests {
             problem,
         };
         let mkdir = e(Problem::Os {
-            op: "create",
+            op: Op::Create,
             errno: Errno::EDQUOT,
         });
-        let write = e(Problem::Probe(crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let write = e(Problem::Probe(crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         }));
         assert_eq!(
@@ -335,7 +328,7 @@ mod tests {
             fallback: Box::new(Error {
                 path: "/tmp/me.abcdefgh".into(),
                 problem: Problem::Os {
-                    op: "create",
+                    op: Op::Create,
                     errno: Errno::EDQUOT,
                 },
             }),
@@ -365,6 +358,14 @@ mod tests {
         assert!(t(foreign.clone(), 1).is_squat());
         assert!(!t(foreign, 7).is_squat());
         assert!(!t(Problem::Unsafe(Unsafe::OpenToOthers { mode: 0o777 }), 1).is_squat());
+        // The user's own file, but hard-linked at the name: planted.
+        let file = |links| Unsafe::NotDirectory {
+            kind: Kind::File,
+            owner: 1,
+            links,
+        };
+        assert!(!t(Problem::Unsafe(file(1)), 1).is_squat());
+        assert!(t(Problem::Unsafe(file(2)), 1).is_squat());
         assert!(t(Problem::Moved, 1).is_squat());
         let line = t(Problem::Unsafe(Unsafe::Symlink { owner: 7 }), 1)
             .log_line(Some(Path::new("/tmp/me.abcdefgh")));

@@ -6,14 +6,14 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::decide::{self, Choice, Facts, Parent, Why};
-use crate::env::Snapshot;
-use crate::fallback::{self, Taken};
-use crate::identity::{self, Identity, SystemPasswd};
-use crate::pathnorm::abspath;
-use crate::privdir::{self, Dir, Found, Problem};
-use crate::probe::probe_fd;
-use crate::syslog;
+use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
+use crate::engine::env::Snapshot;
+use crate::engine::fallback::{self, Taken};
+use crate::engine::identity::{self, Identity, SystemPasswd};
+use crate::engine::pathnorm::abspath;
+use crate::engine::privdir::{self, Dir, Found, Problem};
+use crate::engine::probe::probe_fd;
+use crate::engine::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +104,10 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         .map(|p| privdir::find(p, uid));
     let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
-        _ => Facts::Bad(String::new()),
+        // Not looked at: the rules do not need it (unset, --force, or the target).
+        _ => Facts::Missing {
+            parent: Parent::Other,
+        },
     };
     let decision = decide::decide(&decide::Input {
         uid,
@@ -245,12 +248,8 @@ fn check_usable(dir: &Dir) -> Result<(), Failure> {
 
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
 fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
-    nix::sys::stat::fstatat(
-        base.fd.as_fd(),
-        name,
-        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .is_ok_and(|st| st.st_uid == uid)
+    // statx without a round trip: a stopped FUSE daemon at the name must not hang.
+    privdir::lstat_at(base, OsStr::new(name)).is_ok_and(|st| st.uid == uid)
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
@@ -264,9 +263,9 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 open: st.writable_by_others(),
                 shared_sticky: st.shared_sticky(),
                 usable: if worth_probing {
-                    probe_fd(dir.fd.as_fd()).map_err(|e| e.to_string())
+                    probe_fd(dir.fd.as_fd()).map_err(Unusable::Probe)
                 } else {
-                    Err("not probed".into())
+                    Err(Unusable::NotProbed)
                 },
             }
         }
@@ -280,9 +279,8 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
             parent: Parent::Other,
         },
         Found::Bad(e) => Facts::Bad(match &e.problem {
-            // The path is already in the note; say only what is wrong with it.
-            Problem::Unsafe(u) if e.path == path => u.to_string(),
-            _ => format!("is not usable ({e})"),
+            Problem::Unsafe(u) if e.path == path => Bad::Unsafe(u.clone()),
+            _ => Bad::Error(e.clone()),
         }),
     }
 }
@@ -305,13 +303,7 @@ fn note(
     let old = old
         .map(|o| Path::new(o).display().to_string())
         .unwrap_or_default();
-    let reason = match why {
-        Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
-        Why::SharedSticky => format!("TMPDIR={old} is shared; "),
-        Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
-        Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
-        _ => String::new(),
-    };
+    let reason = why.note(&old);
     // Nothing new to say: the same directory as before, untouched.
     if unchanged && !created && tightened.is_none() {
         return None;
