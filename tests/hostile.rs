@@ -691,7 +691,9 @@ bindfs_as() {
 /// user's own FUSE mount as TMPDIR is kept.
 #[test]
 fn attackers_fuse_mount_is_never_used() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(
         common::have("bindfs") && common::have("fusermount3"),
         "bindfs and fusermount3 (Debian bindfs, fuse3)",
@@ -792,7 +794,9 @@ fuse_stop
 /// are accepted.
 #[test]
 fn ancestors_others_can_write_are_refused() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -856,7 +860,9 @@ tg alice TMPDIR="$AUX/home/alice/new" path
 /// program would resolve them to a different directory.
 #[test]
 fn per_process_paths_are_refused() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -876,7 +882,9 @@ done
 /// the sysctl being the host's): a fallback, called an attack, logged.
 #[test]
 fn hard_link_at_the_name_is_a_logged_squat() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -903,7 +911,9 @@ grep -q "unsafe private directory /tmp/alice (offending uid 2001, victim uid 200
 /// /tmp and never restore the old value. A merely unusable value is left.
 #[test]
 fn unsafe_inherited_tmpdir_is_replaced_when_tmpguard_fails() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb.tmp("mode=1777,nr_inodes=8"),
         r#"
