@@ -43,6 +43,20 @@ fn run_a_body() {
     );
 }
 
+/// A script that never ends is killed, with everything it started, and the
+/// test says so instead of hanging `cargo test`.
+#[test]
+fn a_spinning_script_is_killed_by_the_timeout() {
+    let Some(sb) = common::sandbox() else { return };
+    let started = std::time::Instant::now();
+    let out = sb
+        .timeout(2)
+        .run("as alice sh -c 'while :; do :; done' & while :; do :; done");
+    assert_eq!(out.code, Some(124), "{out:?}");
+    assert!(out.stderr.contains("timed out after 2 s"), "{out:?}");
+    assert!(started.elapsed().as_secs() < 60, "{out:?}");
+}
+
 /// A host tool that replaces /etc/passwd by rename (useradd, vipw, any
 /// package's postinst) while a test runs must not take the test's users
 /// away. The "host" here is an outer namespace with its own /etc, so the

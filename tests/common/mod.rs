@@ -14,7 +14,7 @@
 //! A test that cannot run skips locally (saying why) and fails under CI
 //! (`CI=true`), where every test must really run; `TMPGUARD_TEST_TIER=1`
 //! deselects tier 2 (the unprivileged CI pass). Every script runs under a
-//! timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 180).
+//! timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 300).
 #![allow(dead_code)]
 
 use std::process::{Command, Output, Stdio};
@@ -106,6 +106,7 @@ pub struct Sandbox {
     mode: Mode,
     tmp_opts: String,
     extra_users: Vec<(String, u32)>,
+    timeout: u64,
 }
 
 /// What a script printed and how it ended.
@@ -190,6 +191,7 @@ fn sandbox_for(tier: Tier) -> Option<Sandbox> {
         mode,
         tmp_opts: "mode=1777,size=16m".into(),
         extra_users: Vec::new(),
+        timeout: timeout_secs(),
     })
 }
 
@@ -221,13 +223,19 @@ fn timeout_secs() -> u64 {
     std::env::var("TMPGUARD_TEST_TIMEOUT")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(180)
+        .unwrap_or(300)
 }
 
 impl Sandbox {
     /// Mount options for the private `/tmp` (mode, size, nr_inodes, ro ...).
     pub fn tmp(mut self, opts: &str) -> Self {
         self.tmp_opts = opts.into();
+        self
+    }
+
+    /// Kill the script after `secs` seconds instead of the default.
+    pub fn timeout(mut self, secs: u64) -> Self {
+        self.timeout = secs;
         self
     }
 
@@ -256,7 +264,7 @@ impl Sandbox {
     /// environment (`PATH`, `HOME`, `USER`, `LOGNAME`).
     pub fn run(&self, body: &str) -> Out {
         let script = self.script(body);
-        let secs = timeout_secs();
+        let secs = self.timeout;
         let mut cmd = Command::new("timeout");
         cmd.args(["--kill-after=5", &secs.to_string()]);
         match self.mode {
