@@ -43,6 +43,9 @@ fn exports<'a>(
         job_dir: resolved.why == Why::JobDir,
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
+        remote: false,
+        hook_only: false,
+        id: None,
     }
 }
 
@@ -59,6 +62,9 @@ fn notes(resolved: &Resolved, quiet: bool) {
 
 /// Decide, then print the code for the shell; nothing on stdout on failure.
 fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
+    if args.hook_only {
+        return hook_code(shell, args);
+    }
     let snap = Snapshot::read();
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
@@ -79,7 +85,16 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
-    let code = match render(shell, &exports(&resolved, &snap, &exe, base.as_deref())) {
+    let mut ex = exports(&resolved, &snap, &exe, base.as_deref());
+    // tcsh cannot hold the directory open: its hook compares the identity
+    // init verified (one stat, only for tcsh with a hook).
+    if shell == Shell::Tcsh && ex.hook {
+        use std::os::unix::fs::MetadataExt;
+        ex.id = std::fs::metadata(&resolved.dir)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+    }
+    let code = match render(shell, &ex) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
@@ -93,10 +108,42 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     if emit(&code) { OK } else { FAILED }
 }
 
+/// `init SHELL --hook-only`: the hook's code, which init's output runs in an
+/// interactive shell. Nothing is decided or checked here (init just did).
+fn hook_code(shell: Shell, args: &InitArgs) -> u8 {
+    if !shell.hook_apart() {
+        say(format_args!(
+            "--hook-only: {shell:?} has no hook code apart"
+        ));
+        return FAILED;
+    }
+    let exe = exe::invoked();
+    let base = args
+        .common
+        .base
+        .as_deref()
+        .and_then(|b| abspath(b.as_os_str()).ok());
+    let ex = Exports {
+        hook: true,
+        hook_only: true,
+        tmpguard: exe.as_os_str().as_bytes(),
+        base: base.as_deref().map(|b| b.as_os_str().as_bytes()),
+        ..Default::default()
+    };
+    match render(shell, &ex) {
+        Ok(code) if emit(&code) => OK,
+        Ok(_) => FAILED,
+        Err(e) => {
+            say(format_args!("cannot print the hook: {e}"));
+            FAILED
+        }
+    }
+}
+
 /// tmpguard failed: replace an inherited value it judged unsafe with /tmp
 /// (no prompt hook: it would only fail again at every prompt).
 fn fail_closed(shell: Shell, snap: &Snapshot) {
-    let replaced = failclosed::unsafe_inherited(snap);
+    let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, snap);
     if replaced.is_empty() {
         return;
     }
@@ -156,7 +203,7 @@ fn slurm(args: &InitArgs) -> u8 {
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
-            let replaced = failclosed::unsafe_inherited(&snap);
+            let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, &snap);
             if replaced.is_empty() {
                 slurm_failure(&e.to_string());
                 return OK;

@@ -5,10 +5,8 @@ use std::fmt::Write;
 
 use super::findings::{MIN_FREE_PERCENT, kind_word, show};
 use super::{DirState, Finding, Report, Severity, source_words};
-use crate::doctor::fsinfo::{
-    SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
-};
 use crate::engine::errno::text as errno_text;
+use crate::engine::fsinfo::{SOCKET_PATH_MAX, human_bytes, human_count, socket_tools};
 use crate::engine::identity::describe_uid;
 use crate::engine::scheduler::Scheduler;
 
@@ -48,8 +46,13 @@ impl Paint {
     }
 }
 
-/// Render the report; `color` adds ANSI colours.
+/// Render the report; `color` adds ANSI colours. Names uids from the report
+/// (no passwd lookup).
 pub fn render(r: &Report, color: bool) -> String {
+    crate::engine::identity::with_names(&r.names, || render_report(r, color))
+}
+
+fn render_report(r: &Report, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
@@ -110,6 +113,10 @@ fn finding(out: &mut String, p: Paint, f: &Finding) {
 }
 
 /// Break `text` at spaces into lines of at most `width` characters (longer words stay whole).
+/// Widest a padded column gets: a longer value (a 128 KiB TMPDIR) just
+/// overflows its row. `format!` panics on a width above 65,535.
+const MAX_COLUMN: usize = 60;
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -174,7 +181,8 @@ fn python(out: &mut String, p: Paint, r: &Report) {
         .iter()
         .map(|c| show(&c.dir).chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_COLUMN);
     let mut tries = String::new();
     for c in &r.python.candidates {
         let result = match c.result {
@@ -213,7 +221,12 @@ fn runtimes(out: &mut String, p: Paint, r: &Report) {
             )
         })
         .collect();
-    let width = shown.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let width = shown
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(MAX_COLUMN);
     for (rt, dir) in r.runtimes.iter().zip(shown) {
         let from = rt.pick.as_ref().map_or(String::new(), |pk| pk.from.clone());
         let mut verdict = match (&rt.usable, &rt.abs) {
@@ -354,14 +367,22 @@ fn filesystem(out: &mut String, p: Paint, r: &Report) {
     ];
     row(out, "mount", flags.join(", "));
     let len = fs.dir.as_os_str().len();
-    let sockets = format!("{len} + {SOCKET_SUFFIX} bytes of {SOCKET_PATH_MAX}");
+    let tools = socket_tools();
+    let failing: Vec<String> = tools
+        .iter()
+        .filter(|t| !t.fits(&fs.dir))
+        .map(|t| format!("{}: up to {} bytes", t.name, t.max_dir()))
+        .collect();
+    let all: Vec<&str> = tools.iter().map(|t| t.name).collect();
     row(
         out,
         "sockets",
-        if socket_room(&fs.dir) {
-            format!("{sockets}: fits")
-        } else {
-            p.bad(&format!("{sockets}: too long"))
+        match failing.is_empty() {
+            true => format!("{len} bytes: fits each tool's socket ({})", all.join(", ")),
+            false => p.bad(&format!(
+                "{len} bytes: too long for {SOCKET_PATH_MAX}-byte socket paths of\n{}",
+                failing.join("\n")
+            )),
         },
     );
 }
@@ -378,6 +399,14 @@ fn rc_files(out: &mut String, p: Paint, r: &Report) {
             read.join("\n")
         },
     );
+    if !r.rc.skipped.is_empty() {
+        let skipped: Vec<String> =
+            r.rc.skipped
+                .iter()
+                .map(|(f, why)| format!("{}: {why}", show(f)))
+                .collect();
+        row(out, "not read", skipped.join("\n"));
+    }
     let hits = |list: &[crate::doctor::rcfiles::Hit]| {
         list.iter()
             .map(|h| format!("{}:{}  {}", show(&h.path), h.line, show(&h.text)))

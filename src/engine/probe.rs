@@ -12,10 +12,10 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use crate::engine::errno;
+use crate::engine::random::Chars;
 use nix::fcntl::{AT_FDCWD, OFlag, openat};
 use nix::sys::stat::Mode;
 use nix::unistd::{UnlinkatFlags, unlinkat, write};
-use rand::{Rng, SeedableRng};
 
 /// Names tried per directory. CPython up to 3.12 uses `TMP_MAX` (100 on
 /// Linux); 3.13+ uses 20 (gh-66305). We follow 3.12 and earlier, Debian 12's
@@ -32,6 +32,9 @@ pub enum Step {
     Write,
     Close,
     Remove,
+    /// Not tried: the directory is on a network or FUSE filesystem that did
+    /// not answer within the time budget (errno `ETIMEDOUT`).
+    NoAnswer,
 }
 
 /// Why a directory failed the probe.
@@ -48,6 +51,10 @@ impl fmt::Display for ProbeError {
             Step::Write => "writing a file",
             Step::Close => "closing a file",
             Step::Remove => "removing a file",
+            Step::NoAnswer => {
+                let s = crate::engine::hang::BUDGET.as_secs();
+                return write!(f, "its filesystem did not answer within {s} s");
+            }
         };
         write!(f, "{step} failed: {}", errno::text(self.errno))
     }
@@ -60,6 +67,12 @@ pub fn probe_fd(dir: BorrowedFd<'_>) -> Result<(), ProbeError> {
 
 /// Probe by path, as Python does (following symlinks in `dir`): for `doctor`.
 pub fn probe_path(dir: &Path) -> Result<(), ProbeError> {
+    if crate::engine::hang::check_path(dir).is_err() {
+        return Err(ProbeError {
+            step: Step::NoAnswer,
+            errno: Errno::ETIMEDOUT,
+        });
+    }
     let mut prefix = dir.as_os_str().as_bytes().to_vec();
     if prefix.last() != Some(&b'/') {
         prefix.push(b'/');
@@ -68,11 +81,11 @@ pub fn probe_path(dir: &Path) -> Result<(), ProbeError> {
 }
 
 fn probe_at(dirfd: BorrowedFd<'_>, prefix: &[u8]) -> Result<(), ProbeError> {
-    let mut rng = rand::rngs::SmallRng::from_os_rng();
+    let mut rng = Chars::new();
     let mut last = Errno::EEXIST;
     for _ in 0..ATTEMPTS {
         let mut name = prefix.to_vec();
-        name.extend((0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())]));
+        name.extend(rng.take(ALPHABET, 8));
         let name = std::ffi::OsStr::from_bytes(&name);
         match try_name(dirfd, name) {
             Ok(()) => return Ok(()),

@@ -106,6 +106,8 @@ pub struct Sandbox {
     mode: Mode,
     tmp_opts: String,
     extra_users: Vec<(String, u32)>,
+    /// Host directories copied to `$AUX/<name>` (readable by all).
+    extra_dirs: Vec<(std::path::PathBuf, String)>,
     timeout: u64,
 }
 
@@ -191,6 +193,7 @@ fn sandbox_for(tier: Tier) -> Option<Sandbox> {
         mode,
         tmp_opts: "mode=1777,size=16m".into(),
         extra_users: Vec::new(),
+        extra_dirs: Vec::new(),
         timeout: timeout_secs(),
     })
 }
@@ -247,6 +250,24 @@ impl Sandbox {
         );
         self.extra_users.push((name.into(), uid));
         self
+    }
+
+    /// Copy the host directory `src` to `$AUX/<name>` in each run.
+    pub fn with_dir(mut self, src: &std::path::Path, name: &str) -> Self {
+        self.extra_dirs.push((src.to_owned(), name.into()));
+        self
+    }
+
+    /// Lines copying the extra directories under `$1` (`$AUX` from outside).
+    fn dirs(&self, aux: &str) -> String {
+        let mut dirs = String::new();
+        for (src, name) in &self.extra_dirs {
+            dirs.push_str(&format!(
+                "cp -R '{}' {aux}/{name} && chmod -R a+rX {aux}/{name}\n",
+                src.display()
+            ));
+        }
+        dirs
     }
 
     /// True when the script runs as alice in a user namespace (tier 1 without root).
@@ -328,6 +349,7 @@ impl Sandbox {
     /// Tier 2 (and tier 1 as root): the script runs as root.
     fn root_script(&self, body: &str) -> String {
         let users = self.users("/mnt/tg/etc", "/mnt/tg/home");
+        let dirs = self.dirs("/mnt/tg");
         format!(
             r#"set -u
 mount --make-rprivate / 2>/dev/null || true
@@ -338,7 +360,7 @@ mount -t tmpfs -o mode=0755 tmpfs /mnt
 mkdir -p /mnt/tg/home /mnt/tg/repo /mnt/tg/etc && chmod 755 /mnt/tg /mnt/tg/home /mnt/tg/repo
 install -m 0755 '{bin}' /mnt/tg/tmpguard
 cp -R '{repo}/shell' /mnt/tg/repo/shell
-mount -t tmpfs -o '{tmp}' tmpfs /tmp
+{dirs}mount -t tmpfs -o '{tmp}' tmpfs /tmp
 # Squats a test sets up must not reach the host's system log.
 if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
 # A private copy of /etc over the directory, not a file bound over
@@ -372,6 +394,7 @@ as() {{
     /// uid, seen as 2001; the files the outer namespace's root made are hers).
     fn userns_script(&self, body: &str) -> String {
         let users = self.users("$R/etc", "$R/mnt/tg/home");
+        let dirs = self.dirs("\"$R\"/mnt/tg");
         let inner = format!(
             r#"set -u
 cd /
@@ -406,7 +429,7 @@ done
 cp -R /etc/. "$R"/etc/ 2>/dev/null
 {users}install -m 0755 '{bin}' "$R"/mnt/tg/tmpguard
 cp -R '{repo}/shell' "$R"/mnt/tg/repo/shell
-cat > "$R"/mnt/tg/.body <<'TMPGUARD_BODY_END'
+{dirs}cat > "$R"/mnt/tg/.body <<'TMPGUARD_BODY_END'
 {inner}
 TMPGUARD_BODY_END
 mount -t tmpfs -o '{tmp}' tmpfs "$R"/tmp || exit 96
