@@ -5,6 +5,7 @@
 
 mod cli;
 mod cmd;
+mod config;
 mod decide;
 mod doctor;
 mod env;
