@@ -39,6 +39,28 @@ pub enum Cmd {
     Doctor(DoctorArgs),
     /// Print a completion script for a shell: tmpguard completions bash > ...
     Completions(CompletionsArgs),
+    /// Check or show the site configuration file, /etc/tmpguard/tmpguard.toml
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+/// `tmpguard config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Validate a configuration file (default: the site's, with its permissions); exit 1 on any problem
+    Check {
+        /// The file to check instead of /etc/tmpguard/tmpguard.toml
+        file: Option<PathBuf>,
+    },
+    /// Show the effective settings on this host (or another) and where each came from
+    Show {
+        /// Match node sections against this host name instead of this host's
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
+        /// Print one JSON object
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Flags shared by every command that picks a directory.

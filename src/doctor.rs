@@ -328,6 +328,7 @@ pub fn source_words(s: identity::Source) -> &'static str {
         identity::Source::EnvConfirmed => "$USER, confirmed by passwd",
         identity::Source::Passwd => "your passwd entry",
         identity::Source::Uid => "your uid: no usable passwd name",
+        identity::Source::Template => "the site's name template (by uid)",
     }
 }
 
@@ -365,6 +366,9 @@ pub struct Report {
     pub fs: Option<Filesystem>,
     pub rc: Scan,
     pub job: Job,
+    /// The site configuration file: read, absent or ignored, and whether it
+    /// has tmpguard on for this user (`Err`: why not).
+    pub site: (crate::config::Source, Result<(), String>),
     pub findings: Vec<Finding>,
 }
 
@@ -422,6 +426,7 @@ pub fn gather(w: &World) -> Report {
         fs,
         rc,
         job,
+        site: (snap.site.source.clone(), snap.site.active(snap.uid)),
         findings: Vec::new(),
     };
     report.findings = findings::judge(&report, w);
@@ -585,6 +590,7 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
         tmpdir: abs,
         found,
         decision,
+        ..
     } = resolve::plan(snap, &opts);
     let (base, base_error) = match base {
         Ok(b) => (Some(b), None),

@@ -1,7 +1,6 @@
 //! The snapshot of the process's world: read once, passed everywhere after.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 /// Variables whose presence means "this process runs inside a batch job".
 pub const JOB_MARKERS: &[&str] = &[
@@ -29,6 +28,8 @@ pub struct Snapshot {
     pub base_env: Option<OsString>,
     /// The first batch-job marker that is set, if any.
     pub job: Option<&'static str>,
+    /// The site configuration file, as read (default: none).
+    pub site: crate::config::Site,
 }
 
 impl Snapshot {
@@ -46,13 +47,7 @@ impl Snapshot {
                 .iter()
                 .copied()
                 .find(|m| std::env::var_os(m).is_some()),
+            site: crate::config::Site::load(),
         }
-    }
-
-    /// The configured base: `--base` wins over `TMPGUARD_BASE`; empty means unset.
-    pub fn configured_base(&self, flag: Option<&PathBuf>) -> Option<OsString> {
-        flag.map(|p| p.clone().into_os_string())
-            .or_else(|| self.base_env.clone())
-            .filter(|v| !v.is_empty())
     }
 }

@@ -40,5 +40,6 @@ fn run() -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
+        cli::Cmd::Config(args) => cmd::config::run(args),
     }
 }

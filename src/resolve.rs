@@ -6,6 +6,7 @@ use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::decide::{self, Choice, Facts, Parent, Why};
 use crate::env::Snapshot;
 use crate::fallback::{self, Taken};
@@ -34,6 +35,8 @@ pub struct Resolved {
     /// `$TMPDIR` named the directory exported, before this run.
     pub unchanged: bool,
     pub why: Why,
+    /// The effective settings the decision was made with.
+    pub settings: config::Settings,
 }
 
 /// Why no directory can be exported.
@@ -54,6 +57,12 @@ pub struct Plan {
     /// Why a configured base was refused (then `/tmp` is used).
     pub base_refused: Option<String>,
     pub ident: Identity,
+    /// The private directory's name (the site's template filled in).
+    pub name: String,
+    /// Site bases passed over before the one in use, and why.
+    pub skipped: Vec<Failure>,
+    /// The effective settings (site file, environment, flags).
+    pub settings: config::Settings,
     /// `<base>/<name>`.
     pub target: PathBuf,
     /// `$TMPDIR` as `os.path.abspath` makes it; `None` when unset or empty
@@ -67,30 +76,62 @@ pub struct Plan {
 /// Gather the facts and apply the rules; creates nothing.
 pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     let uid = snap.uid;
-    // The base: configured, else /tmp; a refused configured base falls back to /tmp.
-    let configured = snap.configured_base(opts.base.as_ref());
+    let settings = snap.site.settings(&config::User {
+        base_flag: opts.base.as_deref(),
+        base_env: snap.base_env.as_deref(),
+        no_hook: false,
+    });
+    let tpl = settings.name.value.clone();
+    // The name `<base>/<name>` has if $USER is right: enough to see that an
+    // existing directory keeps its base despite min_free (no passwd lookup).
+    let guess = snap
+        .user
+        .as_deref()
+        .map(OsStrExt::as_bytes)
+        .filter(|u| identity::valid_name(u))
+        .and_then(|u| std::str::from_utf8(u).ok())
+        .map(|u| tpl.render(u, uid));
+    // The base: a user's (when the site allows it), else the site's list (by
+    // default just /tmp); a refused user base falls back to the site's list.
     let mut base_refused = None;
-    let configured_dir = configured.as_ref().and_then(|b| {
-        let opened = abspath(b)
+    let user_dir = settings.user_base.as_ref().and_then(|b| {
+        let opened = abspath(b.value.as_os_str())
             .map_err(|e| e.to_string())
             .and_then(|p| privdir::open_base(&p, uid).map_err(|e| e.to_string()));
         opened
-            .map_err(|why| base_refused = Some(format!("base {}: {why}", Path::new(b).display())))
+            .map_err(|why| base_refused = Some(format!("base {}: {why}", b.value.display())))
             .ok()
     });
-    let base_configured = configured_dir.is_some();
-    let base = configured_dir.map_or_else(|| privdir::open_base(Path::new(DEFAULT_BASE), uid), Ok);
+    let base_configured = user_dir.is_some() || settings.site_base();
+    let mut skipped = Vec::new();
+    let base = match user_dir {
+        Some(dir) => Ok(dir),
+        None => pick_base(&settings, uid, guess.as_deref(), &mut skipped),
+    };
 
-    let ident = identity::resolve(
-        uid,
-        snap.user.as_deref().map(OsStrExt::as_bytes),
-        |name| base.as_ref().is_ok_and(|b| owned_by(b, name, uid)),
-        &SystemPasswd,
-    );
+    let ident = if tpl.uses_user() {
+        identity::resolve(
+            uid,
+            snap.user.as_deref().map(OsStrExt::as_bytes),
+            |name| {
+                base.as_ref()
+                    .is_ok_and(|b| owned_by(b, &tpl.render(name, uid), uid))
+            },
+            &SystemPasswd,
+        )
+    } else {
+        // `%U` alone: no name, so no passwd lookup at all.
+        Identity {
+            uid,
+            name: tpl.render("", uid),
+            source: identity::Source::Template,
+        }
+    };
+    let name = tpl.render(&ident.name, uid);
     let target = base
         .as_ref()
         .map_or(Path::new(DEFAULT_BASE), |b| &b.path)
-        .join(&ident.name);
+        .join(&name);
 
     let tmpdir = snap
         .tmpdir
@@ -114,12 +155,17 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         force: opts.force,
         base_configured,
         in_job: snap.job.is_some(),
+        outside_site_bases: !settings.user_override.value
+            && tmpdir.as_deref().is_some_and(|t| !settings.in_bases(t)),
     });
     Plan {
         base,
         base_configured,
         base_refused,
         ident,
+        name,
+        skipped,
+        settings,
         target,
         tmpdir,
         found,
@@ -127,22 +173,89 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     }
 }
 
+/// The first base in the site's list that is safe and, for a new directory,
+/// has `min_free` room; each one passed over is in `skipped`. An existing
+/// directory of ours (`guess`) keeps its base whatever the free space.
+fn pick_base(
+    settings: &config::Settings,
+    uid: u32,
+    guess: Option<&str>,
+    skipped: &mut Vec<Failure>,
+) -> Result<Dir, Failure> {
+    for path in &settings.base.value {
+        let dir = match privdir::open_base(path, uid) {
+            Ok(dir) => dir,
+            Err(e) => {
+                skipped.push(e);
+                continue;
+            }
+        };
+        let room = |min: u64| {
+            if guess.is_some_and(|g| owned_by(&dir, g, uid)) {
+                return Ok(());
+            }
+            let vfs = nix::sys::statvfs::fstatvfs(&dir.fd).map_err(|errno| Problem::Os {
+                op: "measure the free space of",
+                errno,
+            })?;
+            let avail = (vfs.blocks_available() as u64).saturating_mul(vfs.fragment_size() as u64);
+            match avail >= min {
+                true => Ok(()),
+                false => Err(Problem::NoRoom {
+                    avail,
+                    min_free: min,
+                }),
+            }
+        };
+        match settings.min_free.value.map_or(Ok(()), room) {
+            Ok(()) => return Ok(dir),
+            Err(problem) => skipped.push(privdir::Error {
+                path: path.clone(),
+                problem,
+            }),
+        }
+    }
+    // Nothing usable: one base says its own reason; several, each one's.
+    Err(match skipped.len() {
+        1 => skipped.pop().expect("one"),
+        _ => privdir::Error {
+            path: settings.base.value.first().cloned().unwrap_or_default(),
+            problem: Problem::NoBase(std::mem::take(skipped)),
+        },
+    })
+}
+
 /// Run the whole decision for this process: plan, then create, verify, probe, confirm.
 pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     let Plan {
         base,
         base_refused,
-        ident,
+        name,
+        skipped,
+        settings,
         tmpdir: tmpdir_path,
         found,
         decision,
         ..
     } = plan(snap, opts);
     let uid = snap.uid;
-    let mut warnings: Vec<String> = base_refused
-        .map(|why| format!("refusing {why}; using {DEFAULT_BASE}"))
-        .into_iter()
-        .collect();
+    let mut warnings: Vec<String> = snap.site.warning().into_iter().collect();
+    warnings.extend(settings.warnings.iter().cloned());
+    let in_use = base.as_ref().map(|b| b.path.display().to_string()).ok();
+    if let Some(why) = base_refused {
+        let bases = settings.base.value.iter().map(|b| b.display().to_string());
+        warnings.push(format!(
+            "refusing {why}; using {}",
+            in_use
+                .clone()
+                .unwrap_or_else(|| bases.collect::<Vec<_>>().join(", "))
+        ));
+    }
+    if let Some(using) = in_use.filter(|_| !skipped.is_empty()) {
+        for e in &skipped {
+            warnings.push(format!("skipping base {}; using {using}", e));
+        }
+    }
     let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
 
     let (dir, created, tightened) = match &decision.choice {
@@ -153,10 +266,10 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
             privdir::confirm_path(&dir.path, &dir, uid)?;
             (dir.path, false, None)
         }
-        Choice::Target => private_or_fallback(&base?, &ident, &mut warnings)?,
+        Choice::Target => private_or_fallback(&base?, &name, uid, &mut warnings)?,
         Choice::TargetIn(shared) => {
             let shared = privdir::open_base(shared, uid)?;
-            private_or_fallback(&shared, &ident, &mut warnings)?
+            private_or_fallback(&shared, &name, uid, &mut warnings)?
         }
         Choice::CreateInOwn => {
             let path = tmpdir_path.as_deref().expect("CreateInOwn needs TMPDIR");
@@ -184,6 +297,7 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
         warnings,
         unchanged,
         why: decision.why,
+        settings,
     })
 }
 
@@ -194,18 +308,16 @@ type Made = (PathBuf, bool, Option<u32>);
 /// beside it: warned about, and written to the system log when it is a squat.
 fn private_or_fallback(
     base: &Dir,
-    ident: &Identity,
+    name: &str,
+    uid: u32,
     warnings: &mut Vec<String>,
 ) -> Result<Made, Failure> {
-    let error = match make_private(base, OsStr::new(&ident.name), ident.uid) {
+    let error = match make_private(base, OsStr::new(name), uid) {
         Err(e) if fallback::taken(&e) => e,
         other => return other,
     };
-    let taken = Taken {
-        error,
-        victim: ident.uid,
-    };
-    let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|v| finish(base, v));
+    let taken = Taken { error, victim: uid };
+    let made = fallback::ensure(base, name, uid).and_then(|v| finish(base, v));
     let logged = taken.is_squat()
         && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
     match made {

@@ -72,6 +72,8 @@ pub struct Exports<'a> {
     pub tmpguard: &'a [u8],
     /// The `--base` init was given, for the hook to pass on when it runs again.
     pub base: Option<&'a [u8]>,
+    /// More variables set to the same value (the site's `export`), validated names.
+    pub extra: &'a [&'a str],
 }
 
 /// Render the shell's template.
@@ -114,7 +116,37 @@ pub fn render_exports(
             other => panic!("unknown template value {other}"),
         }
     };
-    Ok(fill(template, flag, value))
+    let template = with_extra(template, ex.extra);
+    Ok(fill(&template, flag, value))
+}
+
+/// The template with one more export line per extra name, each written like
+/// the template's own `TMP` line (its `{{?TMP}}` line with the name changed),
+/// so every target's syntax stays in its template.
+pub fn with_extra<'t>(template: &'t str, extra: &[&str]) -> std::borrow::Cow<'t, str> {
+    let Some(line) = template
+        .lines()
+        .find_map(|l| l.strip_prefix("{{?TMP}}"))
+        .filter(|_| !extra.is_empty())
+    else {
+        return template.into();
+    };
+    let at = line.find("TMP").expect("the TMP line names TMP");
+    let mut added = String::new();
+    for name in extra {
+        added.push_str(&format!("{}{name}{}\n", &line[..at], &line[at + 3..]));
+    }
+    // After the last of the TMP/TEMP lines.
+    let end = template
+        .match_indices("{{?TEMP}}")
+        .next()
+        .and_then(|(i, _)| template[i..].find('\n').map(|n| i + n + 1))
+        .unwrap_or(template.len());
+    let mut out = String::with_capacity(template.len() + added.len());
+    out.push_str(&template[..end]);
+    out.push_str(&added);
+    out.push_str(&template[end..]);
+    out.into()
 }
 
 /// Expand a template: `{{NAME}}` values, `{{?FLAG}}` lines, `{{#FLAG}}`..`{{/FLAG}}` blocks.
@@ -176,6 +208,42 @@ pub fn fill<'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_names_in_every_shells_syntax() {
+        let extra = ["SCRATCH_TMPDIR"];
+        for (shell, line) in [
+            (Shell::Bash, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Zsh, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Sh, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Fish, "set -gx SCRATCH_TMPDIR '/t'\n"),
+            (Shell::Tcsh, "setenv SCRATCH_TMPDIR '/t';\n"),
+            (Shell::Elvish, "set-env SCRATCH_TMPDIR '/t'\n"),
+            (Shell::Xonsh, "$SCRATCH_TMPDIR = '/t'\n"),
+        ] {
+            let ex = Exports {
+                tmpdir: b"/t",
+                extra: &extra,
+                ..Default::default()
+            };
+            let out = String::from_utf8(render(shell, &ex).unwrap()).unwrap();
+            assert!(out.contains(line), "{shell:?}: {out}");
+        }
+        let slurm = render_exports(
+            include_str!("../shell/slurm.txt"),
+            &Exports {
+                tmpdir: b"/t",
+                extra: &extra,
+                ..Default::default()
+            },
+            |v| Ok(v.to_vec()),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(slurm).unwrap(),
+            "export TMPDIR=/t\nexport SCRATCH_TMPDIR=/t\n"
+        );
+    }
 
     #[test]
     fn bash_exports_only_what_is_set() {

@@ -40,12 +40,17 @@ pub fn run(args: &ExecArgs) -> u8 {
                 }
             }
             command.env("TMPDIR", &resolved.dir);
-            // TMP and TEMP follow TMPDIR only when the caller set them, as in `init`.
-            if snap.tmp.is_some() {
+            // TMP and TEMP follow TMPDIR as in `init`: when the caller set
+            // them (or the site says always); the site's other names always.
+            let s = &resolved.settings;
+            if s.follows("TMP", snap.tmp.is_some()) {
                 command.env("TMP", &resolved.dir);
             }
-            if snap.temp.is_some() {
+            if s.follows("TEMP", snap.temp.is_some()) {
                 command.env("TEMP", &resolved.dir);
+            }
+            for name in s.extra_exports() {
+                command.env(name, &resolved.dir);
             }
         }
         Err(e) if args.strict => {

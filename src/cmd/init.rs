@@ -27,22 +27,32 @@ pub fn run(args: &InitArgs) -> u8 {
 }
 
 /// What to export; `exe` is this binary for a prompt hook (empty: no hook),
-/// `base` the absolute `--base` for the hook to pass on.
+/// `base` the absolute `--base` for the hook to pass on, `extra` the site's
+/// other names.
 fn exports<'a>(
     resolved: &'a Resolved,
     snap: &Snapshot,
     exe: &'a Path,
     base: Option<&'a Path>,
+    extra: &'a [&'a str],
 ) -> Exports<'a> {
+    let s = &resolved.settings;
     Exports {
         tmpdir: resolved.dir.as_os_str().as_bytes(),
-        tmp: snap.tmp.is_some(),
-        temp: snap.temp.is_some(),
+        tmp: s.follows("TMP", snap.tmp.is_some()),
+        temp: s.follows("TEMP", snap.temp.is_some()),
         hook: !exe.as_os_str().is_empty(),
         job_dir: resolved.why == Why::JobDir,
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
+        extra,
     }
+}
+
+/// The site has tmpguard on for this user; when not, `init` prints nothing
+/// and says nothing (doctor says why).
+fn enabled(snap: &Snapshot) -> bool {
+    snap.site.active(snap.uid).is_ok()
 }
 
 fn notes(resolved: &Resolved, quiet: bool) {
@@ -59,6 +69,9 @@ fn notes(resolved: &Resolved, quiet: bool) {
 /// Decide, then print the code for the shell; nothing on stdout on failure.
 fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let snap = Snapshot::read();
+    if !enabled(&snap) {
+        return OK;
+    }
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
@@ -66,7 +79,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
             return FAILED;
         }
     };
-    let exe = if args.no_hook || !shell.has_hook() {
+    let exe = if args.no_hook || !resolved.settings.hook.value || !shell.has_hook() {
         PathBuf::new()
     } else {
         exe::invoked()
@@ -77,7 +90,11 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
-    let code = match render(shell, &exports(&resolved, &snap, &exe, base.as_deref())) {
+    let extra: Vec<&str> = resolved.settings.extra_exports().collect();
+    let code = match render(
+        shell,
+        &exports(&resolved, &snap, &exe, base.as_deref(), &extra),
+    ) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
@@ -114,7 +131,17 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
     if args.common.force {
         path_args.push("--force".into());
     }
-    modulefile::render(system, &exe::invoked(), &path_args)
+    // The site's names are set at load as TMPDIR is (from this host's configuration now).
+    let settings = Snapshot::read()
+        .site
+        .settings(&crate::config::User::default());
+    let mut names: Vec<&str> = settings.extra_exports().collect();
+    names.extend(
+        ["TMP", "TEMP"]
+            .into_iter()
+            .filter(|n| settings.follows(n, false)),
+    );
+    modulefile::render(system, &exe::invoked(), &path_args, &names)
         .map_err(|e| format!("cannot write the modulefile: {e}"))
 }
 
@@ -124,6 +151,9 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
 /// (such as a usable per-job directory).
 fn slurm(args: &InitArgs) -> u8 {
     let snap = Snapshot::read();
+    if !enabled(&snap) {
+        return OK;
+    }
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
@@ -134,9 +164,10 @@ fn slurm(args: &InitArgs) -> u8 {
     if resolved.unchanged {
         return OK;
     }
+    let extra: Vec<&str> = resolved.settings.extra_exports().collect();
     match render_exports(
         include_str!("../../shell/slurm.txt"),
-        &exports(&resolved, &snap, Path::new(""), None),
+        &exports(&resolved, &snap, Path::new(""), None, &extra),
         quote::slurm,
     ) {
         Ok(lines) => {

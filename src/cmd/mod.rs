@@ -1,6 +1,7 @@
 //! One module per subcommand, each with a `run` returning the exit status.
 
 pub mod completions;
+pub mod config;
 pub mod doctor;
 pub mod exec;
 pub mod init;

@@ -18,7 +18,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nix::libc;
 
@@ -139,9 +139,4 @@ fn read_all(mut file: File, size: u64) -> std::io::Result<String> {
     }
     buf.truncate(len);
     String::from_utf8(buf).map_err(|_| std::io::Error::other("it is not UTF-8 text"))
-}
-
-/// The path in messages.
-pub fn path() -> PathBuf {
-    PathBuf::from(PATH)
 }

@@ -156,6 +156,7 @@ pub fn judge(r: &Report, w: &World) -> Vec<Finding> {
     j.rc_files();
     j.identity();
     j.job();
+    j.site();
     let mut out = j.out;
     // Worst first; stable, so each group keeps the order of the sections.
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -178,6 +179,19 @@ fn names(list: &[&str]) -> String {
 }
 
 impl Judge<'_> {
+    /// The site configuration: ignored (a warning), or tmpguard switched off.
+    fn site(&mut self) {
+        use crate::config::{Source, load::PATH};
+        if let Source::Ignored(why) = &self.r.site.0 {
+            let msg = format!("the site configuration {PATH} is ignored: {why}");
+            self.add(Severity::Warning, msg, Some("tmpguard config check".into()));
+        }
+        if let Err(why) = &self.r.site.1 {
+            let msg = format!("tmpguard init does nothing here: {why}");
+            self.add(Severity::Info, msg, None);
+        }
+    }
+
     fn add(&mut self, severity: Severity, message: String, fix: Option<String>) {
         self.out.push(Finding {
             severity,
