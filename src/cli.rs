@@ -40,27 +40,42 @@ pub enum Cmd {
     /// Print a completion script for a shell: tmpguard completions bash > ...
     Completions(CompletionsArgs),
     /// Check or show the site configuration file, /etc/tmpguard/tmpguard.toml
-    #[command(subcommand)]
-    Config(ConfigCmd),
+    ///
+    /// `config check [FILE]` validates a file like `sshd -t` (default: the
+    /// site's, with its permissions): every problem with its line, exit 1 on
+    /// any. `config show [--host NAME] [--json]` prints the effective settings
+    /// on this host (or as they would be on NAME) and where each came from.
+    #[command(
+        override_usage = "tmpguard config check [FILE]\n       tmpguard config show [--host NAME] [--json]"
+    )]
+    Config(ConfigArgs),
 }
 
-/// `tmpguard config ...`.
-#[derive(Debug, Subcommand)]
-pub enum ConfigCmd {
-    /// Validate a configuration file (default: the site's, with its permissions); exit 1 on any problem
-    Check {
-        /// The file to check instead of /etc/tmpguard/tmpguard.toml
-        file: Option<PathBuf>,
-    },
-    /// Show the effective settings on this host (or another) and where each came from
-    Show {
-        /// Match node sections against this host name instead of this host's
-        #[arg(long, value_name = "NAME")]
-        host: Option<String>,
-        /// Print one JSON object
-        #[arg(long)]
-        json: bool,
-    },
+/// `tmpguard config`: one command with an action (nested subcommands cost
+/// every shell start, in clap's set-up, more than this whole command does).
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do
+    #[arg(value_enum)]
+    pub action: ConfigAction,
+    /// check: the file to check instead of /etc/tmpguard/tmpguard.toml
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// show: match node sections against this host name instead of this host's
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// show: print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `config check` or `config show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigAction {
+    /// Validate a configuration file; exit 1 on any problem
+    Check,
+    /// Print the effective settings and where each came from
+    Show,
 }
 
 /// Flags shared by every command that picks a directory.

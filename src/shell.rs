@@ -124,11 +124,10 @@ pub fn render_exports(
 /// the template's own `TMP` line (its `{{?TMP}}` line with the name changed),
 /// so every target's syntax stays in its template.
 pub fn with_extra<'t>(template: &'t str, extra: &[&str]) -> std::borrow::Cow<'t, str> {
-    let Some(line) = template
-        .lines()
-        .find_map(|l| l.strip_prefix("{{?TMP}}"))
-        .filter(|_| !extra.is_empty())
-    else {
+    if extra.is_empty() {
+        return template.into();
+    }
+    let Some(line) = template.lines().find_map(|l| l.strip_prefix("{{?TMP}}")) else {
         return template.into();
     };
     let at = line.find("TMP").expect("the TMP line names TMP");

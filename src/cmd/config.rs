@@ -6,13 +6,21 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::{FAILED, OK, emit, say};
-use crate::cli::ConfigCmd;
+use crate::cli::{ConfigAction, ConfigArgs};
 use crate::config::{self, Origin, Settings, Site, Source, V, hosts, load, parse};
 
-pub fn run(cmd: &ConfigCmd) -> u8 {
-    match cmd {
-        ConfigCmd::Check { file } => check(file.as_deref()),
-        ConfigCmd::Show { host, json } => show(host.as_deref(), *json),
+pub fn run(args: &ConfigArgs) -> u8 {
+    match args.action {
+        ConfigAction::Check if args.host.is_some() || args.json => {
+            say("config check takes only a FILE (--host and --json are for config show)");
+            2
+        }
+        ConfigAction::Check => check(args.file.as_deref()),
+        ConfigAction::Show if args.file.is_some() => {
+            say("config show reads only the site's file; check another with config check FILE");
+            2
+        }
+        ConfigAction::Show => show(args.host.as_deref(), args.json),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod hosts;
 pub mod load;
 pub mod parse;
 pub mod pilot;
+pub mod toml;
 pub mod values;
 
 use std::ffi::OsStr;
@@ -134,17 +135,41 @@ impl Site {
     /// Whether the site has tmpguard on for `uid` (`enable`, `pilot`); `Err`
     /// says why not. The pilot list needs NSS; without one, no lookup.
     pub fn active(&self, uid: u32) -> Result<(), String> {
-        let s = self.settings(&User::default());
-        if !s.enable.value {
+        if self.source != Source::Read {
+            return Ok(());
+        }
+        // Only these two keys: no whole settings built on the fast path.
+        let mut enable = (true, Origin::Default);
+        let mut pilot = None;
+        let host = self.host.as_deref();
+        let sections = std::iter::once((&self.file.keys, None)).chain(
+            self.file
+                .nodes
+                .iter()
+                .filter(|n| host.is_some_and(|h| n.patterns.iter().any(|p| p.matches(h))))
+                .map(|n| (&n.keys, Some(n.text.as_str()))),
+        );
+        for (keys, node) in sections {
+            let origin = |line| match node {
+                None => Origin::File(line),
+                Some(m) => Origin::Node(m.to_owned(), line),
+            };
+            if let Some(e) = &keys.enable {
+                enable = (e.value, origin(e.line));
+            }
+            if let Some(p) = &keys.pilot {
+                pilot = Some((&p.value, origin(p.line)));
+            }
+        }
+        if !enable.0 {
             return Err(format!(
                 "switched off by the site (enable = false, {})",
-                s.enable.origin
+                enable.1
             ));
         }
-        match &s.pilot.value {
-            Some(list) if !pilot::includes(list, uid) => Err(format!(
-                "not switched on for you: you are not in the site's pilot list ({})",
-                s.pilot.origin
+        match pilot {
+            Some((list, origin)) if !pilot::includes(list, uid) => Err(format!(
+                "not switched on for you: you are not in the site's pilot list ({origin})"
             )),
             _ => Ok(()),
         }

@@ -1,14 +1,12 @@
-//! The configuration file's text to typed, validated keys, with the line of
+//! The configuration file's text (a subset of TOML, see `toml`) to typed, validated keys, with the line of
 //! each: a pure function. Any problem is reported (line and message) and the
 //! caller ignores the whole file: never a half-read configuration.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use toml::Spanned;
-use toml::de::{DeTable, DeValue};
-
 use super::hosts::Pattern;
+use super::toml::{self, Entry, Table, Val};
 use super::values::{NameTemplate, check_export_name, parse_duration, parse_size};
 
 /// A value and the line it was set on.
@@ -89,22 +87,27 @@ pub const KEYS: &[&str] = &[
 
 /// Parse and validate; every problem found, sorted by line.
 pub fn parse(text: &str) -> Result<File, Vec<Issue>> {
-    let lines = Lines::new(text);
-    let doc = DeTable::parse(text).map_err(|e| {
+    let doc = toml::parse(text).map_err(|e| {
         vec![Issue {
-            line: e.span().map_or(0, |s| lines.of(s.start)),
-            msg: e.message().trim().to_owned(),
+            line: e.line,
+            msg: e.msg,
         }]
     })?;
-    let mut p = Parser {
-        lines: &lines,
-        issues: Vec::new(),
-    };
+    let mut p = Parser { issues: Vec::new() };
     let mut file = File::default();
-    for (key, value) in doc.get_ref() {
-        match key.get_ref().as_ref() {
-            "node" => p.nodes(value, &mut file.nodes),
-            _ => p.key(key, value, &mut file.keys, true),
+    for e in &doc.top {
+        p.key(e, &mut file.keys, true);
+    }
+    for t in &doc.tables {
+        match (t.name, t.array) {
+            ("trust", false) => p.trust(&t.entries, &mut file.keys),
+            ("node", true) => file.nodes.push(p.node(t)),
+            ("node", false) => p.bad(t.line, "node sections are written [[node]]"),
+            ("trust", true) => p.bad(t.line, "trust is one table: [trust]"),
+            (other, _) => p.bad(
+                t.line,
+                format!("unknown section [{other}] (there are [trust] and [[node]])"),
+            ),
         }
     }
     if p.issues.is_empty() {
@@ -115,40 +118,16 @@ pub fn parse(text: &str) -> Result<File, Vec<Issue>> {
     }
 }
 
-/// Byte offset to line number.
-struct Lines(Vec<usize>);
-
-impl Lines {
-    fn new(text: &str) -> Lines {
-        Lines(
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
-        )
-    }
-    fn of(&self, offset: usize) -> usize {
-        self.0.partition_point(|&start| start <= offset)
-    }
-}
-
 /// Wrap a value with its line.
 fn at<T>(line: usize) -> impl Fn(T) -> At<T> {
     move |value| At { value, line }
 }
 
-type Key<'i> = Spanned<std::borrow::Cow<'i, str>>;
-type Value<'i> = Spanned<DeValue<'i>>;
-
-struct Parser<'a> {
-    lines: &'a Lines,
+struct Parser {
     issues: Vec<Issue>,
 }
 
-impl Parser<'_> {
-    fn line(&self, v: &Value<'_>) -> usize {
-        self.lines.of(v.span().start)
-    }
-
+impl Parser {
     fn bad(&mut self, line: usize, msg: impl Into<String>) {
         self.issues.push(Issue {
             line,
@@ -157,43 +136,51 @@ impl Parser<'_> {
     }
 
     /// One key of the top level or of a node section.
-    fn key(&mut self, key: &Key<'_>, v: &Value<'_>, keys: &mut Keys, top: bool) {
-        let name = key.get_ref().as_ref();
-        let line = self.lines.of(key.span().start);
+    fn key(&mut self, e: &Entry<'_>, keys: &mut Keys, top: bool) {
+        let (name, line, v) = (e.key, e.line, &e.value);
         match name {
-            "enable" => keys.enable = self.boolean(name, v).map(at(line)),
-            "hook" => keys.hook = self.boolean(name, v).map(at(line)),
-            "user_override" => keys.user_override = self.boolean(name, v).map(at(line)),
-            "export_always" => keys.export_always = self.boolean(name, v).map(at(line)),
-            "jobs" => keys.jobs = self.boolean(name, v).map(at(line)),
-            "runtime_dir" => keys.runtime_dir = self.boolean(name, v).map(at(line)),
-            "pilot" => keys.pilot = self.strings(name, v, pilot).map(at(line)),
-            "base" => keys.base = self.strings(name, v, |s| abs_path("base", s)).map(at(line)),
-            "export" => {
-                keys.export = self
-                    .strings(name, v, |s| check_export_name(s).map(|()| s.to_owned()))
+            "enable" => keys.enable = self.boolean(name, line, v).map(at(line)),
+            "hook" => keys.hook = self.boolean(name, line, v).map(at(line)),
+            "user_override" => keys.user_override = self.boolean(name, line, v).map(at(line)),
+            "export_always" => keys.export_always = self.boolean(name, line, v).map(at(line)),
+            "jobs" => keys.jobs = self.boolean(name, line, v).map(at(line)),
+            "runtime_dir" => keys.runtime_dir = self.boolean(name, line, v).map(at(line)),
+            "pilot" => keys.pilot = self.strings(name, line, v, pilot).map(at(line)),
+            "base" => {
+                keys.base = self
+                    .strings(name, line, v, |s| abs_path("base", s))
                     .map(at(line))
             }
-            "min_free" => keys.min_free = self.string(name, v, parse_size).map(at(line)),
-            "timeout" => keys.timeout = self.string(name, v, parse_duration).map(at(line)),
-            "name" => keys.name = self.string(name, v, NameTemplate::parse).map(at(line)),
-            "trust" => self.trust(v, keys),
-            "node" if !top => self.bad(line, "a [[node]] section cannot contain another"),
+            "export" => {
+                keys.export = self
+                    .strings(name, line, v, |s| {
+                        check_export_name(s).map(|()| s.to_owned())
+                    })
+                    .map(at(line))
+            }
+            "min_free" => keys.min_free = self.string(name, line, v, parse_size).map(at(line)),
+            "timeout" => keys.timeout = self.string(name, line, v, parse_duration).map(at(line)),
+            "name" => {
+                keys.name = self
+                    .string(name, line, v, NameTemplate::parse)
+                    .map(at(line))
+            }
+            "trust" | "node" if top => self.bad(line, format!("{name} is a section: [{name}]")),
+            "node" | "match" => self.bad(line, format!("{name} belongs in a [[node]] section")),
             _ => self.bad(line, unknown(name)),
         }
     }
 
-    fn trust(&mut self, v: &Value<'_>, keys: &mut Keys) {
-        let DeValue::Table(t) = v.get_ref() else {
-            return self.bad(self.line(v), "trust must be a table: [trust]");
-        };
-        for (key, v) in t {
-            let line = self.lines.of(key.span().start);
-            match key.get_ref().as_ref() {
-                "owners" => keys.trust_owners = self.integers("trust.owners", v).map(at(line)),
+    fn trust(&mut self, entries: &[Entry<'_>], keys: &mut Keys) {
+        for e in entries {
+            let line = e.line;
+            match e.key {
+                "owners" => {
+                    keys.trust_owners = self.integers("trust.owners", line, &e.value).map(at(line))
+                }
                 "dirs" => {
                     keys.trust_dirs = self
-                        .strings("trust.dirs", v, |s| abs_path("trust.dirs", s))
+                        .strings("trust.dirs", line, &e.value, |s| abs_path("trust.dirs", s))
                         .map(at(line))
                 }
                 other => self.bad(
@@ -204,54 +191,46 @@ impl Parser<'_> {
         }
     }
 
-    fn nodes(&mut self, v: &Value<'_>, nodes: &mut Vec<Node>) {
-        let DeValue::Array(sections) = v.get_ref() else {
-            return self.bad(self.line(v), "node sections are written [[node]]");
+    fn node(&mut self, t: &Table<'_>) -> Node {
+        let mut node = Node {
+            patterns: Vec::new(),
+            text: String::new(),
+            line: t.line,
+            keys: Keys::default(),
         };
-        for section in sections {
-            let line = self.line(section);
-            let DeValue::Table(t) = section.get_ref() else {
-                self.bad(line, "node sections are written [[node]]");
-                continue;
-            };
-            let mut node = Node {
-                patterns: Vec::new(),
-                text: String::new(),
-                line,
-                keys: Keys::default(),
-            };
-            let mut has_match = false;
-            for (key, v) in t {
-                if key.get_ref() == "match" {
-                    has_match = true;
-                    node.line = self.lines.of(key.span().start);
-                    if let Some(list) =
-                        self.strings("match", v, |s| Pattern::parse(s).map(|p| (s.to_owned(), p)))
-                    {
-                        node.text = list
-                            .iter()
-                            .map(|(s, _)| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" ");
-                        node.patterns = list.into_iter().map(|(_, p)| p).collect();
-                    }
-                } else {
-                    self.key(key, v, &mut node.keys, false);
+        let mut has_match = false;
+        for e in &t.entries {
+            if e.key == "match" {
+                has_match = true;
+                node.line = e.line;
+                if let Some(list) = self.strings("match", e.line, &e.value, |s| {
+                    Pattern::parse(s).map(|p| (s.to_owned(), p))
+                }) {
+                    node.text = list
+                        .iter()
+                        .map(|(s, _)| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    node.patterns = list.into_iter().map(|(_, p)| p).collect();
                 }
+            } else if e.key == "trust" {
+                self.bad(e.line, "trust is set for the whole site, in [trust]");
+            } else {
+                self.key(e, &mut node.keys, false);
             }
-            if !has_match {
-                self.bad(line, "a [[node]] section needs match = \"PATTERN\"");
-            }
-            nodes.push(node);
         }
+        if !has_match {
+            self.bad(t.line, "a [[node]] section needs match = \"PATTERN\"");
+        }
+        node
     }
 
-    fn boolean(&mut self, name: &str, v: &Value<'_>) -> Option<bool> {
-        match v.get_ref() {
-            DeValue::Boolean(b) => Some(*b),
+    fn boolean(&mut self, name: &str, line: usize, v: &Val<'_>) -> Option<bool> {
+        match v {
+            Val::Bool(b) => Some(*b),
             other => {
                 self.bad(
-                    self.line(v),
+                    line,
                     format!("{name} must be true or false, not {}", kind(other)),
                 );
                 None
@@ -262,16 +241,17 @@ impl Parser<'_> {
     fn string<T>(
         &mut self,
         name: &str,
-        v: &Value<'_>,
+        line: usize,
+        v: &Val<'_>,
         check: impl Fn(&str) -> Result<T, String>,
     ) -> Option<T> {
-        match v.get_ref() {
-            DeValue::String(s) => check(s)
-                .map_err(|e| self.bad(self.line(v), format!("{name}: {e}")))
+        match v {
+            Val::Str(s) => check(s)
+                .map_err(|e| self.bad(line, format!("{name}: {e}")))
                 .ok(),
             other => {
                 self.bad(
-                    self.line(v),
+                    line,
                     format!("{name} must be a string, not {}", kind(other)),
                 );
                 None
@@ -279,19 +259,20 @@ impl Parser<'_> {
         }
     }
 
-    /// A string or an array of strings, each checked.
+    /// A string or a list of strings, each checked.
     fn strings<T>(
         &mut self,
         name: &str,
-        v: &Value<'_>,
+        line: usize,
+        v: &Val<'_>,
         check: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Vec<T>> {
-        let items: Vec<&Value<'_>> = match v.get_ref() {
-            DeValue::Array(a) => a.iter().collect(),
-            DeValue::String(_) => vec![v],
+        let items: Vec<(&Val<'_>, usize)> = match v {
+            Val::Arr(a) => a.iter().map(|(v, l)| (v, *l)).collect(),
+            Val::Str(_) => vec![(v, line)],
             other => {
                 self.bad(
-                    self.line(v),
+                    line,
                     format!("{name} must be a list of strings, not {}", kind(other)),
                 );
                 return None;
@@ -300,33 +281,31 @@ impl Parser<'_> {
         let before = self.issues.len();
         let out: Vec<T> = items
             .into_iter()
-            .filter_map(|item| self.string(name, item, &check))
+            .filter_map(|(item, l)| self.string(name, l, item, &check))
             .collect();
         (self.issues.len() == before).then_some(out)
     }
 
-    fn integers(&mut self, name: &str, v: &Value<'_>) -> Option<Vec<u32>> {
-        let DeValue::Array(a) = v.get_ref() else {
-            self.bad(self.line(v), format!("{name} must be a list of uids"));
+    fn integers(&mut self, name: &str, line: usize, v: &Val<'_>) -> Option<Vec<u32>> {
+        let Val::Arr(a) = v else {
+            self.bad(line, format!("{name} must be a list of uids"));
             return None;
         };
         let before = self.issues.len();
         let mut out = Vec::new();
-        for item in a {
-            let uid = match item.get_ref() {
-                DeValue::Integer(i) => {
-                    u32::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
-                }
+        for (item, l) in a {
+            let uid = match item {
+                Val::Int(i) => u32::try_from(*i).ok(),
                 _ => None,
             };
             match uid {
                 // The owner root-squashed NFS shows: vouching for it vouches for anyone squashed.
                 Some(65534) => self.bad(
-                    self.line(item),
+                    *l,
                     format!("{name}: 65534 is nobody (the owner root-squashed NFS shows), not a system account"),
                 ),
                 Some(u) if u != u32::MAX => out.push(u),
-                _ => self.bad(self.line(item), format!("{name}: each entry must be a uid (a number)")),
+                _ => self.bad(*l, format!("{name}: each entry must be a uid (a number)")),
             }
         }
         (self.issues.len() == before).then_some(out)
@@ -359,15 +338,12 @@ fn close(a: &str, b: &str) -> bool {
     swapped || prefix + suffix + 1 >= longer
 }
 
-fn kind(v: &DeValue<'_>) -> &'static str {
+fn kind(v: &Val<'_>) -> &'static str {
     match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "a number",
-        DeValue::Float(_) => "a number",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "a list",
-        DeValue::Table(_) => "a table",
+        Val::Str(_) => "a string",
+        Val::Int(_) => "a number",
+        Val::Bool(_) => "a boolean",
+        Val::Arr(_) => "a list",
     }
 }
 
