@@ -104,9 +104,11 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     });
     let base_configured = user_dir.is_some() || settings.site_base();
     let mut skipped = Vec::new();
+    // What pick_base learnt of `<base>/<guess>` in the base it picked.
+    let seen = std::cell::Cell::new(None);
     let base = match user_dir {
         Some(dir) => Ok(dir),
-        None => pick_base(&settings, uid, guess.as_deref(), &mut skipped),
+        None => pick_base(&settings, uid, guess.as_deref(), &mut skipped, &seen),
     };
 
     let ident = if tpl.uses_user() {
@@ -114,8 +116,12 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
             uid,
             snap.user.as_deref().map(OsStrExt::as_bytes),
             |name| {
-                base.as_ref()
-                    .is_ok_and(|b| owned_by(b, &tpl.render(name, uid), uid))
+                let name = tpl.render(name, uid);
+                // pick_base may have looked already (min_free): not twice.
+                if let Some((_, owned)) = seen.take().filter(|s| s.0 == name) {
+                    return owned;
+                }
+                base.as_ref().is_ok_and(|b| owned_by(b, &name, uid))
             },
             &SystemPasswd,
         )
@@ -181,6 +187,7 @@ fn pick_base(
     uid: u32,
     guess: Option<&str>,
     skipped: &mut Vec<Failure>,
+    seen: &std::cell::Cell<Option<(String, bool)>>,
 ) -> Result<Dir, Failure> {
     for path in &settings.base.value {
         let dir = match privdir::open_base(path, uid) {
@@ -191,8 +198,12 @@ fn pick_base(
             }
         };
         let room = |min: u64| {
-            if guess.is_some_and(|g| owned_by(&dir, g, uid)) {
-                return Ok(());
+            if let Some(g) = guess {
+                let owned = owned_by(&dir, g, uid);
+                seen.set(Some((g.to_owned(), owned)));
+                if owned {
+                    return Ok(());
+                }
             }
             let vfs = nix::sys::statvfs::fstatvfs(&dir.fd).map_err(|errno| Problem::Os {
                 op: "measure the free space of",
@@ -241,19 +252,19 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     let uid = snap.uid;
     let mut warnings: Vec<String> = snap.site.warning().into_iter().collect();
     warnings.extend(settings.warnings.iter().cloned());
-    let in_use = base.as_ref().map(|b| b.path.display().to_string()).ok();
-    if let Some(why) = base_refused {
-        let bases = settings.base.value.iter().map(|b| b.display().to_string());
-        warnings.push(format!(
-            "refusing {why}; using {}",
-            in_use
-                .clone()
-                .unwrap_or_else(|| bases.collect::<Vec<_>>().join(", "))
-        ));
-    }
-    if let Some(using) = in_use.filter(|_| !skipped.is_empty()) {
-        for e in &skipped {
-            warnings.push(format!("skipping base {}; using {using}", e));
+    // Only when there is something to say: formatting costs every shell start.
+    if base_refused.is_some() || !skipped.is_empty() {
+        let in_use = match &base {
+            Ok(b) => b.path.display().to_string(),
+            Err(_) => "none".into(),
+        };
+        if let Some(why) = base_refused {
+            warnings.push(format!("refusing {why}; using {in_use}"));
+        }
+        if base.is_ok() {
+            for e in &skipped {
+                warnings.push(format!("skipping base {e}; using {in_use}"));
+            }
         }
     }
     let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());

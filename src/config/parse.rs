@@ -267,9 +267,10 @@ impl Parser {
         v: &Val<'_>,
         check: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Vec<T>> {
-        let items: Vec<(&Val<'_>, usize)> = match v {
-            Val::Arr(a) => a.iter().map(|(v, l)| (v, *l)).collect(),
-            Val::Str(_) => vec![(v, line)],
+        let single = [(v.clone(), line)];
+        let items: &[(Val<'_>, usize)] = match v {
+            Val::Arr(a) => a,
+            Val::Str(_) => &single,
             other => {
                 self.bad(
                     line,
@@ -279,10 +280,12 @@ impl Parser {
             }
         };
         let before = self.issues.len();
-        let out: Vec<T> = items
-            .into_iter()
-            .filter_map(|(item, l)| self.string(name, l, item, &check))
-            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for (item, l) in items {
+            if let Some(v) = self.string(name, *l, item, &check) {
+                out.push(v);
+            }
+        }
         (self.issues.len() == before).then_some(out)
     }
 

@@ -69,7 +69,11 @@ pub fn parse(text: &str) -> R<Doc<'_>> {
         i: 0,
         line: 1,
     };
-    let mut doc = Doc::default();
+    // Sized for a typical file: growing vectors costs more than parsing it.
+    let mut doc = Doc {
+        top: Vec::with_capacity(16),
+        tables: Vec::with_capacity(4),
+    };
     let mut seen_tables: Vec<&str> = Vec::new();
     loop {
         lx.skip_blank_lines();
@@ -106,7 +110,7 @@ pub fn parse(text: &str) -> R<Doc<'_>> {
                 name,
                 array,
                 line,
-                entries: Vec::new(),
+                entries: Vec::with_capacity(8),
             });
             continue;
         }
