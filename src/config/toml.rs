@@ -323,8 +323,7 @@ impl<'a> Lexer<'a> {
             return Ok(Cow::Borrowed(&self.t[start..start + n]));
         }
         let mut out = Vec::new();
-        loop {
-            let Some(c) = self.peek() else { break };
+        while let Some(c) = self.peek() {
             self.i += 1;
             match c {
                 b'"' => {
