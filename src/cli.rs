@@ -187,13 +187,3 @@ impl ValueEnum for Target {
         }
     }
 }
-
-impl Common {
-    /// The options the decision needs.
-    pub fn options(&self) -> crate::resolve::Options {
-        crate::resolve::Options {
-            base: self.base.clone(),
-            force: self.force,
-        }
-    }
-}

@@ -23,6 +23,18 @@ pub struct Options {
     pub force: bool,
 }
 
+// Here rather than in cli.rs, so that cli.rs stands alone (the man page
+// generator, examples/manpages.rs, compiles it by itself).
+impl crate::cli::Common {
+    /// The options the decision needs.
+    pub fn options(&self) -> Options {
+        Options {
+            base: self.base.clone(),
+            force: self.force,
+        }
+    }
+}
+
 /// A directory to export, and what to tell the user about it.
 #[derive(Debug)]
 pub struct Resolved {
