@@ -156,7 +156,7 @@ SPEC
     --define "_topdir $W/rpmbuild" --define "_rpmdir $OUT" \
     --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
     --define "__strip /bin/true" --define "_build_id_links none" \
-    --define "debug_package %{nil}" \
+    --define "debug_package %{nil}" --define "__os_install_post %{nil}" \
     "$W/tmpguard.spec" >/dev/null
   echo "$OUT/tmpguard-$VERSION-1.x86_64.rpm"
 fi
