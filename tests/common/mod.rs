@@ -57,9 +57,17 @@ pub fn have(prog: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The binary under test.
+/// The binary under test: cargo's build, or `$TMPGUARD_TEST_BIN` (an
+/// absolute path) to run the same tests on another build of it (the portable
+/// and musl builds, the one a package installed).
 pub fn tmpguard_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_tmpguard")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("TMPGUARD_TEST_BIN")
+            .ok()
+            .filter(|b| b.starts_with('/'))
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_tmpguard").to_owned())
+    })
 }
 
 /// Debian's python3 (every user can run it, unlike a per-user pyenv).
