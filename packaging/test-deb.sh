@@ -69,6 +69,11 @@ $want"
 MANPAGER=cat MANWIDTH=80 man tmpguard 2>/dev/null | grep -q 'tmpguard-init(1)' || fail "man tmpguard"
 MANPAGER=cat MANWIDTH=80 man tmpguard.toml 2>/dev/null | grep -q 'site configuration of tmpguard' || fail "man tmpguard.toml"
 MANPAGER=cat MANWIDTH=80 man 5 tmpguard.toml 2>&1 | grep -q 'min_free' || fail "man 5 tmpguard.toml"
+# Every page renders with man -l, without a groff warning.
+for p in $(dpkg -L tmpguard | grep '/share/man/.*\.gz$'); do
+  w=$(MANWIDTH=80 man --warnings -l "$p" 2>&1 >/dev/null) || fail "man -l $p failed"
+  [[ -z $w ]] || fail "man -l $p: $w"
+done
 comp=$(bash -c 'source /usr/share/bash-completion/completions/tmpguard
 COMP_WORDS=(tmpguard ""); COMP_CWORD=1; COMP_LINE="tmpguard "; COMP_POINT=9
 _tmpguard tmpguard "" tmpguard; printf "%s\n" "${COMPREPLY[@]}"' | sort | xargs)
