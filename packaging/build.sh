@@ -92,7 +92,7 @@ Version: $VERSION
 Architecture: amd64
 Maintainer: tmpguard developers <tmpguard@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.34)
+Depends: libc6 (>= 2.35)
 Section: utils
 Priority: optional
 Homepage: https://example.invalid/tmpguard
