@@ -7,10 +7,8 @@
 
 #[path = "../src/cli.rs"]
 mod cli;
-#[path = "../src/quote.rs"]
-mod quote;
-#[path = "../src/shell.rs"]
-mod shell;
+#[path = "../src/render/mod.rs"]
+mod render;
 
 use clap::CommandFactory;
 

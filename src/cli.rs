@@ -2,11 +2,12 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::shell::Shell;
+use crate::render::shell::Shell;
 
 /// Keep TMPDIR private, existing and usable on shared machines.
 #[derive(Debug, Parser)]
@@ -161,19 +162,15 @@ pub enum Target {
 
 impl ValueEnum for Target {
     fn value_variants<'a>() -> &'a [Self] {
-        use Shell::*;
-        &[
-            Target::Shell(Bash),
-            Target::Shell(Zsh),
-            Target::Shell(Fish),
-            Target::Shell(Sh),
-            Target::Shell(Tcsh),
-            Target::Shell(Elvish),
-            Target::Shell(Xonsh),
-            Target::Lmod,
-            Target::Modules,
-            Target::Slurm,
-        ]
+        // The shells as the registry lists them, then the other targets.
+        static ALL: OnceLock<Vec<Target>> = OnceLock::new();
+        ALL.get_or_init(|| {
+            Shell::value_variants()
+                .iter()
+                .map(|&s| Target::Shell(s))
+                .chain([Target::Lmod, Target::Modules, Target::Slurm])
+                .collect()
+        })
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {

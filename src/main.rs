@@ -1,45 +1,61 @@
 //! tmpguard: make TMPDIR a private, verified directory at shell start.
-// The entry point is `startup::main`, which skips std's costly runtime set-up
-// (unit tests keep libtest's own `main`).
+// The entry point is `sys::main`, which skips std's costly runtime set-up
+// (unit tests keep libtest's own `main`). `unsafe` is denied crate-wide
+// (Cargo.toml `[lints]`) and allowed in `sys` only.
 #![cfg_attr(not(test), no_main)]
 
+// The tiers, each using only those above it:
+//   engine/  the core: the process's world, identity, the rules (decide), the
+//            directory engine (privdir, fallback), CPython's probe
+//   render/  what init prints: shell code, modulefiles, Slurm TaskProlog lines
+//   doctor/  gather, judge and render the report
+//   cmd/     one module per subcommand; cli.rs parses, sys.rs starts (and holds all unsafe code)
 mod cli;
 mod cmd;
 mod config;
-mod decide;
 mod doctor;
-mod env;
+mod engine;
 mod exe;
-mod fallback;
-mod fsinfo;
-mod identity;
-mod modulefile;
-mod pathnorm;
-mod privdir;
-mod probe;
-mod quote;
-mod rcfiles;
-mod resolve;
-mod shell;
-#[cfg(not(test))]
-mod startup;
-mod syslog;
+mod render;
+mod sys;
 #[cfg(test)]
 mod testutil;
 
+use std::ffi::OsString;
+
 use clap::Parser;
 
-/// Parse the command line and run the subcommand: the exit status.
-#[cfg_attr(test, allow(dead_code))] // called by `startup::main`, not in unit tests
-fn run() -> u8 {
-    // clap exits 2 on a usage error, after printing it on stderr.
-    let cli = cli::Cli::parse();
+use sys::Signal;
+
+/// Parse the command line (`args` as the C runtime gave them, program name
+/// first) and run the subcommand: the exit status.
+#[cfg_attr(test, allow(dead_code))] // called by `sys::main`, not in unit tests
+fn run(args: Vec<OsString>) -> u8 {
+    // clap exits 2 on a usage error, after printing it on stderr; `--help`
+    // and `--version` keep the default SIGPIPE, like any other tool.
+    let cli = cli::Cli::parse_from(args);
+    let started_with = sys::ignore(ignored_while_working(&cli.cmd));
     match &cli.cmd {
         cli::Cmd::Init(args) => cmd::init::run(args),
         cli::Cmd::Path(args) => cmd::path::run(args),
-        cli::Cmd::Exec(args) => cmd::exec::run(args),
+        cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
         cli::Cmd::Config(args) => cmd::config::run(args),
+    }
+}
+
+/// The signals a subcommand ignores while it works. Every subcommand writes
+/// output (`exec` its warnings) and a closed pipe must be a reported failure,
+/// not a silent death (for `exec`, one that would lose the command); every one
+/// that probes must see `EFBIG` under `ulimit -f`, not die. `exec` gives both
+/// back before it becomes the command.
+fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
+    match cmd {
+        cli::Cmd::Init(_) | cli::Cmd::Path(_) | cli::Cmd::Exec(_) | cli::Cmd::Doctor(_) => {
+            &[Signal::Pipe, Signal::Xfsz]
+        }
+        // Writes a script and creates no file.
+        cli::Cmd::Completions(_) | cli::Cmd::Config(_) => &[Signal::Pipe],
     }
 }

@@ -7,7 +7,7 @@ use clap::CommandFactory;
 
 use super::{FAILED, OK, emit};
 use crate::cli::{Cli, CompletionsArgs};
-use crate::quote;
+use crate::render::quote;
 
 /// Print the completion script on stdout.
 pub fn run(args: &CompletionsArgs) -> u8 {

@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 
 use super::{FAILED, OK, emit, say};
 use crate::cli::{InitArgs, Target};
-use crate::decide::Why;
-use crate::env::Snapshot;
+use crate::engine::decide::Why;
+use crate::engine::env::Snapshot;
+use crate::engine::pathnorm::abspath;
+use crate::engine::resolve::{Resolved, resolve};
 use crate::exe;
-use crate::modulefile::{self, System};
-use crate::pathnorm::abspath;
-use crate::quote;
-use crate::resolve::{Resolved, resolve};
-use crate::shell::{Exports, Shell, render, render_exports};
+use crate::render::modulefile::{self, System};
+use crate::render::quote;
+use crate::render::shell::{Exports, Shell, render, render_exports};
 
 /// Print what the target needs; see each function for what failure means.
 pub fn run(args: &InitArgs) -> u8 {
@@ -166,7 +166,7 @@ fn slurm(args: &InitArgs) -> u8 {
     }
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
     match render_exports(
-        include_str!("../../shell/slurm.txt"),
+        crate::render::SLURM_TEMPLATE,
         &exports(&resolved, &snap, Path::new(""), None, &extra),
         quote::slurm,
     ) {

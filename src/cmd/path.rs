@@ -5,8 +5,8 @@ use std::os::unix::ffi::OsStrExt;
 
 use super::{FAILED, OK, emit, say};
 use crate::cli::PathArgs;
-use crate::env::Snapshot;
-use crate::resolve::resolve;
+use crate::engine::env::Snapshot;
+use crate::engine::resolve::resolve;
 
 /// Decide and print the directory.
 pub fn run(args: &PathArgs) -> u8 {

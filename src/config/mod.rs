@@ -113,7 +113,7 @@ impl Site {
             Err(why) => (Source::Ignored(why.0), File::default()),
         };
         if let Source::Ignored(why) = &source {
-            crate::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
+            crate::engine::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
         }
         let host = (!file.nodes.is_empty()).then(short_hostname);
         Site { source, file, host }
@@ -225,7 +225,7 @@ impl Default for Settings {
         Settings {
             enable: default(true),
             pilot: default(None),
-            base: default(vec![PathBuf::from(crate::resolve::DEFAULT_BASE)]),
+            base: default(vec![PathBuf::from(crate::engine::resolve::DEFAULT_BASE)]),
             user_base: None,
             min_free: default(None),
             name: default(NameTemplate::default()),

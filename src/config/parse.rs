@@ -355,7 +355,7 @@ fn pilot(s: &str) -> Result<Pilot, String> {
         Some(g) => (true, g),
         None => (false, s),
     };
-    if !crate::identity::valid_name(name.as_bytes()) {
+    if !crate::engine::identity::valid_name(name.as_bytes()) {
         return Err(format!("{s:?} is not a user name or @group"));
     }
     Ok(match group {

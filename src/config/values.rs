@@ -85,7 +85,7 @@ impl NameTemplate {
         }
         // Rendered with a sample user, it must be a valid name (not ".", no leading "-").
         let sample = NameTemplate(s.into()).render("u", 1);
-        if !crate::identity::valid_name(sample.as_bytes()) {
+        if !crate::engine::identity::valid_name(sample.as_bytes()) {
             return Err(format!("{s:?} does not make a valid directory name"));
         }
         Ok(NameTemplate(s.into()))

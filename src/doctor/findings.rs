@@ -8,12 +8,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
-use crate::decide::{Choice, Why};
-use crate::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
-use crate::identity::describe_uid;
-use crate::privdir::{Found, Kind, Problem, Unsafe};
-use crate::probe::errno_text;
-use crate::quote;
+use crate::doctor::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
+use crate::engine::decide::{Choice, Why};
+use crate::engine::errno::text as errno_text;
+use crate::engine::identity::describe_uid;
+use crate::engine::privdir::{Found, Kind, Problem, Unsafe};
+use crate::engine::scheduler::Scheduler;
+use crate::render::quote;
+use crate::render::shell::{Family, Login, Shell};
 
 /// Below this much free space, temp files are fragile (a warning)...
 pub const MIN_FREE_BYTES: u64 = 1 << 30;
@@ -34,54 +36,52 @@ pub fn show(p: impl AsRef<OsStr>) -> String {
     out
 }
 
-/// The shell the user's fixes are written for, and its start-up file.
+/// The shell the user's fixes are written for, from the shells' registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setup {
-    /// The name `tmpguard init` takes.
-    pub shell: &'static str,
+    login: &'static Login,
+    family: Family,
     /// Where the init line goes.
     pub rc: &'static str,
 }
 
 impl Setup {
+    fn of(pick: impl Fn(&Login) -> bool) -> Setup {
+        let (login, family) = Shell::logins()
+            .find(|(l, _)| pick(l))
+            // bash when unknown
+            .unwrap_or((&Shell::Bash.spec().logins[0], Shell::Bash.spec().family));
+        Setup {
+            login,
+            family,
+            rc: login.rc,
+        }
+    }
+
     /// From a shell's name or path (`$SHELL`); bash when unknown.
     pub fn for_shell(shell: Option<&OsStr>) -> Setup {
         let name = shell
             .and_then(|s| Path::new(s).file_name())
             .map(|n| n.to_string_lossy().into_owned());
-        let (shell, rc) = match name.as_deref().unwrap_or("bash") {
-            "zsh" => ("zsh", "~/.zshrc"),
-            "fish" => ("fish", "~/.config/fish/config.fish"),
-            "tcsh" | "csh" => ("tcsh", "~/.tcshrc"),
-            "elvish" => ("elvish", "~/.config/elvish/rc.elv"),
-            "xonsh" => ("xonsh", "~/.xonshrc"),
-            "ksh" | "ksh93" | "mksh" => ("ksh", "~/.kshrc"),
-            "sh" | "dash" | "ash" => ("sh", "~/.profile"),
-            _ => ("bash", "~/.bashrc"),
-        };
-        Setup { shell, rc }
+        let name = name.as_deref().unwrap_or("bash");
+        Setup::of(|l| l.shell_names.contains(&name))
     }
 
     /// The shell an rc file is written for.
     pub fn for_rc_file(path: &Path) -> Setup {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let shell = match name.as_str() {
-            ".zshenv" | ".zprofile" | ".zshrc" => "zsh",
-            ".kshrc" => "ksh",
-            ".profile" => "sh",
-            ".cshrc" | ".tcshrc" => "tcsh",
-            "config.fish" => "fish",
-            "rc.elv" => "elvish",
-            ".xonshrc" => "xonsh",
-            _ => "bash",
-        };
-        Setup {
-            rc: "",
-            ..Setup::for_shell(Some(OsStr::new(shell)))
-        }
+        let name = path.file_name().unwrap_or_default();
+        let setup = Setup::of(|l| {
+            l.rc_files
+                .iter()
+                .any(|f| Path::new(f.path).file_name() == Some(name))
+        });
+        Setup { rc: "", ..setup }
+    }
+
+    /// The name `tmpguard init` takes.
+    #[cfg(test)]
+    pub fn shell(&self) -> &'static str {
+        self.login.name
     }
 
     /// The line that runs `tmpguard init` in this shell, with `--base` if given.
@@ -89,36 +89,18 @@ impl Setup {
         let base = base
             .map(|b| format!(" --base {}", self.quote(b.as_os_str())))
             .unwrap_or_default();
-        let cmd = format!("tmpguard init {}{base}", self.shell);
-        match self.shell {
-            "fish" => format!("{cmd} | source"),
-            "tcsh" => format!("eval \"`{cmd}`\""),
-            "elvish" => format!("eval ({cmd} | slurp)"),
-            "xonsh" => format!("execx($({cmd}))"),
-            _ => format!("eval \"$({cmd})\""),
-        }
+        self.family
+            .eval_line(&format!("tmpguard init {}{base}", self.login.name))
     }
 
     /// `NAME=value` in this shell, where `value` is another variable's value.
     pub fn export_from(&self, name: &str, from: &str) -> String {
-        match self.shell {
-            "fish" => format!("set -gx {name} ${from}"),
-            "tcsh" => format!("setenv {name} \"${from}\""),
-            "elvish" => format!("set E:{name} = $E:{from}"),
-            "xonsh" => format!("${name} = ${from}"),
-            _ => format!("export {name}=\"${from}\""),
-        }
+        self.family.export_from(name, from)
     }
 
     /// Point Java's `java.io.tmpdir` at TMPDIR for every JVM started from this shell.
     pub fn java_line(&self) -> String {
-        match self.shell {
-            "fish" => "set -gx JAVA_TOOL_OPTIONS -Djava.io.tmpdir=$TMPDIR".into(),
-            "tcsh" => "setenv JAVA_TOOL_OPTIONS \"-Djava.io.tmpdir=$TMPDIR\"".into(),
-            "elvish" => "set E:JAVA_TOOL_OPTIONS = -Djava.io.tmpdir=$E:TMPDIR".into(),
-            "xonsh" => "$JAVA_TOOL_OPTIONS = '-Djava.io.tmpdir=' + $TMPDIR".into(),
-            _ => "export JAVA_TOOL_OPTIONS=\"-Djava.io.tmpdir=$TMPDIR\"".into(),
-        }
+        self.family.java_line().to_owned()
     }
 
     /// A word for a command line: as it is when plain, else quoted.
@@ -130,7 +112,7 @@ impl Setup {
         {
             return show(v);
         }
-        let q = if self.shell == "fish" {
+        let q = if self.family == Family::Fish {
             quote::fish(b)
         } else {
             quote::posix(b)
@@ -272,8 +254,8 @@ impl Judge<'_> {
             failures.join(", ")
         );
         let shm = Path::new("/dev/shm");
-        let fix = (crate::privdir::open_base(shm, self.r.uid).is_ok()
-            && crate::probe::probe_path(shm).is_ok())
+        let fix = (crate::engine::privdir::open_base(shm, self.r.uid).is_ok()
+            && crate::engine::probe::probe_path(shm).is_ok())
         .then(|| self.setup.init_line(Some(shm)));
         self.add(Severity::Error, msg, fix);
     }
@@ -417,7 +399,7 @@ impl Judge<'_> {
             let Some(v) = value.as_ref().filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if crate::pathnorm::abspath(v).ok().as_deref() != Some(tmpdir.as_path()) {
+            if crate::engine::pathnorm::abspath(v).ok().as_deref() != Some(tmpdir.as_path()) {
                 let msg = format!(
                     "{name}={} differs from TMPDIR={}: programs that read {name} (R and Ruby when TMPDIR fails, Windows-minded tools) put files elsewhere; tmpguard init sets it to TMPDIR",
                     show(v),
@@ -725,13 +707,18 @@ impl Judge<'_> {
 
     fn job(&mut self) {
         let job = &self.r.job;
-        let Some((scheduler, marker)) = job.scheduler else {
+        let Some(Scheduler {
+            name: scheduler,
+            marker,
+            ..
+        }) = job.scheduler
+        else {
             return;
         };
         let id = job
             .vars
             .iter()
-            .find(|v| v.0 == marker)
+            .find(|v| v.0 == *marker)
             .map(|v| show(&v.1))
             .unwrap_or_default();
         let tmpdir = match &self.r.tmpdir {
@@ -806,7 +793,13 @@ mod tests {
             r#"eval "$(tmpguard init zsh --base '/scratch/a b')""#
         );
         assert_eq!(Setup::for_shell(None).rc, "~/.bashrc");
-        assert_eq!(Setup::for_rc_file(Path::new("/h/.zshenv")).shell, "zsh");
+        assert_eq!(Setup::for_rc_file(Path::new("/h/.zshenv")).shell(), "zsh");
+        assert_eq!(Setup::for_rc_file(Path::new("/h/.kshrc")).shell(), "ksh");
+        assert_eq!(Setup::for_rc_file(Path::new("/h/.profile")).shell(), "sh");
+        assert_eq!(s("mksh").init_line(None), r#"eval "$(tmpguard init ksh)""#);
+        assert_eq!(s("mksh").rc, "~/.kshrc");
+        assert_eq!(s("/bin/unknown").rc, "~/.bashrc");
+        assert_eq!(s("xonsh").init_line(None), "execx($(tmpguard init xonsh))");
     }
 
     #[test]

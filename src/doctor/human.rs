@@ -5,9 +5,12 @@ use std::fmt::Write;
 
 use super::findings::{MIN_FREE_PERCENT, kind_word, show};
 use super::{DirState, Finding, Report, Severity, source_words};
-use crate::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room};
-use crate::identity::describe_uid;
-use crate::probe::errno_text;
+use crate::doctor::fsinfo::{
+    SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
+};
+use crate::engine::errno::text as errno_text;
+use crate::engine::identity::describe_uid;
+use crate::engine::scheduler::Scheduler;
 
 /// Lines are wrapped to this many columns.
 const WIDTH: usize = 80;
@@ -264,7 +267,7 @@ fn private(out: &mut String, p: Paint, r: &Report) {
     if let Some(dir) = &pv.dir {
         row(out, "directory", show(dir));
     }
-    let described = |st: &crate::privdir::Stat| {
+    let described = |st: &crate::engine::privdir::Stat| {
         format!(
             "{}, owner {}, mode {:04o}",
             kind_word(st.kind()),
@@ -382,7 +385,7 @@ fn rc_files(out: &mut String, p: Paint, r: &Report) {
             read.join("\n")
         },
     );
-    let hits = |list: &[crate::rcfiles::Hit]| {
+    let hits = |list: &[crate::doctor::rcfiles::Hit]| {
         list.iter()
             .map(|h| format!("{}:{}  {}", show(&h.path), h.line, show(&h.text)))
             .collect::<Vec<_>>()
@@ -407,7 +410,12 @@ fn rc_files(out: &mut String, p: Paint, r: &Report) {
 fn job(out: &mut String, p: Paint, r: &Report) {
     section(out, p, "Batch job");
     let job = &r.job;
-    let Some((scheduler, marker)) = job.scheduler else {
+    let Some(Scheduler {
+        name: scheduler,
+        marker,
+        ..
+    }) = job.scheduler
+    else {
         row(out, "job", "none (no scheduler variables set)");
         return;
     };

@@ -11,6 +11,8 @@ use std::os::unix::ffi::OsStrExt;
 
 use serde::Serialize;
 
+use crate::engine::errno;
+
 use super::findings::kind_word;
 use super::{CandidateError, DirState, Report, source_words};
 
@@ -209,8 +211,8 @@ pub fn render(r: &Report) -> String {
                 dir,
                 dir_lossy,
                 usable: c.result.is_ok(),
-                error: err.map(|e| format!("{e:?}")),
-                error_text: err.map(|e| e.desc().to_owned()),
+                error: err.map(errno::name),
+                error_text: err.map(errno::words),
             }
         })
         .collect();
@@ -225,7 +227,7 @@ pub fn render(r: &Report) -> String {
             checks: rt.rule.checks,
             usable: matches!(rt.usable, Some(Ok(()))),
             error: match rt.usable {
-                Some(Err(e)) => Some(format!("{:?}", e.errno)),
+                Some(Err(e)) => Some(errno::name(e.errno)),
                 // It raises (dir is null): no errno to name.
                 None | Some(Ok(())) => None,
             },
@@ -257,7 +259,7 @@ pub fn render(r: &Report) -> String {
         Filesystem {
             dir: t.of(&fs.dir),
             is_python_dir: fs.is_python_dir,
-            error: fs.info.as_ref().err().map(|e| format!("{e:?}")),
+            error: fs.info.as_ref().err().map(|e| errno::name(*e)),
             fstype: info.and_then(|i| i.fstype.clone()),
             mount_point: info.and_then(|i| i.mount_point.as_ref().map(|m| t.of(m))),
             source: info.and_then(|i| i.source.clone()),
@@ -268,10 +270,10 @@ pub fn render(r: &Report) -> String {
             read_only: info.map(|i| i.read_only),
             noexec: info.map(|i| i.noexec),
             nosuid: info.map(|i| i.nosuid),
-            socket_path_ok: crate::fsinfo::socket_room(&fs.dir),
+            socket_path_ok: crate::doctor::fsinfo::socket_room(&fs.dir),
         }
     });
-    let hits = |list: &[crate::rcfiles::Hit]| {
+    let hits = |list: &[crate::doctor::rcfiles::Hit]| {
         list.iter()
             .map(|h| Hit {
                 file: t.of(&h.path),
@@ -286,7 +288,7 @@ pub fn render(r: &Report) -> String {
         tmpguard: hits(&r.rc.tmpguard),
     };
     let job = Job {
-        scheduler: r.job.scheduler.map(|s| s.0),
+        scheduler: r.job.scheduler.map(|s| s.name),
         vars: r.job.vars.iter().map(|(k, v)| (*k, t.of(v))).collect(),
         tmpdir_is_job_dir: r.job.tmpdir_is_job_dir,
     };

@@ -15,8 +15,9 @@ use nix::errno::Errno;
 use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
 use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat, mkdirat};
 
-use crate::identity::describe_uid;
-use crate::probe::{ProbeError, errno_text};
+use crate::engine::errno;
+use crate::engine::identity::describe_uid;
+use crate::engine::probe::ProbeError;
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -196,13 +197,40 @@ impl fmt::Display for Unsafe {
     }
 }
 
+/// A system call on the way, as messages name it (`cannot open /tmp/x: ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Open,
+    Stat,
+    Chmod,
+    Resolve,
+    ReadLink,
+    /// statvfs, for the site's min_free.
+    MeasureSpace,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Create => "create",
+            Op::Open => "open",
+            Op::Stat => "stat",
+            Op::Chmod => "chmod",
+            Op::Resolve => "resolve",
+            Op::ReadLink => "read link",
+            Op::MeasureSpace => "measure the free space of",
+        })
+    }
+}
+
 /// What went wrong with a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// Someone else could control it: never used.
     Unsafe(Unsafe),
     /// A system call failed.
-    Os { op: &'static str, errno: Errno },
+    Os { op: Op, errno: Errno },
     /// It is safe, but CPython's probe fails in it.
     Probe(ProbeError),
     /// The name stopped referring to the inode that was checked.
@@ -232,8 +260,21 @@ impl Error {
             problem,
         }
     }
-    fn os(path: impl Into<PathBuf>, op: &'static str, errno: Errno) -> Error {
+    fn os(path: impl Into<PathBuf>, op: Op, errno: Errno) -> Error {
         Error::new(path, Problem::Os { op, errno })
+    }
+
+    /// The object at the name vanished or changed type between the steps that
+    /// look it up (after `mkdirat` said EEXIST: opening it, confirming it): a
+    /// race at the name, not a fault of the filesystem.
+    pub fn raced_at_name(&self) -> bool {
+        matches!(
+            self.problem,
+            Problem::Os {
+                op: Op::Open | Op::Stat,
+                errno: Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES,
+            }
+        )
     }
 
     /// The errno behind the failure, if a system call or the probe failed.
@@ -252,7 +293,7 @@ impl fmt::Display for Error {
         let path = self.path.display();
         match &self.problem {
             Problem::Unsafe(u) => write!(f, "{path} {u}"),
-            Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno_text(*errno)),
+            Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno::text(*errno)),
             Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
             Problem::Moved => write!(f, "{path} was replaced while being checked"),
             Problem::NoFallback { taken, fallback } => {
@@ -264,8 +305,8 @@ impl fmt::Display for Error {
             Problem::NoRoom { avail, min_free } => write!(
                 f,
                 "{path} has {} free, less than the site's min_free {}",
-                crate::fsinfo::human_bytes(*avail),
-                crate::fsinfo::human_bytes(*min_free)
+                mib(*avail),
+                mib(*min_free)
             ),
             Problem::NoBase(each) => {
                 f.write_str("no base the site lists can be used")?;
@@ -276,6 +317,14 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Bytes as `4.0 MiB` / `10.0 GiB` for the min_free message.
+fn mib(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+    }
+}
 
 /// A directory opened and checked, with the path it will be exported as.
 #[derive(Debug)]
@@ -298,7 +347,7 @@ pub struct Verified {
 fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
     fstat(fd.as_fd())
         .map(|s| Stat::from(&s))
-        .map_err(|e| Error::os(path, "stat", e))
+        .map_err(|e| Error::os(path, Op::Stat, e))
 }
 
 fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
@@ -317,7 +366,7 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| Error::os("/", "open", e))
+        .map_err(|e| Error::os("/", Op::Open, e))
     };
     let mut fd = open_root()?;
     // The stat of `fd`, when the walk has one (saves an fstat per call).
@@ -333,7 +382,7 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
         }
         let name = OsStr::from_bytes(&c);
         let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
-            .map_err(|e| Error::os(at.join(name), "open", e))?;
+            .map_err(|e| Error::os(at.join(name), Op::Open, e))?;
         let st = stat_fd(&next, &at.join(name))?;
         if st.kind() == Kind::Symlink {
             if st.uid != 0 && st.uid != uid {
@@ -347,10 +396,10 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             }
             links += 1;
             if links > MAX_LINKS {
-                return Err(Error::os(path, "resolve", Errno::ELOOP));
+                return Err(Error::os(path, Op::Resolve, Errno::ELOOP));
             }
             let target = readlinkat(next.as_fd(), "")
-                .map_err(|e| Error::os(at.join(name), "read link", e))?;
+                .map_err(|e| Error::os(at.join(name), Op::ReadLink, e))?;
             let target = target.as_bytes();
             let mut parts = components(target);
             parts.reverse();
@@ -430,9 +479,9 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
             return Err(match lstat_at(base, name) {
                 Ok(st) => match unsafe_object(&st, uid) {
                     Some(u) => Error::new(path, Problem::Unsafe(u)),
-                    None => Error::os(path, "open", errno),
+                    None => Error::os(path, Op::Open, errno),
                 },
-                Err(_) => Error::os(path, "open", errno),
+                Err(_) => Error::os(path, Op::Open, errno),
             });
         }
     };
@@ -453,7 +502,7 @@ fn fchmod_opath(dir: &Dir, mode: u32) -> Result<(), Error> {
         Mode::from_bits_truncate(mode),
         nix::sys::stat::FchmodatFlags::FollowSymlink,
     )
-    .map_err(|e| Error::os(&dir.path, "chmod", e))
+    .map_err(|e| Error::os(&dir.path, Op::Chmod, e))
 }
 
 /// Why `st` is not a directory `uid` may use privately, if it is not.
@@ -480,7 +529,7 @@ pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
     let created = match mkdirat(base.fd.as_fd(), name, Mode::from_bits_truncate(0o700)) {
         Ok(()) => true,
         Err(Errno::EEXIST) => false,
-        Err(e) => return Err(Error::os(base.path.join(name), "create", e)),
+        Err(e) => return Err(Error::os(base.path.join(name), Op::Create, e)),
     };
     let mut dir = open_private(base, name, uid)?;
     let mut tightened_from = None;
@@ -501,7 +550,7 @@ pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
     match lstat_at(base, name) {
         Ok(st) if st.same_inode(&dir.stat) => Ok(()),
         Ok(_) => Err(Error::new(&dir.path, Problem::Moved)),
-        Err(e) => Err(Error::os(&dir.path, "stat", e)),
+        Err(e) => Err(Error::os(&dir.path, Op::Stat, e)),
     }
 }
 

@@ -16,7 +16,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, mkdirat};
 use rand::{Rng, SeedableRng};
 
-use crate::privdir::{self, Dir, Error, Problem, Verified};
+use crate::engine::privdir::{self, Dir, Error, Op, Problem, Verified};
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -33,18 +33,7 @@ const CREATE_ATTEMPTS: usize = 10;
 pub fn taken(e: &Error) -> bool {
     match e.problem {
         Problem::Unsafe(_) | Problem::Moved => true,
-        // After mkdir said EEXIST, the object vanished or changed type before
-        // the open or the confirmation could look at it: a race at the name.
-        Problem::Os {
-            op: "open" | "stat",
-            errno,
-        } => {
-            matches!(
-                errno,
-                Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES
-            )
-        }
-        _ => false,
+        _ => e.raced_at_name(),
     }
 }
 
@@ -119,7 +108,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
                 return Err(Error {
                     path,
                     problem: Problem::Os {
-                        op: "create",
+                        op: Op::Create,
                         errno,
                     },
                 });
@@ -130,7 +119,7 @@ fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
     Err(Error {
         path,
         problem: Problem::Os {
-            op: "create",
+            op: Op::Create,
             errno: Errno::EEXIST,
         },
     })
@@ -201,7 +190,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::privdir::{Kind, Unsafe, open_base};
+    use crate::engine::privdir::{Kind, Unsafe, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
 
@@ -284,20 +273,20 @@ mod tests {
         assert!(taken(&e(Problem::Unsafe(u))));
         assert!(taken(&e(Problem::Moved)));
         assert!(taken(&e(Problem::Os {
-            op: "open",
+            op: Op::Open,
             errno: Errno::ENOENT
         })));
         for errno in [Errno::EROFS, Errno::ENOSPC, Errno::EDQUOT, Errno::EACCES] {
             assert!(
                 !taken(&e(Problem::Os {
-                    op: "create",
+                    op: Op::Create,
                     errno
                 })),
                 "{errno}"
             );
         }
-        let full = crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let full = crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         };
         assert!(!taken(&e(Problem::Probe(full))));
@@ -312,11 +301,11 @@ mod tests {
             problem,
         };
         let mkdir = e(Problem::Os {
-            op: "create",
+            op: Op::Create,
             errno: Errno::EDQUOT,
         });
-        let write = e(Problem::Probe(crate::probe::ProbeError {
-            step: crate::probe::Step::Write,
+        let write = e(Problem::Probe(crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
             errno: Errno::EDQUOT,
         }));
         assert_eq!(
@@ -335,7 +324,7 @@ mod tests {
             fallback: Box::new(Error {
                 path: "/tmp/me.abcdefgh".into(),
                 problem: Problem::Os {
-                    op: "create",
+                    op: Op::Create,
                     errno: Errno::EDQUOT,
                 },
             }),

@@ -7,14 +7,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::config;
-use crate::decide::{self, Choice, Facts, Parent, Why};
-use crate::env::Snapshot;
-use crate::fallback::{self, Taken};
-use crate::identity::{self, Identity, SystemPasswd};
-use crate::pathnorm::abspath;
-use crate::privdir::{self, Dir, Found, Problem};
-use crate::probe::probe_fd;
-use crate::syslog;
+use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
+use crate::engine::env::Snapshot;
+use crate::engine::fallback::{self, Taken};
+use crate::engine::identity::{self, Identity, SystemPasswd};
+use crate::engine::pathnorm::abspath;
+use crate::engine::privdir::{self, Dir, Found, Problem};
+use crate::engine::probe::probe_fd;
+use crate::engine::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]
@@ -163,7 +163,10 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
         .map(|p| privdir::find(p, uid));
     let facts = match (&found, &tmpdir) {
         (Some(f), Some(p)) => facts_of(f, p, uid),
-        _ => Facts::Bad(String::new()),
+        // Not looked at: the rules do not need it (unset, --force, or the target).
+        _ => Facts::Missing {
+            parent: Parent::Other,
+        },
     };
     let decision = decide::decide(&decide::Input {
         uid,
@@ -218,7 +221,7 @@ fn pick_base(
                 }
             }
             let vfs = nix::sys::statvfs::fstatvfs(&dir.fd).map_err(|errno| Problem::Os {
-                op: "measure the free space of",
+                op: privdir::Op::MeasureSpace,
                 errno,
             })?;
             let avail = (vfs.blocks_available() as u64).saturating_mul(vfs.fragment_size() as u64);
@@ -399,9 +402,9 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 open: st.writable_by_others(),
                 shared_sticky: st.shared_sticky(),
                 usable: if worth_probing {
-                    probe_fd(dir.fd.as_fd()).map_err(|e| e.to_string())
+                    probe_fd(dir.fd.as_fd()).map_err(Unusable::Probe)
                 } else {
-                    Err("not probed".into())
+                    Err(Unusable::NotProbed)
                 },
             }
         }
@@ -415,9 +418,8 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
             parent: Parent::Other,
         },
         Found::Bad(e) => Facts::Bad(match &e.problem {
-            // The path is already in the note; say only what is wrong with it.
-            Problem::Unsafe(u) if e.path == path => u.to_string(),
-            _ => format!("is not usable ({e})"),
+            Problem::Unsafe(u) if e.path == path => Bad::Unsafe(u.clone()),
+            _ => Bad::Error(e.clone()),
         }),
     }
 }
@@ -440,13 +442,7 @@ fn note(
     let old = old
         .map(|o| Path::new(o).display().to_string())
         .unwrap_or_default();
-    let reason = match why {
-        Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
-        Why::SharedSticky => format!("TMPDIR={old} is shared; "),
-        Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
-        Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
-        _ => String::new(),
-    };
+    let reason = why.note(&old);
     // Nothing new to say: the same directory as before, untouched.
     if unchanged && !created && tightened.is_none() {
         return None;

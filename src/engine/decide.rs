@@ -4,7 +4,11 @@
 //! filesystem facts); the output says where the directory comes from. The
 //! rules are tried in the order the README's table lists them.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+use crate::engine::privdir::{self, Unsafe};
+use crate::engine::probe::ProbeError;
 
 /// What is at an existing, non-empty `$TMPDIR`, reduced to what the rules need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,12 +21,30 @@ pub enum Facts {
         /// Root-owned, world-writable and sticky, like `/tmp`.
         shared_sticky: bool,
         /// CPython's probe passes in it; `Err` says why not.
-        usable: Result<(), String>,
+        usable: Result<(), Unusable>,
     },
     /// The last component is missing.
     Missing { parent: Parent },
     /// Anything else (not a directory, an unsafe link, an error): why.
-    Bad(String),
+    Bad(Bad),
+}
+
+/// Why a directory at `$TMPDIR` is not usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    /// CPython's probe fails in it.
+    Probe(ProbeError),
+    /// Not probed: the rules replace it whatever the probe would say.
+    NotProbed,
+}
+
+/// What is wrong at `$TMPDIR` when it is not a directory that could be kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bad {
+    /// The object at `$TMPDIR` itself is unsafe (a file, a foreign link...).
+    Unsafe(Unsafe),
+    /// Something on the way to it failed (a link, a component, a system call).
+    Error(privdir::Error),
 }
 
 /// The directory a missing `$TMPDIR` would be made in.
@@ -80,8 +102,92 @@ pub enum Why {
     JobDir,
     MissingInShared,
     MissingInOwn,
-    /// Replaced by the target; the reason in words.
-    Replaced(String),
+    /// Replaced by the target, for this reason.
+    Replaced(Replaced),
+}
+
+/// Why an existing `$TMPDIR` is replaced by the target: one variant per rule
+/// that refuses it, each with the one wording `init`, `exec` and `doctor` use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replaced {
+    /// A directory of another uid (not root).
+    ForeignOwner(u32),
+    /// Group or others can write it, outside a batch job.
+    Open,
+    /// root's, outside a batch job.
+    RootOwned,
+    /// It fails the probe (or was not probed).
+    Unusable(Unusable),
+    /// None of the rules keeps it.
+    NotPrivate,
+    /// Missing, in a directory that is not the user's own.
+    ParentNotOwn,
+    /// Not a directory that could be kept.
+    Bad(Bad),
+    /// Outside the site's bases, which users may not leave (`user_override = false`).
+    OutsideSiteBases,
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unusable::Probe(p) => p.fmt(f),
+            Unusable::NotProbed => f.write_str("not probed"),
+        }
+    }
+}
+
+/// The reason, as the rest of a sentence that starts with `TMPDIR=<value>`.
+impl fmt::Display for Replaced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Replaced::ForeignOwner(owner) => write!(f, "belongs to uid {owner}"),
+            Replaced::Open => {
+                f.write_str("is writable by group or others (allowed only inside a batch job)")
+            }
+            Replaced::RootOwned => f.write_str("belongs to root, not to you"),
+            Replaced::Unusable(u) => write!(f, "is not usable: {u}"),
+            Replaced::NotPrivate => f.write_str("is not private"),
+            Replaced::ParentNotOwn => {
+                f.write_str("does not exist, and its parent is not a directory of yours")
+            }
+            // The path is already in the sentence; say only what is wrong with it.
+            Replaced::Bad(Bad::Unsafe(u)) => u.fmt(f),
+            Replaced::Bad(Bad::Error(e)) => write!(f, "is not usable ({e})"),
+            Replaced::OutsideSiteBases => {
+                f.write_str("is outside the site's bases (the site sets user_override = false)")
+            }
+        }
+    }
+}
+
+impl Why {
+    /// What `init` (and `exec`) say changed, before what they did: `TMPDIR=<old>
+    /// is shared; `. Empty when the rule needs no words.
+    pub fn note(&self, old: &str) -> String {
+        match self {
+            Why::Replaced(r) => format!("TMPDIR={old} {r}; "),
+            Why::SharedSticky => format!("TMPDIR={old} is shared; "),
+            Why::MissingInShared | Why::MissingInOwn => format!("TMPDIR={old} did not exist; "),
+            Why::Forced if !old.is_empty() => format!("TMPDIR={old} overridden by --force; "),
+            _ => String::new(),
+        }
+    }
+
+    /// Why, as `doctor` says it next to what init would do.
+    pub fn words(&self) -> String {
+        match self {
+            Why::Unset => "TMPDIR is not set".into(),
+            Why::Forced => "--force".into(),
+            Why::IsTarget => String::new(),
+            Why::SharedSticky => "TMPDIR is shared with every user".into(),
+            Why::Private => "TMPDIR is private and usable".into(),
+            Why::JobDir => "TMPDIR is this batch job's directory".into(),
+            Why::MissingInShared => "TMPDIR does not exist, in a shared directory".into(),
+            Why::MissingInOwn => "TMPDIR does not exist, in a directory of yours".into(),
+            Why::Replaced(r) => format!("TMPDIR {r}"),
+        }
+    }
 }
 
 /// The decision: where, and why.
@@ -93,6 +199,10 @@ pub struct Decision {
 
 fn d(choice: Choice, why: Why) -> Decision {
     Decision { choice, why }
+}
+
+fn replaced(r: Replaced) -> Decision {
+    d(Choice::Target, Why::Replaced(r))
 }
 
 /// Apply the rules, in order.
@@ -122,12 +232,9 @@ pub fn decide(i: &Input<'_>) -> Decision {
         Facts::Dir { .. }
         | Facts::Missing {
             parent: Parent::Own,
-        } if i.outside_site_bases && !i.in_job => d(
-            Choice::Target,
-            Why::Replaced(
-                "is outside the site's bases (the site sets user_override = false)".into(),
-            ),
-        ),
+        } if i.outside_site_bases && !i.in_job => {
+            d(Choice::Target, Why::Replaced(Replaced::OutsideSiteBases))
+        }
         Facts::Dir {
             owner,
             open: false,
@@ -139,24 +246,13 @@ pub fn decide(i: &Input<'_>) -> Decision {
             usable: Ok(()),
             ..
         } if i.in_job && (*owner == i.uid || *owner == 0) => d(Choice::Keep, Why::JobDir),
-        Facts::Dir { owner, .. } if *owner != i.uid && *owner != 0 => d(
-            Choice::Target,
-            Why::Replaced(format!("belongs to uid {owner}")),
-        ),
-        Facts::Dir { open: true, .. } if !i.in_job => d(
-            Choice::Target,
-            Why::Replaced(
-                "is writable by group or others (allowed only inside a batch job)".into(),
-            ),
-        ),
-        Facts::Dir { owner: 0, .. } if !i.in_job => d(
-            Choice::Target,
-            Why::Replaced("belongs to root, not to you".into()),
-        ),
-        Facts::Dir { usable: Err(e), .. } => {
-            d(Choice::Target, Why::Replaced(format!("is not usable: {e}")))
+        Facts::Dir { owner, .. } if *owner != i.uid && *owner != 0 => {
+            replaced(Replaced::ForeignOwner(*owner))
         }
-        Facts::Dir { .. } => d(Choice::Target, Why::Replaced("is not private".into())),
+        Facts::Dir { open: true, .. } if !i.in_job => replaced(Replaced::Open),
+        Facts::Dir { owner: 0, .. } if !i.in_job => replaced(Replaced::RootOwned),
+        Facts::Dir { usable: Err(e), .. } => replaced(Replaced::Unusable(*e)),
+        Facts::Dir { .. } => replaced(Replaced::NotPrivate),
         Facts::Missing {
             parent: Parent::SharedSticky,
         } => shared(Why::MissingInShared),
@@ -165,11 +261,8 @@ pub fn decide(i: &Input<'_>) -> Decision {
         } => d(Choice::CreateInOwn, Why::MissingInOwn),
         Facts::Missing {
             parent: Parent::Other,
-        } => d(
-            Choice::Target,
-            Why::Replaced("does not exist, and its parent is not a directory of yours".into()),
-        ),
-        Facts::Bad(why) => d(Choice::Target, Why::Replaced(why.clone())),
+        } => replaced(Replaced::ParentNotOwn),
+        Facts::Bad(bad) => replaced(Replaced::Bad(bad.clone())),
     }
 }
 
@@ -189,7 +282,14 @@ mod tests {
     const UID: u32 = 1000;
 
     fn dir(owner: u32, open: bool, shared_sticky: bool, usable: bool) -> Facts {
-        let usable = if usable { Ok(()) } else { Err("ENOSPC".into()) };
+        let usable = if usable {
+            Ok(())
+        } else {
+            Err(Unusable::Probe(ProbeError {
+                step: crate::engine::probe::Step::Write,
+                errno: nix::errno::Errno::ENOSPC,
+            }))
+        };
         Facts::Dir {
             owner,
             open,
@@ -217,7 +317,13 @@ mod tests {
     #[test]
     fn unset_uses_target() {
         assert_eq!(
-            run(None, Facts::Bad(String::new()), |_| ()),
+            run(
+                None,
+                Facts::Missing {
+                    parent: Parent::Other
+                },
+                |_| ()
+            ),
             d(Choice::Target, Why::Unset)
         );
     }
@@ -363,7 +469,75 @@ mod tests {
 
     #[test]
     fn bad_is_replaced_with_reason() {
-        let why = run(Some("/x"), Facts::Bad("is a regular file".into()), |_| ()).why;
-        assert_eq!(why, Why::Replaced("is a regular file".into()));
+        let file = Bad::Unsafe(Unsafe::NotDirectory {
+            kind: privdir::Kind::File,
+            owner: UID,
+        });
+        let why = run(Some("/x"), Facts::Bad(file.clone()), |_| ()).why;
+        assert_eq!(why, Why::Replaced(Replaced::Bad(file)));
+    }
+
+    /// Every reason a TMPDIR is replaced for, one of each.
+    pub fn every_replaced() -> Vec<Replaced> {
+        use crate::engine::privdir::{Error, Kind, Problem};
+        let probe = ProbeError {
+            step: crate::engine::probe::Step::Create,
+            errno: nix::errno::Errno::EROFS,
+        };
+        vec![
+            Replaced::ForeignOwner(2000),
+            Replaced::Open,
+            Replaced::RootOwned,
+            Replaced::Unusable(Unusable::Probe(probe)),
+            Replaced::Unusable(Unusable::NotProbed),
+            Replaced::NotPrivate,
+            Replaced::ParentNotOwn,
+            Replaced::Bad(Bad::Unsafe(Unsafe::NotDirectory {
+                kind: Kind::File,
+                owner: UID,
+            })),
+            Replaced::Bad(Bad::Error(Error {
+                path: "/x/link".into(),
+                problem: Problem::Unsafe(Unsafe::ForeignLink {
+                    link: "/x/link".into(),
+                    owner: 2000,
+                }),
+            })),
+        ]
+    }
+
+    #[test]
+    fn a_reason_has_one_wording_in_init_and_doctor() {
+        for r in every_replaced() {
+            let text = r.to_string();
+            let why = Why::Replaced(r);
+            assert_eq!(why.note("/old"), format!("TMPDIR=/old {text}; "));
+            assert_eq!(why.words(), format!("TMPDIR {text}"));
+        }
+        // The rules' other reasons: the same fact in both, in its own words.
+        assert_eq!(Why::SharedSticky.note("/s"), "TMPDIR=/s is shared; ");
+        assert_eq!(
+            Why::SharedSticky.words(),
+            "TMPDIR is shared with every user"
+        );
+    }
+
+    #[test]
+    fn reasons_in_words() {
+        let words: Vec<String> = every_replaced().iter().map(ToString::to_string).collect();
+        assert_eq!(words[0], "belongs to uid 2000");
+        assert_eq!(
+            words[3],
+            "is not usable: creating a file failed: EROFS: Read-only file system"
+        );
+        assert_eq!(words[4], "is not usable: not probed");
+        assert!(words[7].starts_with("is a regular file, not a directory, owned by uid "));
+        assert!(
+            words[8].starts_with(
+                "is not usable (/x/link passes through the symlink /x/link owned by uid 2000"
+            ),
+            "{}",
+            words[8]
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::quote::{self, Unquotable};
-use crate::shell::fill;
+use crate::render::quote::{self, Unquotable};
+use crate::render::template::{Slot, fill};
 
 /// Which module system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,16 @@ fn with_names(text: Vec<u8>, names: &[&str]) -> Vec<u8> {
     out
 }
 
+const LMOD: &str = include_str!("templates/lmod.lua");
+const MODULES: &str = include_str!("templates/modules.tcl");
+
+/// Each modulefile template and the values it takes (checked by a unit test).
+#[cfg(test)]
+pub const TEMPLATES: &[(&str, &[Slot])] = &[
+    (LMOD, &[Slot::Cmd]),
+    (MODULES, &[Slot::Tmpguard, Slot::Args]),
+];
+
 fn render_tmpdir(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8>, Unquotable> {
     let bin = bin.as_os_str().as_bytes();
     match system {
@@ -68,11 +78,11 @@ fn render_tmpdir(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8
             }
             let cmd = quote::lua(&line);
             Ok(fill(
-                include_str!("../shell/lmod.lua"),
+                LMOD,
                 |_| false,
-                |name| match name {
-                    "CMD" => &cmd,
-                    other => panic!("unknown template value {other}"),
+                |slot| match slot {
+                    Slot::Cmd => &cmd,
+                    other => panic!("{} is not a Lmod value", other.name()),
                 },
             ))
         }
@@ -83,12 +93,12 @@ fn render_tmpdir(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8
                 .collect::<Result<Vec<_>, _>>()?;
             let (bin, args) = (quote::tcl(bin)?, words.join(&b' '));
             Ok(fill(
-                include_str!("../shell/modules.tcl"),
+                MODULES,
                 |_| false,
-                |name| match name {
-                    "TMPGUARD" => &bin,
-                    "ARGS" => &args,
-                    other => panic!("unknown template value {other}"),
+                |slot| match slot {
+                    Slot::Tmpguard => &bin,
+                    Slot::Args => &args,
+                    other => panic!("{} is not a modulefile value", other.name()),
                 },
             ))
         }

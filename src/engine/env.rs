@@ -2,14 +2,7 @@
 
 use std::ffi::OsString;
 
-/// Variables whose presence means "this process runs inside a batch job".
-pub const JOB_MARKERS: &[&str] = &[
-    "SLURM_JOB_ID",
-    "PBS_JOBID",
-    "LSB_JOBID",
-    "_CONDOR_SCRATCH_DIR",
-    "FLUX_JOB_ID",
-];
+use crate::engine::scheduler::{self, Scheduler};
 
 /// What the process was given: environment and uid, read once.
 ///
@@ -26,8 +19,8 @@ pub struct Snapshot {
     pub temp: Option<OsString>,
     /// `$TMPGUARD_BASE`.
     pub base_env: Option<OsString>,
-    /// The first batch-job marker that is set, if any.
-    pub job: Option<&'static str>,
+    /// The batch system this process runs a job of, if any.
+    pub job: Option<&'static Scheduler>,
     /// The site configuration file, as read (default: none).
     pub site: crate::config::Site,
 }
@@ -43,10 +36,7 @@ impl Snapshot {
             tmp: var("TMP"),
             temp: var("TEMP"),
             base_env: var("TMPGUARD_BASE"),
-            job: JOB_MARKERS
-                .iter()
-                .copied()
-                .find(|m| std::env::var_os(m).is_some()),
+            job: scheduler::detect(|m| std::env::var_os(m).is_some()),
             site: crate::config::Site::load(),
         }
     }

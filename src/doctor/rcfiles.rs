@@ -8,17 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// How a start-up file is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// bash, zsh, ksh, sh.
-    Posix,
-    /// csh, tcsh.
-    Csh,
-    Fish,
-    Elvish,
-    Xonsh,
-}
+pub use crate::render::shell::Family;
+use crate::render::shell::{RcDir, Shell};
 
 /// A start-up file to look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,25 +18,30 @@ pub struct RcFile {
     pub family: Family,
 }
 
-/// Where the start-up files are: the user's home, `$ZDOTDIR` (zsh) and
-/// `$XDG_CONFIG_HOME` (fish, elvish), each already defaulted by the caller.
+/// Where the start-up files are, from the shells' registry: the user's home,
+/// `$ZDOTDIR` (zsh) and `$XDG_CONFIG_HOME` (fish, elvish), each already
+/// defaulted by the caller.
 pub fn rc_files(home: &Path, zdotdir: &Path, config: &Path) -> Vec<RcFile> {
-    let f = |path: PathBuf, family| RcFile { path, family };
-    vec![
-        f(home.join(".bashrc"), Family::Posix),
-        f(home.join(".bash_profile"), Family::Posix),
-        f(home.join(".bash_login"), Family::Posix),
-        f(home.join(".profile"), Family::Posix),
-        f(zdotdir.join(".zshenv"), Family::Posix),
-        f(zdotdir.join(".zprofile"), Family::Posix),
-        f(zdotdir.join(".zshrc"), Family::Posix),
-        f(home.join(".kshrc"), Family::Posix),
-        f(home.join(".cshrc"), Family::Csh),
-        f(home.join(".tcshrc"), Family::Csh),
-        f(config.join("fish/config.fish"), Family::Fish),
-        f(config.join("elvish/rc.elv"), Family::Elvish),
-        f(home.join(".xonshrc"), Family::Xonsh),
-    ]
+    let mut files: Vec<(u8, RcFile)> = Shell::logins()
+        .flat_map(|(login, family)| {
+            login.rc_files.iter().map(move |f| {
+                let dir = match f.dir {
+                    RcDir::Home => home,
+                    RcDir::Zdotdir => zdotdir,
+                    RcDir::ConfigHome => config,
+                };
+                (
+                    f.order,
+                    RcFile {
+                        path: dir.join(f.path),
+                        family,
+                    },
+                )
+            })
+        })
+        .collect();
+    files.sort_by_key(|f| f.0);
+    files.into_iter().map(|f| f.1).collect()
 }
 
 /// One line of interest.
@@ -104,7 +100,7 @@ pub fn scan_text(text: &[u8], family: Family) -> (Lines, Lines) {
         if pending.is_empty() {
             first_line = i + 1;
         }
-        if let Some(stripped) = raw.strip_suffix('\\').filter(|_| family != Family::Xonsh) {
+        if let Some(stripped) = raw.strip_suffix('\\').filter(|_| family != Family::Python) {
             pending.push_str(stripped);
             pending.push(' ');
             continue;
@@ -127,7 +123,7 @@ pub fn scan_text(text: &[u8], family: Family) -> (Lines, Lines) {
                     break;
                 }
             }
-            let top = depth == 0 && seg.unconditional && !(family == Family::Xonsh && indented);
+            let top = depth == 0 && seg.unconditional && !(family == Family::Python && indented);
             if top && !conditional_prefix(family, words) && assigns_tmpdir(family, words) {
                 is_assignment = true;
             }
@@ -234,7 +230,7 @@ fn intro_word(family: Family, w: &str) -> bool {
             "then" | "do" | "else" | "{" | "!" | "command" | "builtin"
         ),
         Family::Fish => matches!(w, "builtin" | "command"),
-        Family::Csh | Family::Elvish | Family::Xonsh => false,
+        Family::Csh | Family::Elvish | Family::Python => false,
     }
 }
 
@@ -273,7 +269,7 @@ fn depth_change(family: Family, words: &[&str], text: &str) -> i32 {
         }
         Family::Elvish => brace_balance(text),
         // Python blocks are indentation; handled by the caller.
-        Family::Xonsh => 0,
+        Family::Python => 0,
     }
 }
 
@@ -369,6 +365,32 @@ mod tests {
     }
 
     #[test]
+    fn every_shells_files_in_a_fixed_order() {
+        let files = rc_files(Path::new("/h"), Path::new("/z"), Path::new("/c"));
+        let listed: Vec<(String, Family)> = files
+            .into_iter()
+            .map(|f| (f.path.display().to_string(), f.family))
+            .collect();
+        let want = [
+            ("/h/.bashrc", Family::Posix),
+            ("/h/.bash_profile", Family::Posix),
+            ("/h/.bash_login", Family::Posix),
+            ("/h/.profile", Family::Posix),
+            ("/z/.zshenv", Family::Posix),
+            ("/z/.zprofile", Family::Posix),
+            ("/z/.zshrc", Family::Posix),
+            ("/h/.kshrc", Family::Posix),
+            ("/h/.cshrc", Family::Csh),
+            ("/h/.tcshrc", Family::Csh),
+            ("/c/fish/config.fish", Family::Fish),
+            ("/c/elvish/rc.elv", Family::Elvish),
+            ("/h/.xonshrc", Family::Python),
+        ];
+        let want: Vec<(String, Family)> = want.iter().map(|(p, f)| (p.to_string(), *f)).collect();
+        assert_eq!(listed, want);
+    }
+
+    #[test]
     fn posix_unconditional_forms() {
         let text = "export TMPDIR=/tmp/$USER\n\
                     TMPDIR=/scratch/me; export TMPDIR\n\
@@ -432,7 +454,7 @@ mod tests {
         assert_eq!(
             assigned(
                 "$TMPDIR = '/tmp/me'\nif 'TMPDIR' not in ${...}:\n    $TMPDIR = '/x'\n$TMPDIR == 'x'\nos.environ['TMPDIR'] = '/y'\n",
-                Family::Xonsh
+                Family::Python
             ),
             [1, 5]
         );

@@ -10,6 +10,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use nix::errno::Errno;
+
+use crate::engine::errno;
 use nix::fcntl::{AT_FDCWD, OFlag, openat};
 use nix::sys::stat::Mode;
 use nix::unistd::{UnlinkatFlags, unlinkat, write};
@@ -47,16 +49,8 @@ impl fmt::Display for ProbeError {
             Step::Close => "closing a file",
             Step::Remove => "removing a file",
         };
-        write!(f, "{step} failed: {}", errno_text(self.errno))
+        write!(f, "{step} failed: {}", errno::text(self.errno))
     }
-}
-
-/// `ENOSPC: No space left on device`: the errno by name and in words.
-pub fn errno_text(e: Errno) -> String {
-    // The C library's words (strerror), as every other tool prints them.
-    let words = std::io::Error::from_raw_os_error(e as i32).to_string();
-    let words = words.split(" (os error").next().unwrap_or_default();
-    format!("{e:?}: {words}")
 }
 
 /// Probe the directory open as `dir`, creating names relative to the fd.
@@ -153,7 +147,7 @@ mod tests {
         let d = scratch().join("missing");
         let e = probe_path(&d).unwrap_err();
         assert_eq!((e.step, e.errno), (Step::Create, Errno::ENOENT));
-        assert_eq!(errno_text(e.errno), "ENOENT: No such file or directory");
+        assert_eq!(e.errno, Errno::ENOENT);
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! Python does, which creates and removes one short-lived file per directory.
 
 pub mod findings;
+pub mod fsinfo;
 pub mod human;
 pub mod json;
+pub mod rcfiles;
 pub mod runtimes;
 
 use std::cell::RefCell;
@@ -20,15 +22,16 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
-use crate::decide::{self, Decision};
-use crate::env::{JOB_MARKERS, Snapshot};
-use crate::fsinfo::{self, FsInfo};
-use crate::identity::{self, Identity, Passwd, SystemPasswd};
-use crate::pathnorm::{abspath, python_abspath};
-use crate::privdir::{self, Dir, Found, Problem, Stat};
-use crate::probe::{self, ProbeError};
-use crate::rcfiles::{self, Scan};
-use crate::resolve::{self, DEFAULT_BASE};
+use crate::engine::decide::{self, Decision};
+use crate::engine::env::Snapshot;
+use crate::engine::identity::{self, Identity, Passwd, SystemPasswd};
+use crate::engine::pathnorm::{abspath, python_abspath};
+use crate::engine::privdir::{self, Dir, Found, Problem, Stat};
+use crate::engine::probe::{self, ProbeError};
+use crate::engine::resolve::{self, DEFAULT_BASE};
+use crate::engine::scheduler::{self, SCHEDULERS, Scheduler};
+use fsinfo::FsInfo;
+use rcfiles::Scan;
 
 /// How bad a finding is. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,22 +63,6 @@ pub struct Finding {
     /// A command or rc line to use.
     pub fix: Option<String>,
 }
-
-/// Variables shown in the batch-job section (the markers first).
-pub const JOB_VARS: &[&str] = &[
-    "SLURM_JOB_ID",
-    "PBS_JOBID",
-    "LSB_JOBID",
-    "_CONDOR_SCRATCH_DIR",
-    "FLUX_JOB_ID",
-    "SLURM_TMPDIR",
-    "FLUX_JOB_TMPDIR",
-    "LOCAL_SCRATCH",
-    "LOCALWORKDIR",
-];
-
-/// Variables whose value is a per-job directory.
-pub const JOB_DIR_VARS: &[&str] = &["SLURM_TMPDIR", "FLUX_JOB_TMPDIR", "_CONDOR_SCRATCH_DIR"];
 
 /// Variables the JVM reads options from, in the order it applies them.
 const JAVA_VARS: &[&str] = &["JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"];
@@ -117,7 +104,7 @@ impl World {
             home,
             shell: var("SHELL"),
             java: set(JAVA_VARS),
-            job_vars: set(JOB_VARS),
+            job_vars: set(&scheduler::shown_vars()),
         }
     }
 }
@@ -245,7 +232,7 @@ impl Private {
         let why = self
             .decision
             .as_ref()
-            .map(|d| why_words(&d.why))
+            .map(|d| d.why.words())
             .unwrap_or_default();
         if let Some(e) = &self.base_error {
             return format!("fail: {e}");
@@ -255,7 +242,10 @@ impl Private {
             Some(DirState::Kept(_)) => format!("keep {dir}"),
             Some(DirState::Missing) => format!("create {dir} (mode 0700) and export it"),
             Some(DirState::CannotCreate(e)) => {
-                return format!("fail: cannot create {dir}: {}", probe::errno_text(*e));
+                return format!(
+                    "fail: cannot create {dir}: {}",
+                    crate::engine::errno::text(*e)
+                );
             }
             Some(DirState::Ready { usable: Err(e), .. }) => {
                 return format!("fail: {dir} is not usable: {e}");
@@ -305,22 +295,6 @@ impl Private {
     }
 }
 
-/// Why `decide` chose what it chose, in words.
-pub fn why_words(why: &decide::Why) -> String {
-    use decide::Why;
-    match why {
-        Why::Unset => "TMPDIR is not set".into(),
-        Why::Forced => "--force".into(),
-        Why::IsTarget => String::new(),
-        Why::SharedSticky => "TMPDIR is shared with every user".into(),
-        Why::Private => "TMPDIR is private and usable".into(),
-        Why::JobDir => "TMPDIR is this batch job's directory".into(),
-        Why::MissingInShared => "TMPDIR does not exist, in a shared directory".into(),
-        Why::MissingInOwn => "TMPDIR does not exist, in a directory of yours".into(),
-        Why::Replaced(r) => format!("TMPDIR {r}"),
-    }
-}
-
 /// Where the name came from, in words.
 pub fn source_words(s: identity::Source) -> &'static str {
     match s {
@@ -344,8 +318,8 @@ pub struct Filesystem {
 /// The batch job this runs in, if any.
 #[derive(Debug, Clone, Default)]
 pub struct Job {
-    /// The scheduler's name and its job marker.
-    pub scheduler: Option<(&'static str, &'static str)>,
+    /// The batch system the job belongs to.
+    pub scheduler: Option<&'static Scheduler>,
     pub vars: Vec<(&'static str, OsString)>,
     /// TMPDIR is this job's directory: `None` when it cannot be told.
     pub tmpdir_is_job_dir: Option<bool>,
@@ -721,17 +695,7 @@ fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesyste
 }
 
 fn job_view(w: &World, tmpdir: Option<&Tmpdir>) -> Job {
-    let scheduler = w.snap.job.map(|m| {
-        let name = match m {
-            "SLURM_JOB_ID" => "Slurm",
-            "PBS_JOBID" => "PBS",
-            "LSB_JOBID" => "LSF",
-            "_CONDOR_SCRATCH_DIR" => "HTCondor",
-            "FLUX_JOB_ID" => "Flux",
-            _ => "a batch system",
-        };
-        (name, m)
-    });
+    let scheduler = w.snap.job;
     let mut job = Job {
         scheduler,
         vars: w.job_vars.clone(),
@@ -747,9 +711,10 @@ fn job_view(w: &World, tmpdir: Option<&Tmpdir>) -> Job {
             .map(|v| &v.1)
             .filter(|v| !v.is_empty())
     };
-    job.job_dir = JOB_DIR_VARS
+    job.job_dir = SCHEDULERS
         .iter()
-        .find_map(|&n| get(n).and_then(|v| abspath(v).ok()).map(|p| (n, p)));
+        .filter_map(|s| s.job_dir)
+        .find_map(|n| get(n).and_then(|v| abspath(v).ok()).map(|p| (n, p)));
     let Some(tmpdir) = tmpdir.and_then(|t| t.abs.as_deref()) else {
         job.tmpdir_is_job_dir = job.job_dir.as_ref().map(|_| false);
         return job;
@@ -759,9 +724,9 @@ fn job_view(w: &World, tmpdir: Option<&Tmpdir>) -> Job {
         return job;
     }
     // No directory variable: a TMPDIR naming the job id (pbs.<id>, <id>.tmpdir, job_<id>) is the job's.
-    let ids: Vec<&OsString> = JOB_MARKERS
+    let ids: Vec<&OsString> = SCHEDULERS
         .iter()
-        .filter(|m| **m != "_CONDOR_SCRATCH_DIR")
+        .flat_map(|s| s.job_ids)
         .filter_map(|m| get(m))
         .collect();
     if ids

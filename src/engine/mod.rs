@@ -1,0 +1,15 @@
+//! The core: what this process was given, who it runs for, which directory to
+//! use and why (pure rules), and the engine that makes a private directory
+//! exist and verifies it through file descriptors. Nothing here prints.
+
+pub mod decide;
+pub mod env;
+pub mod errno;
+pub mod fallback;
+pub mod identity;
+pub mod pathnorm;
+pub mod privdir;
+pub mod probe;
+pub mod resolve;
+pub mod scheduler;
+pub mod syslog;

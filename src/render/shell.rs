@@ -1,0 +1,629 @@
+//! The shells: everything tmpguard knows about each one, in one place.
+//!
+//! A [`Shell`] is what `init` prints code for (one template each). Its
+//! [`Spec`] says how the code is written (template, quoting family, prompt hook
+//! or not) and, through its [`Login`]s, how users know it: the names `$SHELL`
+//! has, the start-up files doctor reads and the one it suggests. Adding a
+//! shell is one variant here, one `Spec`, and its template.
+
+use clap::ValueEnum;
+
+use crate::render::quote;
+pub use crate::render::quote::Unquotable;
+use crate::render::template::{Flag, Slot, fill};
+
+/// A shell `init` can print code for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    /// POSIX sh: dash, ksh93, mksh, busybox sh
+    #[value(alias = "dash", alias = "ksh", alias = "mksh")]
+    Sh,
+    /// tcsh, and csh as Linux distributions install it (tcsh)
+    #[value(alias = "csh")]
+    Tcsh,
+    Elvish,
+    Xonsh,
+}
+
+/// How a shell's code and start-up files are written: quoting, and the
+/// syntax of the lines doctor suggests and reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// sh, bash, zsh, dash, ksh, mksh.
+    Posix,
+    /// csh, tcsh.
+    Csh,
+    Fish,
+    Elvish,
+    /// xonsh: Python syntax.
+    Python,
+}
+
+/// Where a start-up file lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RcDir {
+    Home,
+    /// `$ZDOTDIR`, else the home directory.
+    Zdotdir,
+    /// `$XDG_CONFIG_HOME`, else `~/.config`.
+    ConfigHome,
+}
+
+/// A start-up file a shell reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RcFile {
+    pub dir: RcDir,
+    /// Relative to `dir`.
+    pub path: &'static str,
+    /// Where doctor lists it among all shells' files (the order since round 1).
+    pub order: u8,
+}
+
+/// A shell as users know it by name: ksh is `init sh`'s code with its own rc file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Login {
+    /// What doctor's suggested line passes to `tmpguard init` (the shell or an alias).
+    pub name: &'static str,
+    /// The names of `$SHELL` (its last component) that mean this shell.
+    pub shell_names: &'static [&'static str],
+    /// Where doctor tells the user to put the init line.
+    pub rc: &'static str,
+    /// The start-up files doctor reads for it.
+    pub rc_files: &'static [RcFile],
+}
+
+/// Everything about one shell.
+#[derive(Debug)]
+pub struct Spec {
+    /// `templates/<shell>`, compiled in.
+    pub template: &'static str,
+    pub family: Family,
+    /// The code registers a prompt hook (which needs this binary's path).
+    /// elvish 0.19 cannot test a file's owner without a fork; sh would need a
+    /// command substitution in PS1 (a fork per prompt).
+    pub hook: bool,
+    /// The first is the shell itself.
+    pub logins: &'static [Login],
+}
+
+const fn rc(dir: RcDir, path: &'static str, order: u8) -> RcFile {
+    RcFile { dir, path, order }
+}
+
+use RcDir::{ConfigHome, Home, Zdotdir};
+
+const BASH: Spec = Spec {
+    template: include_str!("templates/bash.sh"),
+    family: Family::Posix,
+    hook: true,
+    logins: &[Login {
+        name: "bash",
+        shell_names: &["bash"],
+        rc: "~/.bashrc",
+        rc_files: &[
+            rc(Home, ".bashrc", 0),
+            rc(Home, ".bash_profile", 1),
+            rc(Home, ".bash_login", 2),
+        ],
+    }],
+};
+
+const ZSH: Spec = Spec {
+    template: include_str!("templates/zsh.zsh"),
+    family: Family::Posix,
+    hook: true,
+    logins: &[Login {
+        name: "zsh",
+        shell_names: &["zsh"],
+        rc: "~/.zshrc",
+        rc_files: &[
+            rc(Zdotdir, ".zshenv", 4),
+            rc(Zdotdir, ".zprofile", 5),
+            rc(Zdotdir, ".zshrc", 6),
+        ],
+    }],
+};
+
+const FISH: Spec = Spec {
+    template: include_str!("templates/fish.fish"),
+    family: Family::Fish,
+    hook: true,
+    logins: &[Login {
+        name: "fish",
+        shell_names: &["fish"],
+        rc: "~/.config/fish/config.fish",
+        rc_files: &[rc(ConfigHome, "fish/config.fish", 10)],
+    }],
+};
+
+const SH: Spec = Spec {
+    template: include_str!("templates/sh.sh"),
+    family: Family::Posix,
+    hook: false,
+    logins: &[
+        Login {
+            name: "sh",
+            shell_names: &["sh", "dash", "ash"],
+            rc: "~/.profile",
+            rc_files: &[rc(Home, ".profile", 3)],
+        },
+        Login {
+            name: "ksh",
+            shell_names: &["ksh", "ksh93", "mksh"],
+            rc: "~/.kshrc",
+            rc_files: &[rc(Home, ".kshrc", 7)],
+        },
+    ],
+};
+
+const TCSH: Spec = Spec {
+    template: include_str!("templates/tcsh.csh"),
+    family: Family::Csh,
+    hook: true,
+    logins: &[Login {
+        name: "tcsh",
+        shell_names: &["tcsh", "csh"],
+        rc: "~/.tcshrc",
+        rc_files: &[rc(Home, ".cshrc", 8), rc(Home, ".tcshrc", 9)],
+    }],
+};
+
+const ELVISH: Spec = Spec {
+    template: include_str!("templates/elvish.elv"),
+    family: Family::Elvish,
+    hook: false,
+    logins: &[Login {
+        name: "elvish",
+        shell_names: &["elvish"],
+        rc: "~/.config/elvish/rc.elv",
+        rc_files: &[rc(ConfigHome, "elvish/rc.elv", 11)],
+    }],
+};
+
+const XONSH: Spec = Spec {
+    template: include_str!("templates/xonsh.xsh"),
+    family: Family::Python,
+    hook: true,
+    logins: &[Login {
+        name: "xonsh",
+        shell_names: &["xonsh"],
+        rc: "~/.xonshrc",
+        rc_files: &[rc(Home, ".xonshrc", 12)],
+    }],
+};
+
+impl Shell {
+    /// Everything about this shell.
+    pub fn spec(self) -> &'static Spec {
+        match self {
+            Shell::Bash => &BASH,
+            Shell::Zsh => &ZSH,
+            Shell::Fish => &FISH,
+            Shell::Sh => &SH,
+            Shell::Tcsh => &TCSH,
+            Shell::Elvish => &ELVISH,
+            Shell::Xonsh => &XONSH,
+        }
+    }
+
+    /// The template has a prompt hook (which needs this binary's path).
+    pub fn has_hook(self) -> bool {
+        self.spec().hook
+    }
+
+    /// Quote one value for this shell, or say why it cannot carry it.
+    pub fn quote(self, v: &[u8]) -> Result<Vec<u8>, Unquotable> {
+        self.spec().family.quote(v)
+    }
+
+    /// Every shell's logins (each shell's own first), with its family.
+    pub fn logins() -> impl Iterator<Item = (&'static Login, Family)> {
+        Shell::value_variants()
+            .iter()
+            .flat_map(|s| s.spec().logins.iter().map(|l| (l, s.spec().family)))
+    }
+}
+
+impl Family {
+    /// Quote one value for this family, or say why it cannot carry it.
+    pub fn quote(self, v: &[u8]) -> Result<Vec<u8>, Unquotable> {
+        Ok(match self {
+            Family::Posix => quote::posix(v),
+            Family::Fish => quote::fish(v),
+            Family::Csh => quote::csh(v)?,
+            Family::Elvish => quote::elvish(v),
+            Family::Python => quote::python(v),
+        })
+    }
+
+    /// The line that evaluates `cmd`'s output (a `tmpguard init` command).
+    pub fn eval_line(self, cmd: &str) -> String {
+        match self {
+            Family::Fish => format!("{cmd} | source"),
+            Family::Csh => format!("eval \"`{cmd}`\""),
+            Family::Elvish => format!("eval ({cmd} | slurp)"),
+            Family::Python => format!("execx($({cmd}))"),
+            Family::Posix => format!("eval \"$({cmd})\""),
+        }
+    }
+
+    /// `NAME=value` for the session, where `value` is another variable's value.
+    pub fn export_from(self, name: &str, from: &str) -> String {
+        match self {
+            Family::Fish => format!("set -gx {name} ${from}"),
+            Family::Csh => format!("setenv {name} \"${from}\""),
+            Family::Elvish => format!("set E:{name} = $E:{from}"),
+            Family::Python => format!("${name} = ${from}"),
+            Family::Posix => format!("export {name}=\"${from}\""),
+        }
+    }
+
+    /// Point Java's `java.io.tmpdir` at TMPDIR for every JVM started from this shell.
+    pub fn java_line(self) -> &'static str {
+        match self {
+            Family::Fish => "set -gx JAVA_TOOL_OPTIONS -Djava.io.tmpdir=$TMPDIR",
+            Family::Csh => "setenv JAVA_TOOL_OPTIONS \"-Djava.io.tmpdir=$TMPDIR\"",
+            Family::Elvish => "set E:JAVA_TOOL_OPTIONS = -Djava.io.tmpdir=$E:TMPDIR",
+            Family::Python => "$JAVA_TOOL_OPTIONS = '-Djava.io.tmpdir=' + $TMPDIR",
+            Family::Posix => "export JAVA_TOOL_OPTIONS=\"-Djava.io.tmpdir=$TMPDIR\"",
+        }
+    }
+}
+
+/// What the rendered code sets, and how its prompt hook re-checks it.
+#[derive(Debug, Clone, Default)]
+pub struct Exports<'a> {
+    pub tmpdir: &'a [u8],
+    /// Also export `TMP` / `TEMP` with the same value (they are set now).
+    pub tmp: bool,
+    pub temp: bool,
+    /// Register the prompt hook (interactive shells only; the code checks).
+    pub hook: bool,
+    /// The hook only checks that TMPDIR is still a directory (a kept job
+    /// directory), not that it is the user's.
+    pub job_dir: bool,
+    /// This binary, for the hook to run again.
+    pub tmpguard: &'a [u8],
+    /// The `--base` init was given, for the hook to pass on when it runs again.
+    pub base: Option<&'a [u8]>,
+    /// More variables set to the same value (the site's `export`), validated names.
+    pub extra: &'a [&'a str],
+}
+
+/// The slots an exports template may use.
+#[cfg(test)]
+pub const EXPORT_SLOTS: &[Slot] = &[Slot::Tmpdir, Slot::Tmpguard, Slot::Check, Slot::Base];
+/// The flags an exports template may use.
+#[cfg(test)]
+pub const EXPORT_FLAGS: &[Flag] = &[Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+
+/// Render the shell's template.
+pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
+    render_exports(shell.spec().template, ex, |v| shell.quote(v))
+}
+
+/// Render a template that exports `ex`, quoting values with `quote`.
+pub fn render_exports(
+    template: &str,
+    ex: &Exports<'_>,
+    quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
+) -> Result<Vec<u8>, Unquotable> {
+    let tmpdir = quote(ex.tmpdir)?;
+    let tmpguard = if ex.hook {
+        quote(ex.tmpguard)?
+    } else {
+        Vec::new()
+    };
+    let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
+    let base = if ex.hook {
+        quote(ex.base.unwrap_or_default())?
+    } else {
+        Vec::new()
+    };
+    let flag = |f: Flag| match f {
+        Flag::Tmp => ex.tmp,
+        Flag::Temp => ex.temp,
+        Flag::Hook => ex.hook,
+        Flag::Base => ex.base.is_some(),
+        Flag::NoBase => ex.base.is_none(),
+    };
+    let value = |s: Slot| -> &[u8] {
+        match s {
+            Slot::Tmpdir => &tmpdir,
+            Slot::Tmpguard => &tmpguard,
+            Slot::Check => check,
+            Slot::Base => &base,
+            Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
+        }
+    };
+    let template = with_extra(template, ex.extra);
+    Ok(fill(&template, flag, value))
+}
+
+/// The template with one more export line per extra name, each written like
+/// the template's own `TMP` line (its `{{?TMP}}` line with the name changed),
+/// so every target's syntax stays in its template.
+pub fn with_extra<'t>(template: &'t str, extra: &[&str]) -> std::borrow::Cow<'t, str> {
+    if extra.is_empty() {
+        return template.into();
+    }
+    let Some(line) = template.lines().find_map(|l| l.strip_prefix("{{?TMP}}")) else {
+        return template.into();
+    };
+    let at = line.find("TMP").expect("the TMP line names TMP");
+    let mut added = String::new();
+    for name in extra {
+        added.push_str(&format!("{}{name}{}\n", &line[..at], &line[at + 3..]));
+    }
+    // After the last of the TMP/TEMP lines.
+    let end = template
+        .match_indices("{{?TEMP}}")
+        .next()
+        .and_then(|(i, _)| template[i..].find('\n').map(|n| i + n + 1))
+        .unwrap_or(template.len());
+    let mut out = String::with_capacity(template.len() + added.len());
+    out.push_str(&template[..end]);
+    out.push_str(&added);
+    out.push_str(&template[end..]);
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_names_in_every_shells_syntax() {
+        let extra = ["SCRATCH_TMPDIR"];
+        for (shell, line) in [
+            (Shell::Bash, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Zsh, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Sh, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Fish, "set -gx SCRATCH_TMPDIR '/t'\n"),
+            (Shell::Tcsh, "setenv SCRATCH_TMPDIR '/t';\n"),
+            (Shell::Elvish, "set-env SCRATCH_TMPDIR '/t'\n"),
+            (Shell::Xonsh, "$SCRATCH_TMPDIR = '/t'\n"),
+        ] {
+            let ex = Exports {
+                tmpdir: b"/t",
+                extra: &extra,
+                ..Default::default()
+            };
+            let out = String::from_utf8(render(shell, &ex).unwrap()).unwrap();
+            assert!(out.contains(line), "{shell:?}: {out}");
+        }
+        let slurm = render_exports(
+            crate::render::SLURM_TEMPLATE,
+            &Exports {
+                tmpdir: b"/t",
+                extra: &extra,
+                ..Default::default()
+            },
+            |v| Ok(v.to_vec()),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(slurm).unwrap(),
+            "export TMPDIR=/t\nexport SCRATCH_TMPDIR=/t\n"
+        );
+    }
+
+    #[test]
+    fn bash_exports_only_what_is_set() {
+        let out = render(
+            Shell::Bash,
+            &Exports {
+                tmpdir: b"/tmp/a",
+                temp: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "export TMPDIR='/tmp/a'\nexport TEMP='/tmp/a'\n"
+        );
+    }
+
+    #[test]
+    fn fish_uses_set_gx() {
+        let out = render(
+            Shell::Fish,
+            &Exports {
+                tmpdir: b"/t'",
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "set -gx TMPDIR '/t\\''\n");
+    }
+
+    fn text(shell: Shell, ex: &Exports<'_>) -> String {
+        String::from_utf8(render(shell, ex).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_shell_renders_all_three() {
+        let ex = Exports {
+            tmpdir: b"/tmp/a",
+            tmp: true,
+            temp: true,
+            ..Default::default()
+        };
+        for shell in Shell::value_variants() {
+            let out = text(*shell, &ex);
+            assert_eq!(out.lines().count(), 3, "{shell:?}: {out}");
+            for name in ["TMPDIR", "TMP", "TEMP"] {
+                assert!(
+                    out.contains(&format!("{name} ")) || out.contains(&format!("{name}=")),
+                    "{shell:?}: {out}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tcsh_ends_each_command_with_a_semicolon() {
+        let out = text(
+            Shell::Tcsh,
+            &Exports {
+                tmpdir: b"/tmp/a!",
+                tmp: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(out, "setenv TMPDIR '/tmp/a\\!';\nsetenv TMP '/tmp/a\\!';\n");
+    }
+
+    #[test]
+    fn tcsh_refuses_a_newline() {
+        assert!(
+            render(
+                Shell::Tcsh,
+                &Exports {
+                    tmpdir: b"/tmp/a\nb",
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn aliases_parse() {
+        for (name, shell) in [
+            ("dash", Shell::Sh),
+            ("ksh", Shell::Sh),
+            ("mksh", Shell::Sh),
+            ("csh", Shell::Tcsh),
+        ] {
+            assert_eq!(Shell::from_str(name, false), Ok(shell));
+        }
+    }
+
+    #[test]
+    fn hook_block_only_when_asked_with_values_quoted() {
+        let expected: [(Shell, &[&str]); 5] = [
+            (
+                Shell::Bash,
+                &["'/opt/my tg' init bash", "__tmpguard_check=private"],
+            ),
+            (
+                Shell::Zsh,
+                &["'/opt/my tg' init zsh", "__tmpguard_check=private"],
+            ),
+            (
+                Shell::Fish,
+                &["'/opt/my tg' init fish", "__tmpguard_check private"],
+            ),
+            (
+                Shell::Tcsh,
+                &[
+                    "__tmpguard_exe='/opt/my tg' __tmpguard_check=private",
+                    "init tcsh",
+                ],
+            ),
+            (
+                Shell::Xonsh,
+                &[
+                    "_tmpguard_hook_for('/opt/my tg', 'private', '')",
+                    "'init', 'xonsh'",
+                ],
+            ),
+        ];
+        for (shell, wanted) in expected {
+            let base = Exports {
+                tmpdir: b"/tmp/a",
+                tmpguard: b"/opt/my tg",
+                ..Default::default()
+            };
+            let plain = String::from_utf8(render(shell, &base).unwrap()).unwrap();
+            assert!(!plain.contains("hook") && !plain.contains("{{"), "{plain}");
+            let hooked =
+                String::from_utf8(render(shell, &Exports { hook: true, ..base }).unwrap()).unwrap();
+            for w in wanted {
+                assert!(hooked.contains(w), "{shell:?} lacks {w}: {hooked}");
+            }
+            assert!(!hooked.contains("{{"), "{hooked}");
+        }
+    }
+
+    #[test]
+    fn elvish_and_sh_have_no_hook() {
+        assert!(!Shell::Elvish.has_hook() && !Shell::Sh.has_hook());
+    }
+
+    #[test]
+    fn every_template_uses_only_known_names() {
+        use crate::render::template::names;
+        for shell in Shell::value_variants() {
+            let spec = shell.spec();
+            let (slots, flags) = names(spec.template).unwrap_or_else(|e| panic!("{shell:?}: {e}"));
+            for s in &slots {
+                assert!(EXPORT_SLOTS.contains(s), "{shell:?} uses {s:?}");
+            }
+            for f in &flags {
+                assert!(EXPORT_FLAGS.contains(f), "{shell:?} uses {f:?}");
+            }
+            assert!(slots.contains(&Slot::Tmpdir), "{shell:?}");
+            // The registry says whether there is a hook; the template agrees.
+            assert_eq!(spec.hook, flags.contains(&Flag::Hook), "{shell:?}");
+            assert_eq!(spec.hook, slots.contains(&Slot::Tmpguard), "{shell:?}");
+        }
+        let (slots, _) = names(crate::render::SLURM_TEMPLATE).unwrap();
+        assert_eq!(slots, [Slot::Tmpdir]);
+        for (t, want) in crate::render::modulefile::TEMPLATES {
+            assert_eq!(names(t).unwrap().0, *want);
+        }
+    }
+
+    #[test]
+    fn logins_are_init_names_and_cover_shell_names_once() {
+        let mut seen = Vec::new();
+        for (shell, spec) in Shell::value_variants().iter().map(|s| (s, s.spec())) {
+            assert_eq!(
+                spec.logins[0].name,
+                shell.to_possible_value().unwrap().get_name()
+            );
+            for login in spec.logins {
+                assert_eq!(
+                    Shell::from_str(login.name, false),
+                    Ok(*shell),
+                    "{}",
+                    login.name
+                );
+                for n in login.shell_names {
+                    assert!(!seen.contains(n), "{n} twice");
+                    seen.push(n);
+                }
+            }
+        }
+        let mut orders: Vec<u8> = Shell::logins()
+            .flat_map(|(l, _)| l.rc_files.iter().map(|f| f.order))
+            .collect();
+        orders.sort();
+        assert_eq!(orders, (0..orders.len() as u8).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn tcsh_hook_survives_joined_lines() {
+        // ``eval "`...`"`` joins the lines: each must end its command.
+        let out = text(
+            Shell::Tcsh,
+            &Exports {
+                tmpdir: b"/tmp/a",
+                hook: true,
+                job_dir: true,
+                tmpguard: b"/opt/tg",
+                ..Default::default()
+            },
+        );
+        assert!(out.contains("__tmpguard_check=job"), "{out}");
+        for line in out.lines() {
+            assert!(line.ends_with(';'), "{line}");
+        }
+    }
+}
