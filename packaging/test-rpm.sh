@@ -53,6 +53,6 @@ bin=$root/usr/bin/tmpguard
 "$bin" --version >/dev/null || fail "the installed binary does not run"
 need=$(objdump -T "$bin" | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
 echo "test-rpm: the installed binary needs $need"
-TMPGUARD_TEST_BIN=$bin cargo test --locked --quiet --test core 2>&1 | grep -E '^test result: ok' \
+TMPGUARD_TEST_BIN=$bin cargo test --locked --quiet --test core --test builds 2>&1 | grep -cE '^test result: ok' | grep -qx 2 \
   || fail "core tests with the installed binary"
 echo "test-rpm: ok"

@@ -373,3 +373,43 @@ as alice "$TG" config show --host cpu1"#,
         out.stdout
     );
 }
+
+#[test]
+fn an_ignored_file_is_written_to_the_system_log_once() {
+    let Some(sb) = sandbox() else { return };
+    let out = run(
+        &sb,
+        "name = \"tmp-%U\"\n",
+        r#"chmod 664 $CONF
+# A listener on a socket bound over this namespace's /dev/log: every datagram a line.
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(1)
+print("ready", flush=True)
+try:
+    while True:
+        print(s.recv(4096).decode(), flush=True)
+except socket.timeout:
+    pass
+' /mnt/tg/log.sock > /mnt/tg/syslog &
+until grep -q ready /mnt/tg/syslog 2>/dev/null; do sleep 0.05; done
+chmod 666 /mnt/tg/log.sock
+# This namespace's own /dev (the host's devtmpfs is shared): a few devices and the socket.
+mkdir -p /mnt/tg/dev && mount --rbind /dev /mnt/tg/dev && mount -t tmpfs -o mode=755 tmpfs /dev
+for n in null zero urandom random tty; do touch /dev/$n; mount --bind /mnt/tg/dev/$n /dev/$n; done
+touch /dev/log && mount --bind /mnt/tg/log.sock /dev/log
+as alice "$TG" init bash --no-hook >/dev/null 2>&1
+wait
+grep -v ready /mnt/tg/syslog"#,
+    )
+    .ok();
+    let lines = out.lines();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("<36>tmpguard[")
+            && lines[0].contains("ignoring /etc/tmpguard/tmpguard.toml: /etc/tmpguard/tmpguard.toml is writable by group (mode 0664)"),
+        "{}",
+        out.stdout
+    );
+}

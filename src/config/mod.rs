@@ -379,6 +379,15 @@ impl Trust {
     }
 }
 
+impl Site {
+    /// The `[trust]` keys that apply on this host (file and node sections),
+    /// for the ancestor rule. Site-only: no user input reaches them.
+    #[allow(dead_code)]
+    pub fn trust(&self) -> Trust {
+        self.settings(&User::default()).trust()
+    }
+}
+
 impl Settings {
     /// The `[trust]` keys as the ancestor rule uses them.
     #[allow(dead_code)]
