@@ -141,15 +141,7 @@ impl Site {
         // Only these two keys: no whole settings built on the fast path.
         let mut enable = (true, Origin::Default);
         let mut pilot = None;
-        let host = self.host.as_deref();
-        let sections = std::iter::once((&self.file.keys, None)).chain(
-            self.file
-                .nodes
-                .iter()
-                .filter(|n| host.is_some_and(|h| n.patterns.iter().any(|p| p.matches(h))))
-                .map(|n| (&n.keys, Some(n.text.as_str()))),
-        );
-        for (keys, node) in sections {
+        for (keys, node) in sections(&self.file, self.host.as_deref()) {
             let origin = |line| match node {
                 None => Origin::File(line),
                 Some(m) => Origin::Node(m.to_owned(), line),
@@ -306,17 +298,29 @@ fn apply(s: &mut Settings, k: &Keys, origin: impl Fn(usize) -> Origin) {
     set(&mut s.trust_dirs, &k.trust_dirs, o, |v| v);
 }
 
+/// The sections that apply on `host`, in order of precedence (lowest first):
+/// the top level, then each matching `[[node]]` (with its `match`).
+fn sections<'f>(
+    file: &'f File,
+    host: Option<&'f str>,
+) -> impl Iterator<Item = (&'f Keys, Option<&'f str>)> {
+    std::iter::once((&file.keys, None)).chain(
+        file.nodes
+            .iter()
+            .filter(move |n| host.is_some_and(|h| n.patterns.iter().any(|p| p.matches(h))))
+            .map(|n| (&n.keys, Some(n.text.as_str()))),
+    )
+}
+
 /// The effective settings: defaults, the file, matching node sections (in
 /// file order, a later one winning), then what the user gave, if allowed.
 pub fn settings(file: &File, host: Option<&str>, user: &User<'_>) -> Settings {
     let mut s = Settings::default();
-    apply(&mut s, &file.keys, Origin::File);
-    for node in &file.nodes {
-        if host.is_some_and(|h| node.patterns.iter().any(|p| p.matches(h))) {
-            apply(&mut s, &node.keys, |line| {
-                Origin::Node(node.text.clone(), line)
-            });
-        }
+    for (keys, node) in sections(file, host) {
+        apply(&mut s, keys, |line| match node {
+            None => Origin::File(line),
+            Some(m) => Origin::Node(m.to_owned(), line),
+        });
     }
     let given = match (user.base_flag, user.base_env.filter(|v| !v.is_empty())) {
         (Some(flag), _) => Some(V {
