@@ -53,6 +53,8 @@ pub struct SyntaxError {
 }
 
 struct Lexer<'a> {
+    /// Lists inside lists, now: bounded, so no input can exhaust the stack.
+    depth: usize,
     t: &'a str,
     s: &'a [u8],
     i: usize,
@@ -61,9 +63,13 @@ struct Lexer<'a> {
 
 type R<T> = Result<T, SyntaxError>;
 
+/// Deepest list in a list accepted (the keys need one level).
+const MAX_DEPTH: usize = 8;
+
 /// Parse a document.
 pub fn parse(text: &str) -> R<Doc<'_>> {
     let mut lx = Lexer {
+        depth: 0,
         t: text,
         s: text.as_bytes(),
         i: 0,
@@ -267,6 +273,16 @@ impl<'a> Lexer<'a> {
     }
 
     fn array(&mut self) -> R<Val<'a>> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.err("lists nested too deep"));
+        }
+        self.depth += 1;
+        let v = self.array_items();
+        self.depth -= 1;
+        v
+    }
+
+    fn array_items(&mut self) -> R<Val<'a>> {
         self.i += 1;
         let mut items = Vec::with_capacity(4);
         loop {
@@ -409,6 +425,7 @@ mod tests {
             ("\"a\" = 1\n", 1),
             ("a = \"\\q\"\n", 1),
             ("a =\n", 1),
+            (&format!("a = {}\n", "[".repeat(100_000)), 1),
         ] {
             let e = parse(text).unwrap_err();
             assert_eq!(e.line, line, "{text:?}: {e:?}");
