@@ -233,6 +233,30 @@ as alice "$TG" init modules | grep ^pushenv"#,
 }
 
 #[test]
+fn hook_false_is_the_default_and_a_user_cannot_turn_it_on_only_off() {
+    let Some(sb) = sandbox() else { return };
+    let out = run(
+        &sb,
+        "hook = false\n",
+        r#"as alice "$TG" init bash | grep -c __tmpguard_hook
+as alice "$TG" config show | grep '^hook'"#,
+    );
+    assert_eq!(
+        out.lines(),
+        ["0", "hook = false  # /etc/tmpguard/tmpguard.toml:1"],
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        &sb,
+        "\n",
+        r#"as alice "$TG" init bash | grep -c __tmpguard_hook"#,
+    )
+    .ok();
+    assert_ne!(out.lines(), ["0"]);
+}
+
+#[test]
 fn user_override_false_makes_a_users_base_a_warning_and_replaces_a_private_tmpdir_elsewhere() {
     let Some(sb) = sandbox() else { return };
     let conf = "user_override = false\nbase = [\"/tmp\"]\n";
