@@ -385,7 +385,7 @@ as alice "$TG" config show --host cpu1"#,
         r#""source":"read""#,
         r#""base":{"origin":{"file":"/etc/tmpguard/tmpguard.toml","kind":"file","line":1},"value":["/tmp"]}"#,
         r#""hook":{"origin":{"file":"/etc/tmpguard/tmpguard.toml","kind":"node","line":6,"match":"gpu[01-02]"},"value":false}"#,
-        r#""user base":{"origin":{"kind":"environment","name":"TMPGUARD_BASE"},"value":"/mnt/tg"}"#,
+        r#""user_base":{"origin":{"kind":"environment","name":"TMPGUARD_BASE"},"value":"/mnt/tg"}"#,
         r#""trust.owners":{"origin":{"file":"/etc/tmpguard/tmpguard.toml","kind":"file","line":3},"value":[990]}"#,
         r#""export":{"origin":{"kind":"default"},"value":["TMP","TEMP"]}"#,
     ] {

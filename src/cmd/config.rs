@@ -172,7 +172,7 @@ fn rows(s: &Settings) -> Vec<(&'static str, Value, Origin)> {
         row("trust.dirs", &s.trust_dirs, paths),
     ];
     if let Some(b) = &s.user_base {
-        out.insert(3, row("user base", b, |p| json!(p.display().to_string())));
+        out.insert(3, row("user_base", b, |p| json!(p.display().to_string())));
     }
     out
 }
