@@ -206,11 +206,14 @@ impl Parser {
                 if let Some(list) = self.strings("match", e.line, &e.value, |s| {
                     Pattern::parse(s).map(|p| (s.to_owned(), p))
                 }) {
-                    node.text = list
-                        .iter()
-                        .map(|(s, _)| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    node.text = match list.as_slice() {
+                        [(one, _)] => one.clone(),
+                        many => many
+                            .iter()
+                            .map(|(s, _)| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    };
                     node.patterns = list.into_iter().map(|(_, p)| p).collect();
                 }
             } else if e.key == "trust" {
@@ -369,13 +372,17 @@ fn abs_path(what: &str, s: &str) -> Result<PathBuf, String> {
     if !s.starts_with('/') {
         return Err(format!("{s:?} is not an absolute path"));
     }
-    if s.contains('\0') || s.chars().any(char::is_control) {
+    if s.chars().any(char::is_control) {
         return Err(format!("{s:?} has a control character"));
     }
-    let parts: Vec<&str> = s.split('/').filter(|p| !p.is_empty()).collect();
-    if parts.iter().any(|p| *p == "." || *p == "..") {
+    if s.split('/').any(|p| p == "." || p == "..") {
         return Err(format!("{s:?}: write the {what} path without . or .."));
     }
+    // Usually written plainly: no copy to make beyond the one PathBuf.
+    if !s.contains("//") && (s.len() == 1 || !s.ends_with('/')) {
+        return Ok(PathBuf::from(s));
+    }
+    let parts: Vec<&str> = s.split('/').filter(|p| !p.is_empty()).collect();
     Ok(PathBuf::from(format!("/{}", parts.join("/"))))
 }
 
