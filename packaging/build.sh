@@ -65,8 +65,9 @@ stage() {
     install -d -m 0755 "$d/etc/csh/login.d"
     sed "$fix" shell/site/tmpguard.csh > "$d/etc/csh/login.d/tmpguard"
   fi
-  # Modulefiles for /usr/bin/tmpguard (argv[0] is the path they call; no
-  # site configuration is read here: run on a build machine without one).
+  # Modulefiles for /usr/bin/tmpguard (argv[0] is the path they call). They
+  # ask `tmpguard path --records` at load what to set, so they follow the
+  # site's configuration as it is then.
   install -d -m 0755 "$d/usr/share/tmpguard/modulefiles/lmod" "$d/usr/share/tmpguard/modulefiles/modules"
   (exec -a /usr/bin/tmpguard "$tg" init lmod) > "$d/usr/share/tmpguard/modulefiles/lmod/tmpguard.lua"
   (exec -a /usr/bin/tmpguard "$tg" init modules) > "$d/usr/share/tmpguard/modulefiles/modules/tmpguard"

@@ -198,8 +198,8 @@ as alice env TMP=/x fish -c '"$TG" init fish | source; echo "fish $TMP" (set -q 
 as alice env TMP=/x tcsh -fc 'eval "`$TG init tcsh`"; echo "tcsh $TMP $SCRATCH_TMPDIR"'
 as alice env TMP=/x "$TG" exec -- sh -c 'echo "exec $TMP ${TEMP-unset} $SCRATCH_TMPDIR"'
 as alice env SLURM_JOB_ID=1 "$TG" init slurm
-as alice "$TG" init lmod | grep pushenv
-as alice "$TG" init modules | grep ^pushenv"#,
+# What the modulefiles set at load (Lmod and Environment Modules alike).
+as alice "$TG" path --records | tr '\0' '\n'"#,
     )
     .ok();
     let d = "/tmp/alice";
@@ -214,10 +214,8 @@ as alice "$TG" init modules | grep ^pushenv"#,
             format!("exec {d} unset {d}"),
             format!("export TMPDIR={d}"),
             format!("export SCRATCH_TMPDIR={d}"),
-            "pushenv(\"TMPDIR\", dir)".into(),
-            "pushenv(\"SCRATCH_TMPDIR\", dir)".into(),
-            "pushenv TMPDIR $dir".into(),
-            "pushenv SCRATCH_TMPDIR $dir".into(),
+            format!("set TMPDIR={d}"),
+            format!("set SCRATCH_TMPDIR={d}"),
         ],
         "{}",
         out.stderr

@@ -58,7 +58,10 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
                 for r in &replaced {
                     say(failclosed::message(r));
                 }
-                Some(PathBuf::from(failclosed::SAFE_DEFAULT))
+                Some((
+                    PathBuf::from(failclosed::SAFE_DEFAULT),
+                    crate::config::Settings::default(),
+                ))
             }
         }
     };

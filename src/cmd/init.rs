@@ -160,17 +160,7 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
     if args.common.force {
         path_args.push("--force".into());
     }
-    // The site's names are set at load as TMPDIR is (from this host's configuration now).
-    let settings = Snapshot::read()
-        .site
-        .settings(&crate::config::User::default());
-    let mut names: Vec<&str> = settings.extra_exports().collect();
-    names.extend(
-        ["TMP", "TEMP"]
-            .into_iter()
-            .filter(|n| settings.follows(n, false)),
-    );
-    modulefile::render(system, &exe::invoked(), &path_args, &names)
+    modulefile::render(system, &exe::invoked(), &path_args)
         .map_err(|e| format!("cannot write the modulefile: {e}"))
 }
 

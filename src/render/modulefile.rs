@@ -18,43 +18,6 @@ pub enum System {
     Modules,
 }
 
-/// The modulefile that runs `<bin> path <args...>` at load and sets TMPDIR
-/// and each of `names` to the directory.
-pub fn render(
-    system: System,
-    bin: &Path,
-    args: &[OsString],
-    names: &[&str],
-) -> Result<Vec<u8>, Unquotable> {
-    let text = render_tmpdir(system, bin, args)?;
-    Ok(with_names(text, names))
-}
-
-/// Every line that pushes TMPDIR, once more per name (names are validated
-/// identifiers: nothing to quote in Lua or Tcl).
-fn with_names(text: Vec<u8>, names: &[&str]) -> Vec<u8> {
-    if names.is_empty() {
-        return text;
-    }
-    let mut out = Vec::with_capacity(text.len() + 64);
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        out.extend_from_slice(line);
-        let t = line.trim_ascii_start();
-        if t.starts_with(b"pushenv(\"TMPDIR\"") || t.starts_with(b"pushenv TMPDIR ") {
-            let at = line
-                .windows(6)
-                .position(|w| w == b"TMPDIR")
-                .expect("found above");
-            for name in names {
-                out.extend_from_slice(&line[..at]);
-                out.extend_from_slice(name.as_bytes());
-                out.extend_from_slice(&line[at + 6..]);
-            }
-        }
-    }
-    out
-}
-
 const LMOD: &str = include_str!("templates/lmod.lua");
 const MODULES: &str = include_str!("templates/modules.tcl");
 
@@ -65,7 +28,8 @@ pub const TEMPLATES: &[(&str, &[Slot])] = &[
     (MODULES, &[Slot::Tmpguard, Slot::Args]),
 ];
 
-fn render_tmpdir(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8>, Unquotable> {
+/// The modulefile that runs `<bin> path <args...>` at load.
+pub fn render(system: System, bin: &Path, args: &[OsString]) -> Result<Vec<u8>, Unquotable> {
     let bin = bin.as_os_str().as_bytes();
     match system {
         System::Lmod => {
@@ -113,7 +77,7 @@ mod tests {
 
     fn text(system: System, bin: &str, args: &[&str]) -> String {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        String::from_utf8(render(system, Path::new(bin), &args, &[]).unwrap()).unwrap()
+        String::from_utf8(render(system, Path::new(bin), &args).unwrap()).unwrap()
     }
 
     #[test]
@@ -128,22 +92,6 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("pushenv(s[1], s[2])"));
-    }
-
-    #[test]
-    fn site_names_are_pushed_like_tmpdir() {
-        let lua = render(System::Lmod, Path::new("/t"), &[], &["SCRATCH_TMPDIR"]).unwrap();
-        let lua = String::from_utf8(lua).unwrap();
-        assert!(
-            lua.contains("pushenv(\"TMPDIR\", dir)\npushenv(\"SCRATCH_TMPDIR\", dir)\n"),
-            "{lua}"
-        );
-        let tcl = render(System::Modules, Path::new("/t"), &[], &["TMP"]).unwrap();
-        let tcl = String::from_utf8(tcl).unwrap();
-        assert!(
-            tcl.contains("pushenv TMPDIR $dir\npushenv TMP $dir\n"),
-            "{tcl}"
-        );
     }
 
     #[test]
@@ -167,7 +115,6 @@ mod tests {
             render(
                 System::Modules,
                 Path::new(OsStr::from_bytes(b"/\xff/tmpguard")),
-                &[],
                 &[]
             )
             .is_err()
