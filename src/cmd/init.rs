@@ -113,7 +113,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
 /// tmpguard failed: replace an inherited value it judged unsafe with /tmp
 /// (no prompt hook: it would only fail again at every prompt).
 fn fail_closed(shell: Shell, snap: &Snapshot) {
-    let replaced = failclosed::unsafe_inherited(snap);
+    let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, snap);
     if replaced.is_empty() {
         return;
     }
@@ -176,7 +176,7 @@ fn slurm(args: &InitArgs) -> u8 {
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
-            let replaced = failclosed::unsafe_inherited(&snap);
+            let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, &snap);
             if replaced.is_empty() {
                 slurm_failure(&e.to_string());
                 return OK;
