@@ -42,6 +42,7 @@ fn run(args: Vec<OsString>) -> u8 {
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
         cli::Cmd::Config(args) => cmd::config::run(args),
+        cli::Cmd::Clean(raw) => cmd::clean::run(&cli::CleanArgs::parse_from(raw.argv("clean"))),
     }
 }
 
@@ -57,5 +58,7 @@ fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
         }
         // Writes a script and creates no file.
         cli::Cmd::Completions(_) | cli::Cmd::Config(_) => &[Signal::Pipe],
+        // Report lines, and a lock; no file written.
+        cli::Cmd::Clean(_) => &[Signal::Pipe],
     }
 }

@@ -435,3 +435,22 @@ grep -v ready /mnt/tg/syslog"#,
         out.stdout
     );
 }
+
+#[test]
+fn jobs_true_makes_per_job_directories_the_default() {
+    let Some(sb) = sandbox() else { return };
+    let out = run(
+        &sb,
+        "jobs = true\n",
+        r#"as alice env SLURM_JOB_ID=42 "$TG" path
+as alice "$TG" path"#,
+    )
+    .ok();
+    let lines = out.lines();
+    assert!(
+        lines[0].starts_with("/tmp/alice/") && lines[0].contains("42"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(lines[1], "/tmp/alice", "{}", out.stderr);
+}

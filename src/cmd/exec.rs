@@ -67,6 +67,11 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
     };
     let mut set: Vec<(&str, &OsStr)> = Vec::new();
     if let Some((dir, s)) = &dir {
+        // Age-based cleaners skip a directory locked while CMD runs. Not as
+        // a container's pid 1: the holder would become CMD's child.
+        if !args.no_lock && std::process::id() != 1 {
+            super::lock::start(dir);
+        }
         set.push(("TMPDIR", dir.as_os_str()));
         // TMP and TEMP follow TMPDIR as in `init`: when the caller set them
         // (or the site says always); the site's other names always.

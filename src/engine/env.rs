@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub base_env: Option<OsString>,
     /// The batch system this process runs a job of, if any.
     pub job: Option<&'static Scheduler>,
+    /// The job's id, for per-job directories (read only inside a job).
+    pub job_id: Option<crate::engine::jobdir::JobId>,
     /// The site configuration file, as read (default: none).
     pub site: crate::config::Site,
 }
@@ -37,7 +39,17 @@ impl Snapshot {
             temp: var("TEMP"),
             base_env: var("TMPGUARD_BASE"),
             job: scheduler::detect(|m| std::env::var_os(m).is_some()),
+            job_id: None,
             site: crate::config::Site::load(),
         }
+        .with_job_id(var)
+    }
+
+    /// The job's id, looked up only inside a job.
+    fn with_job_id(mut self, var: impl Fn(&str) -> Option<OsString>) -> Self {
+        if self.job.is_some() {
+            self.job_id = crate::engine::jobdir::JobId::from_env(var);
+        }
+        self
     }
 }
