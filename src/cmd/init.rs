@@ -47,6 +47,9 @@ fn exports<'a>(
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
         extra,
+        remote: false,
+        hook_only: false,
+        id: None,
     }
 }
 
@@ -69,6 +72,9 @@ fn notes(resolved: &Resolved, quiet: bool) {
 
 /// Decide, then print the code for the shell; nothing on stdout on failure.
 fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
+    if args.hook_only {
+        return hook_code(shell, args);
+    }
     let snap = Snapshot::read();
     if !enabled(&snap) {
         return OK;
@@ -93,10 +99,16 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
-    let code = match render(
-        shell,
-        &exports(&resolved, &snap, &exe, base.as_deref(), &extra),
-    ) {
+    let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
+    // tcsh cannot hold the directory open: its hook compares the identity
+    // init verified (one stat, only for tcsh with a hook).
+    if shell == Shell::Tcsh && ex.hook {
+        use std::os::unix::fs::MetadataExt;
+        ex.id = std::fs::metadata(&resolved.dir)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+    }
+    let code = match render(shell, &ex) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
@@ -108,6 +120,38 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     };
     notes(&resolved, args.quiet);
     if emit(&code) { OK } else { FAILED }
+}
+
+/// `init SHELL --hook-only`: the hook's code, which init's output runs in an
+/// interactive shell. Nothing is decided or checked here (init just did).
+fn hook_code(shell: Shell, args: &InitArgs) -> u8 {
+    if !shell.hook_apart() {
+        say(format_args!(
+            "--hook-only: {shell:?} has no hook code apart"
+        ));
+        return FAILED;
+    }
+    let exe = exe::invoked();
+    let base = args
+        .common
+        .base
+        .as_deref()
+        .and_then(|b| abspath(b.as_os_str()).ok());
+    let ex = Exports {
+        hook: true,
+        hook_only: true,
+        tmpguard: exe.as_os_str().as_bytes(),
+        base: base.as_deref().map(|b| b.as_os_str().as_bytes()),
+        ..Default::default()
+    };
+    match render(shell, &ex) {
+        Ok(code) if emit(&code) => OK,
+        Ok(_) => FAILED,
+        Err(e) => {
+            say(format_args!("cannot print the hook: {e}"));
+            FAILED
+        }
+    }
 }
 
 /// tmpguard failed: replace an inherited value it judged unsafe with /tmp

@@ -79,6 +79,9 @@ pub struct Plan {
     pub skipped: Vec<Failure>,
     /// The effective settings (site file, environment, flags).
     pub settings: config::Settings,
+    /// The identity service did not answer in time: `ident` is then only a
+    /// stand-in (`uid-N`) that must not be used to make a directory.
+    pub ident_error: Option<crate::engine::hang::NoAnswer>,
     /// `<base>/<name>`.
     pub target: PathBuf,
     /// `$TMPDIR` as `os.path.abspath` makes it; `None` when unset or empty
@@ -129,8 +132,8 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         None => pick_base(fs, &settings, uid, guess.as_deref(), &mut skipped, &seen),
     };
 
-    let ident = if tpl.uses_user() {
-        identity::resolve(
+    let (ident, ident_error) = if tpl.uses_user() {
+        let looked_up = identity::resolve(
             uid,
             snap.user.as_deref().map(OsStrExt::as_bytes),
             |name| {
@@ -142,14 +145,26 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
                 base.as_ref().is_ok_and(|b| owned_by(fs, b, &name, uid))
             },
             fs.passwd(),
-        )
+        );
+        match looked_up {
+            Ok(i) => (i, None),
+            Err(na) => (
+                Identity {
+                    uid,
+                    name: format!("uid-{uid}"),
+                    source: identity::Source::Uid,
+                },
+                Some(na),
+            ),
+        }
     } else {
         // `%U` alone: no name, so no passwd lookup at all.
-        Identity {
+        let ident = Identity {
             uid,
             name: tpl.render("", uid),
             source: identity::Source::Template,
-        }
+        };
+        (ident, None)
     };
     let name = tpl.render(&ident.name, uid);
     let target = base
@@ -194,6 +209,7 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         name,
         skipped,
         settings,
+        ident_error,
         target,
         tmpdir,
         found,
@@ -306,6 +322,7 @@ fn carry_out(
         name: dir_name,
         skipped,
         settings,
+        ident_error,
         target,
         tmpdir: tmpdir_path,
         found,
@@ -313,6 +330,14 @@ fn carry_out(
         per_job,
         ..
     } = plan;
+    // The name is needed to make `<base>/<name>`; without an answer, no name
+    // (never another one).
+    if let (Some(na), Choice::Target | Choice::TargetIn(_)) = (ident_error, &decision.choice) {
+        return Err(privdir::Error {
+            path: target,
+            problem: Problem::NoAnswer(na),
+        });
+    }
     let uid = snap.uid;
     let mut warnings: Vec<String> = snap.site.warning().into_iter().collect();
     warnings.extend(settings.warnings.iter().cloned());
