@@ -1,20 +1,16 @@
 //! The site configuration file, end to end: the real path
-//! (/etc/tmpguard/tmpguard.toml) in a private mount namespace with an overlay
-//! on /etc, real users, real shells, real trust checks.
+//! (/etc/tmpguard/tmpguard.toml) in a private mount namespace with its own
+//! copy of /etc, real users, real shells, real trust checks.
 mod common;
 
 use common::{Out, Sandbox, sandbox};
 
-/// Bash that puts `conf` at /etc/tmpguard/tmpguard.toml (root, 0644) behind
-/// an overlay on /etc seen only in this namespace, keeping the sandbox's
-/// passwd and group. `$CONF` names the file for the test to spoil.
+/// Bash that puts `conf` at /etc/tmpguard/tmpguard.toml (root, 0644) in the
+/// sandbox's private copy of /etc (the harness binds it over /etc in this
+/// namespace only). `$CONF` names the file for the test to spoil.
 fn with_site(conf: &str) -> String {
     format!(
-        r#"mkdir -p /mnt/tg/etc-up /mnt/tg/etc-work
-mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/tg/etc-up,workdir=/mnt/tg/etc-work /etc
-mount --bind /mnt/tg/passwd /etc/passwd
-mount --bind /mnt/tg/group /etc/group
-mkdir -p -m 755 /etc/tmpguard
+        r#"mkdir -p -m 755 /etc/tmpguard
 CONF=/etc/tmpguard/tmpguard.toml
 cat > $CONF <<'TMPGUARD_EOF'
 {conf}
@@ -35,10 +31,7 @@ fn a_missing_file_costs_one_failed_open() {
         return;
     }
     // /etc/tmpguard does not exist at all, or exists without the file.
-    for setup in [
-        "",
-        "mkdir -p /mnt/tg/e-up /mnt/tg/e-w; mount -t overlay overlay -o lowerdir=/etc,upperdir=/mnt/tg/e-up,workdir=/mnt/tg/e-w /etc; mount --bind /mnt/tg/passwd /etc/passwd; rm -rf /etc/tmpguard",
-    ] {
+    for setup in ["rm -rf /etc/tmpguard", "mkdir -m 755 /etc/tmpguard"] {
         let out = sb
             .run(&format!(
                 r#"{setup}
