@@ -268,14 +268,6 @@ fn slurm_failure(msg: &str) {
 }
 
 /// One `print` line: control characters (a newline in a path) made visible.
-fn printable(msg: &str) -> String {
-    msg.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.into()
-            }
-        })
-        .collect()
+fn printable(msg: &str) -> std::borrow::Cow<'_, str> {
+    crate::render::visible::text(msg)
 }

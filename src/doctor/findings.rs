@@ -27,15 +27,7 @@ pub const MIN_FREE_PERCENT: f64 = 5.0;
 /// A path for a message: lossy, with control characters escaped so a hostile
 /// name cannot break the layout.
 pub fn show(p: impl AsRef<OsStr>) -> String {
-    let mut out = String::new();
-    for c in String::from_utf8_lossy(p.as_ref().as_bytes()).chars() {
-        if c.is_control() {
-            out.push_str(&c.escape_default().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::render::visible::bytes(p.as_ref().as_bytes())
 }
 
 /// The shell the user's fixes are written for, from the shells' registry.
@@ -944,7 +936,7 @@ mod tests {
 
     #[test]
     fn show_escapes_controls() {
-        assert_eq!(show("/tmp/a\nb"), "/tmp/a\\nb");
+        assert_eq!(show("/tmp/a\nb"), "/tmp/a\\x0ab");
         assert_eq!(show(OsStr::from_bytes(b"/tmp/\xff")), "/tmp/\u{fffd}");
     }
 

@@ -345,7 +345,18 @@ fn render_report(r: &Report) -> String {
         lossy: t.0.get(),
         ..doc
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("plain data always serializes");
-    s.push('\n');
-    s
+    let s = serde_json::to_string_pretty(&doc).expect("plain data always serializes");
+    // serde_json escapes C0 controls only: DEL, C1 controls and bidi
+    // overrides (from hostile paths or mount names) become `\uXXXX` too, so
+    // the text is as safe on a terminal as the human report; same values.
+    let mut out = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if crate::render::visible::is_hostile(c) && c != '\n' {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
 }

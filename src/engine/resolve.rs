@@ -14,6 +14,7 @@ use crate::engine::effects::{Fs, RealFs};
 use crate::engine::ensure::{self, Attempt, Fallback, TMPDIR};
 use crate::engine::env::Snapshot;
 use crate::engine::identity::{self, Identity};
+use crate::engine::mounts;
 use crate::engine::pathnorm::abspath;
 use crate::engine::privdir::{self, Dir, Found, Problem};
 
@@ -502,7 +503,25 @@ fn make_job_dir(
 fn owned_by(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> bool {
     // statx without a round trip: a stopped FUSE daemon at the name must not hang.
     fs.lstat_at(&base.fd, OsStr::new(name))
-        .is_ok_and(|st| st.uid == uid)
+        .is_ok_and(|st| owner_proves_name(&base.stat, &st, uid, |m| fs.mount(m, uid)))
+}
+
+/// Whether `st`, what is at `<base>/$USER`, shows that the uid made it, so
+/// `$USER` may be taken as its name without asking passwd. Only a directory
+/// (a file can be hard-linked there by anyone), and only when its owner is
+/// real: a mount root's owner is whatever the mount reports (a FUSE daemon
+/// forges any uid), so there only a mount root made (not FUSE) will do; any
+/// other mount is confirmed by passwd like a missing directory. The mount
+/// root flag comes with the stat: the usual case costs nothing more.
+fn owner_proves_name(
+    base: &privdir::Stat,
+    st: &privdir::Stat,
+    uid: u32,
+    mount: impl FnOnce(&privdir::Stat) -> Result<mounts::Accepted, mounts::Foreign>,
+) -> bool {
+    st.uid == uid
+        && st.kind() == privdir::Kind::Dir
+        && (!mounts::is_crossing(base, st) || mount(st) == Ok(mounts::Accepted::Kernel))
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
@@ -586,6 +605,54 @@ mod tests {
 
     fn run(fs: &dyn Fs, snap: &Snapshot) -> Result<Resolved, Failure> {
         apply(fs, plan(fs, snap, &Options::default()), snap).0
+    }
+
+    /// `$USER`'s fast path: only a directory of the uid proves the name, and
+    /// on a mount root only one the kernel's records say root made (not FUSE,
+    /// whose daemon reports any owner); else passwd is asked.
+    #[test]
+    fn only_a_real_owner_proves_the_name() {
+        let st = |uid, mode, dev, root| privdir::Stat {
+            dev,
+            ino: 2,
+            uid,
+            mode,
+            nlink: 1,
+            mnt_id: None,
+            mnt_id_unique: false,
+            mount_root: root,
+        };
+        let base = st(0, 0o41777, 1, Some(true));
+        let foreign = || {
+            Err(mounts::Foreign {
+                point: "/tmp/bob".into(),
+                fstype: "fuse".into(),
+                source: "x".into(),
+                owner: Some(2002),
+            })
+        };
+        let never = |_: &privdir::Stat| -> Result<mounts::Accepted, mounts::Foreign> {
+            panic!("no mount look-up off a mount root")
+        };
+        let dir = st(ALICE, 0o40700, 1, Some(false));
+        assert!(owner_proves_name(&base, &dir, ALICE, never));
+        assert!(!owner_proves_name(&base, &dir, 2002, never));
+        // A file can be hard-linked there by anyone.
+        let file = st(ALICE, 0o100600, 1, Some(false));
+        assert!(!owner_proves_name(&base, &file, ALICE, never));
+        // A mount root: its owner is only as real as the mount.
+        let fuse = st(ALICE, 0o40700, 9, Some(true));
+        assert!(!owner_proves_name(&base, &fuse, ALICE, |_| foreign()));
+        let own_fuse = || Ok(mounts::Accepted::MaybeFuse);
+        assert!(!owner_proves_name(&base, &fuse, ALICE, |_| own_fuse()));
+        assert!(owner_proves_name(&base, &fuse, ALICE, |_| Ok(
+            mounts::Accepted::Kernel
+        )));
+        // Before Linux 5.8 (no mount-root flag): another device says so.
+        let old = st(ALICE, 0o40700, 9, None);
+        assert!(!owner_proves_name(&base, &old, ALICE, |_| foreign()));
+        let same_dev = st(ALICE, 0o40700, 1, None);
+        assert!(owner_proves_name(&base, &same_dev, ALICE, never));
     }
 
     #[test]
