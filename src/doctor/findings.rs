@@ -143,6 +143,7 @@ pub fn judge(r: &Report, w: &World) -> Vec<Finding> {
     j.rc_files();
     j.identity();
     j.job();
+    j.site();
     let mut out = j.out;
     // Worst first; stable, so each group keeps the order of the sections.
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -165,6 +166,20 @@ fn names(list: &[&str]) -> String {
 }
 
 impl Judge<'_> {
+    /// The site configuration: ignored (a warning), or tmpguard switched off.
+    fn site(&mut self) {
+        use crate::config::{Source, load::PATH};
+        if let Source::Ignored(why) = &self.r.site.0 {
+            let msg = format!("the site configuration {PATH} is ignored: {why}");
+            let fix = Some("tmpguard config check".into());
+            self.add(Code::SiteConfigIgnored, Severity::Warning, msg, fix);
+        }
+        if let Err(why) = &self.r.site.1 {
+            let msg = format!("tmpguard init does nothing here: {why}");
+            self.add(Code::SiteDisabled, Severity::Info, msg, None);
+        }
+    }
+
     fn add(&mut self, code: Code, severity: Severity, message: String, fix: Option<String>) {
         self.out.push(Finding {
             code,

@@ -83,6 +83,7 @@ fn render_report(r: &Report, color: bool) -> String {
     private(&mut out, p, r);
     filesystem(&mut out, p, r);
     rc_files(&mut out, p, r);
+    site(&mut out, p, r);
     job(&mut out, p, r);
     let notes: Vec<&Finding> = r
         .findings
@@ -134,6 +135,22 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
+}
+
+fn site(out: &mut String, p: Paint, r: &Report) {
+    use crate::config::{Source, load::PATH};
+    section(out, p, "Site configuration");
+    let file = match &r.site.0 {
+        Source::Absent => format!("{PATH} (none: built-in defaults)"),
+        Source::Read => format!("{PATH} (read)"),
+        Source::Ignored(why) => format!("{PATH} (ignored: {why})"),
+    };
+    row(out, "file", file);
+    let on = match &r.site.1 {
+        Ok(()) => "on".to_owned(),
+        Err(why) => format!("off: {why}"),
+    };
+    row(out, "tmpguard", on);
 }
 
 fn section(out: &mut String, p: Paint, title: &str) {

@@ -32,7 +32,19 @@ struct Doc {
     filesystem: Option<Filesystem>,
     rc_files: RcFiles,
     job: Job,
+    site_config: SiteConfig,
     findings: Vec<Finding>,
+}
+
+/// The site configuration file, and whether init is on for this user.
+#[derive(Serialize)]
+struct SiteConfig {
+    file: &'static str,
+    /// "read", "absent" or "ignored".
+    source: &'static str,
+    ignored_because: Option<String>,
+    enabled: bool,
+    disabled_because: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -312,6 +324,21 @@ fn render_report(r: &Report) -> String {
         filesystem,
         rc_files,
         job,
+        site_config: {
+            use crate::config::Source;
+            let (source, ignored_because) = match &r.site.0 {
+                Source::Absent => ("absent", None),
+                Source::Read => ("read", None),
+                Source::Ignored(w) => ("ignored", Some(w.clone())),
+            };
+            SiteConfig {
+                file: crate::config::load::PATH,
+                source,
+                ignored_because,
+                enabled: r.site.1.is_ok(),
+                disabled_because: r.site.1.clone().err(),
+            }
+        },
         findings,
     };
     let doc = Doc {

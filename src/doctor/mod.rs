@@ -146,12 +146,16 @@ pub enum Code {
     JobDirReplaced,
     /// inside a batch job, nothing tells what the job's directory is.
     JobDirUnknown,
+    /// the site configuration file is ignored (untrusted or invalid).
+    SiteConfigIgnored,
+    /// the site configuration switches tmpguard off for this user.
+    SiteDisabled,
 }
 
 impl Code {
     /// Every code, in the order the judge may give them.
     #[cfg(test)]
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 40] = [
         Code::TmpVarUnusable,
         Code::PythonNoCwd,
         Code::NoUsableDir,
@@ -190,6 +194,8 @@ impl Code {
         Code::JobDirOk,
         Code::JobDirReplaced,
         Code::JobDirUnknown,
+        Code::SiteConfigIgnored,
+        Code::SiteDisabled,
     ];
 
     /// The code as `doctor --json` writes it.
@@ -233,6 +239,8 @@ impl Code {
             Code::JobDirOk => "job_dir_ok",
             Code::JobDirReplaced => "job_dir_replaced",
             Code::JobDirUnknown => "job_dir_unknown",
+            Code::SiteConfigIgnored => "site_config_ignored",
+            Code::SiteDisabled => "site_disabled",
         }
     }
 }
@@ -506,6 +514,7 @@ pub fn source_words(s: identity::Source) -> &'static str {
         identity::Source::EnvConfirmed => "$USER, confirmed by passwd",
         identity::Source::Passwd => "your passwd entry",
         identity::Source::Uid => "your uid: no usable passwd name",
+        identity::Source::Template => "the site's name template (by uid)",
     }
 }
 
@@ -543,6 +552,9 @@ pub struct Report {
     pub fs: Option<Filesystem>,
     pub rc: Scan,
     pub job: Job,
+    /// The site configuration file: read, absent or ignored, and whether it
+    /// has tmpguard on for this user (`Err`: why not).
+    pub site: (crate::config::Source, Result<(), String>),
     /// Nothing else works but `/dev/shm` does: the fix to suggest.
     pub shm_usable: bool,
     /// The passwd names of every uid the report mentions, looked up while
@@ -651,6 +663,7 @@ pub fn gather(fs: &dyn Fs, w: &World) -> Report {
         fs: fs_view,
         rc,
         job,
+        site: (snap.site.source.clone(), snap.site.active(snap.uid)),
         shm_usable,
         names: Names::new(),
         findings: Vec::new(),
