@@ -274,6 +274,7 @@ as alice env TMPDIR="$(printf '/tmp/a\nb')" "$TG" init tcsh > $AUX/out; echo "in
     assert_eq!(out.lines(), ["init=1 0"]);
     assert_eq!(
         out.stderr,
-        "tmpguard: cannot export /tmp/a\nb: tcsh cannot carry a newline or other control character in a value\n"
+        // The newline is shown, not obeyed (render::visible): one line.
+        "tmpguard: cannot export /tmp/a\\x0ab: tcsh cannot carry a newline or other control character in a value\n"
     );
 }
