@@ -51,6 +51,9 @@ pub struct Common {
     /// Use <base>/<user> even when TMPDIR already names a usable directory
     #[arg(long)]
     pub force: bool,
+    /// Leave XDG_RUNTIME_DIR alone (by default a valid one is kept, else one is made)
+    #[arg(long)]
+    pub no_runtime_dir: bool,
 }
 
 /// `tmpguard init <SHELL>`.
@@ -149,6 +152,16 @@ impl ValueEnum for Target {
 }
 
 impl Common {
+    /// What to do about `XDG_RUNTIME_DIR` for this process; `None` with
+    /// `--no-runtime-dir`.
+    pub fn runtime(
+        &self,
+        snap: &crate::engine::env::Snapshot,
+    ) -> Option<crate::engine::runtime::Resolved> {
+        (!self.no_runtime_dir)
+            .then(|| crate::engine::runtime::resolve(snap.runtime_dir.as_deref(), snap.uid))
+    }
+
     /// The options the decision needs.
     pub fn options(&self) -> crate::engine::resolve::Options {
         crate::engine::resolve::Options {

@@ -14,6 +14,7 @@ use super::{FAILED, say};
 use crate::cli::ExecArgs;
 use crate::engine::env::Snapshot;
 use crate::engine::resolve::resolve;
+use crate::engine::runtime::{self, Action};
 use crate::sys::Dispositions;
 
 /// Exit status when CMD is not found (as in a POSIX shell).
@@ -51,15 +52,27 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
             None
         }
     };
-    let mut set: Vec<(&str, &OsStr)> = Vec::new();
+    let mut set: Vec<(&str, Option<&OsStr>)> = Vec::new();
     if let Some(dir) = &dir {
-        set.push(("TMPDIR", dir.as_os_str()));
+        set.push(("TMPDIR", Some(dir.as_os_str())));
         // TMP and TEMP follow TMPDIR only when the caller set them, as in `init`.
         if snap.tmp.is_some() {
-            set.push(("TMP", dir.as_os_str()));
+            set.push(("TMP", Some(dir.as_os_str())));
         }
         if snap.temp.is_some() {
-            set.push(("TEMP", dir.as_os_str()));
+            set.push(("TEMP", Some(dir.as_os_str())));
+        }
+    }
+    // XDG_RUNTIME_DIR: kept, set, or (invalid, nothing valid to be had) unset.
+    let runtime = args.common.runtime(&snap);
+    if let Some(r) = &runtime {
+        for w in &r.warnings {
+            say(w);
+        }
+        match &r.action {
+            Action::Keep => {}
+            Action::Set(p) => set.push((runtime::VAR, Some(p.as_os_str()))),
+            Action::Unset => set.push((runtime::VAR, None)),
         }
     }
     let err = exec(&args.command, &set, started_with);
@@ -74,7 +87,7 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
 /// Become `argv[0]` (searched on PATH as a shell does: execvp), with `set`
 /// replacing those variables in the environment and the signal dispositions
 /// tmpguard started with. Returns only on failure.
-fn exec(argv: &[OsString], set: &[(&str, &OsStr)], started_with: &Dispositions) -> Errno {
+fn exec(argv: &[OsString], set: &[(&str, Option<&OsStr>)], started_with: &Dispositions) -> Errno {
     // Arguments come from our own argv or clap: they hold no NUL byte.
     let Ok(argv) = argv
         .iter()
@@ -97,9 +110,9 @@ fn exec(argv: &[OsString], set: &[(&str, &OsStr)], started_with: &Dispositions) 
     }
 }
 
-/// This process's environment with the variables in `set` replaced (or added),
-/// as `NAME=value` strings in their original order.
-fn environment(set: &[(&str, &OsStr)]) -> Vec<CString> {
+/// This process's environment with the variables in `set` replaced (or added;
+/// `None`: removed), as `NAME=value` strings in their original order.
+fn environment(set: &[(&str, Option<&OsStr>)]) -> Vec<CString> {
     let entry = |name: &OsStr, value: &OsStr| {
         let mut bytes = name.as_bytes().to_vec();
         bytes.push(b'=');
@@ -110,12 +123,13 @@ fn environment(set: &[(&str, &OsStr)]) -> Vec<CString> {
     let replaced = |name: &OsStr| set.iter().find(|(n, _)| OsStr::new(n) == name);
     let mut env: Vec<CString> = std::env::vars_os()
         .filter_map(|(name, value)| match replaced(&name) {
-            Some((_, new)) => entry(&name, new),
+            Some((_, Some(new))) => entry(&name, new),
+            Some((_, None)) => None,
             None => entry(&name, &value),
         })
         .collect();
     for (name, value) in set {
-        if std::env::var_os(name).is_none() {
+        if let (None, Some(value)) = (std::env::var_os(name), value) {
             env.extend(entry(OsStr::new(name), value));
         }
     }

@@ -11,10 +11,11 @@ use crate::engine::decide::Why;
 use crate::engine::env::Snapshot;
 use crate::engine::pathnorm::abspath;
 use crate::engine::resolve::{Resolved, resolve};
+use crate::engine::runtime;
 use crate::exe;
 use crate::render::modulefile::{self, System};
 use crate::render::quote;
-use crate::render::shell::{Exports, Shell, render, render_exports};
+use crate::render::shell::{Exports, Shell, Unquotable, render, render_exports};
 
 /// Print what the target needs; see each function for what failure means.
 pub fn run(args: &InitArgs) -> u8 {
@@ -30,11 +31,14 @@ pub fn run(args: &InitArgs) -> u8 {
 /// `base` the absolute `--base` for the hook to pass on.
 fn exports<'a>(
     resolved: &'a Resolved,
+    runtime: Option<&'a runtime::Resolved>,
     snap: &Snapshot,
     exe: &'a Path,
     base: Option<&'a Path>,
 ) -> Exports<'a> {
     Exports {
+        runtime: runtime.and_then(|r| r.value()).map(OsStrExt::as_bytes),
+        unset_runtime: runtime.is_some_and(runtime::Resolved::unset),
         tmpdir: resolved.dir.as_os_str().as_bytes(),
         tmp: snap.tmp.is_some(),
         temp: snap.temp.is_some(),
@@ -56,6 +60,17 @@ fn notes(resolved: &Resolved, quiet: bool) {
     }
 }
 
+/// What the runtime directory's decision has to say.
+fn runtime_notes(runtime: Option<&runtime::Resolved>, quiet: bool) {
+    let Some(r) = runtime else { return };
+    for w in &r.warnings {
+        say(w);
+    }
+    if let Some(note) = r.note.as_ref().filter(|_| !quiet) {
+        say(note);
+    }
+}
+
 /// Decide, then print the code for the shell; nothing on stdout on failure.
 fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let snap = Snapshot::read();
@@ -63,6 +78,12 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         Ok(r) => r,
         Err(e) => {
             say(e);
+            // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
+            let runtime = args.common.runtime(&snap);
+            runtime_notes(runtime.as_ref(), args.quiet);
+            if let Some(Ok(line)) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
+                emit(&line);
+            }
             return FAILED;
         }
     };
@@ -77,7 +98,9 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
-    let code = match render(shell, &exports(&resolved, &snap, &exe, base.as_deref())) {
+    let runtime = args.common.runtime(&snap);
+    let ex = exports(&resolved, runtime.as_ref(), &snap, &exe, base.as_deref());
+    let code = match render(shell, &ex) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
@@ -88,7 +111,20 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         }
     };
     notes(&resolved, args.quiet);
+    runtime_notes(runtime.as_ref(), args.quiet);
     if emit(&code) { OK } else { FAILED }
+}
+
+/// The line that sets or unsets XDG_RUNTIME_DIR on its own, when it changes.
+fn runtime_line(r: &runtime::Resolved, shell: Shell) -> Option<Result<Vec<u8>, Unquotable>> {
+    let family = shell.spec().family;
+    match &r.action {
+        runtime::Action::Keep => None,
+        runtime::Action::Set(p) => {
+            Some(family.assign(runtime::VAR, Some(p.as_os_str().as_bytes())))
+        }
+        runtime::Action::Unset => Some(family.assign(runtime::VAR, None)),
+    }
 }
 
 /// A modulefile that runs `tmpguard path` (with this `--base`/`--force`) at load.
@@ -128,19 +164,35 @@ fn slurm(args: &InitArgs) -> u8 {
         Ok(r) => r,
         Err(e) => {
             slurm_failure(&e.to_string());
+            // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
+            let runtime = args.common.runtime(&snap);
+            runtime_notes(runtime.as_ref(), args.quiet);
+            let line = match runtime.map(|r| r.action) {
+                Some(runtime::Action::Set(p)) => quote::slurm(p.as_os_str().as_bytes())
+                    .ok()
+                    .map(|q| [b"export XDG_RUNTIME_DIR=", &q[..], b"\n"].concat()),
+                Some(runtime::Action::Unset) => Some(b"unset XDG_RUNTIME_DIR\n".to_vec()),
+                _ => None,
+            };
+            if let Some(line) = line {
+                emit(&line);
+            }
             return OK;
         }
     };
-    if resolved.unchanged {
+    let runtime = args.common.runtime(&snap);
+    let runtime_changes = runtime
+        .as_ref()
+        .is_some_and(|r| r.action != runtime::Action::Keep);
+    if resolved.unchanged && !runtime_changes {
+        runtime_notes(runtime.as_ref(), args.quiet);
         return OK;
     }
-    match render_exports(
-        crate::render::SLURM_TEMPLATE,
-        &exports(&resolved, &snap, Path::new(""), None),
-        quote::slurm,
-    ) {
+    let ex = exports(&resolved, runtime.as_ref(), &snap, Path::new(""), None);
+    match render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm) {
         Ok(lines) => {
             notes(&resolved, args.quiet);
+            runtime_notes(runtime.as_ref(), args.quiet);
             emit(&lines);
         }
         Err(e) => slurm_failure(&format!("cannot export {}: {e}", resolved.dir.display())),

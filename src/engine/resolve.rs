@@ -156,10 +156,10 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
             privdir::confirm_path(&dir.path, &dir, uid)?;
             (dir.path, false, None)
         }
-        Choice::Target => private_or_fallback(&base?, &ident, &mut warnings)?,
+        Choice::Target => private_or_fallback(&base?, &ident.name, uid, &mut warnings)?,
         Choice::TargetIn(shared) => {
             let shared = privdir::open_base(shared, uid)?;
-            private_or_fallback(&shared, &ident, &mut warnings)?
+            private_or_fallback(&shared, &ident.name, uid, &mut warnings)?
         }
         Choice::CreateInOwn => {
             let path = tmpdir_path.as_deref().expect("CreateInOwn needs TMPDIR");
@@ -191,24 +191,23 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
 }
 
 /// A directory ready to export: path, made in this run, mode before 0700.
-type Made = (PathBuf, bool, Option<u32>);
+pub type Made = (PathBuf, bool, Option<u32>);
 
 /// `<base>/<name>`, or, when someone else holds that name, a private fallback
 /// beside it: warned about, and written to the system log when it is a squat.
-fn private_or_fallback(
+/// Every kind of private directory (TMPDIR's, XDG_RUNTIME_DIR's) is made here.
+pub fn private_or_fallback(
     base: &Dir,
-    ident: &Identity,
+    name: &str,
+    uid: u32,
     warnings: &mut Vec<String>,
 ) -> Result<Made, Failure> {
-    let error = match make_private(base, OsStr::new(&ident.name), ident.uid) {
+    let error = match make_private(base, OsStr::new(name), uid) {
         Err(e) if fallback::taken(&e) => e,
         other => return other,
     };
-    let taken = Taken {
-        error,
-        victim: ident.uid,
-    };
-    let made = fallback::ensure(base, &ident.name, ident.uid).and_then(|v| finish(base, v));
+    let taken = Taken { error, victim: uid };
+    let made = fallback::ensure(base, name, uid).and_then(|v| finish(base, v));
     let logged = taken.is_squat()
         && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
     match made {

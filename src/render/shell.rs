@@ -261,6 +261,38 @@ impl Family {
         }
     }
 
+    /// Set `name` to `value` (quoted here), or unset it (`None`): for the
+    /// lines `init` prints when TMPDIR failed but XDG_RUNTIME_DIR changes.
+    pub fn assign(self, name: &str, value: Option<&[u8]>) -> Result<Vec<u8>, Unquotable> {
+        let mut out = Vec::new();
+        match value {
+            Some(v) => {
+                let q = self.quote(v)?;
+                let (pre, sep, end): (&str, &str, &str) = match self {
+                    Family::Posix => ("export ", "=", "\n"),
+                    Family::Fish => ("set -gx ", " ", "\n"),
+                    Family::Csh => ("setenv ", " ", ";\n"),
+                    Family::Elvish => ("set-env ", " ", "\n"),
+                    Family::Python => ("$", " = ", "\n"),
+                };
+                out.extend_from_slice(format!("{pre}{name}{sep}").as_bytes());
+                out.extend_from_slice(&q);
+                out.extend_from_slice(end.as_bytes());
+            }
+            None => out.extend_from_slice(
+                match self {
+                    Family::Posix => format!("unset {name}\n"),
+                    Family::Fish => format!("set -e {name}\n"),
+                    Family::Csh => format!("unsetenv {name};\n"),
+                    Family::Elvish => format!("unset-env {name}\n"),
+                    Family::Python => format!("__xonsh__.env.pop('{name}', None)\n"),
+                }
+                .as_bytes(),
+            ),
+        }
+        Ok(out)
+    }
+
     /// Point Java's `java.io.tmpdir` at TMPDIR for every JVM started from this shell.
     pub fn java_line(self) -> &'static str {
         match self {
@@ -289,14 +321,32 @@ pub struct Exports<'a> {
     pub tmpguard: &'a [u8],
     /// The `--base` init was given, for the hook to pass on when it runs again.
     pub base: Option<&'a [u8]>,
+    /// Set `XDG_RUNTIME_DIR` to this.
+    pub runtime: Option<&'a [u8]>,
+    /// Unset `XDG_RUNTIME_DIR` (invalid, and nothing valid could be had).
+    pub unset_runtime: bool,
 }
 
 /// The slots an exports template may use.
 #[cfg(test)]
-pub const EXPORT_SLOTS: &[Slot] = &[Slot::Tmpdir, Slot::Tmpguard, Slot::Check, Slot::Base];
+pub const EXPORT_SLOTS: &[Slot] = &[
+    Slot::Tmpdir,
+    Slot::Tmpguard,
+    Slot::Check,
+    Slot::Base,
+    Slot::Runtime,
+];
 /// The flags an exports template may use.
 #[cfg(test)]
-pub const EXPORT_FLAGS: &[Flag] = &[Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+pub const EXPORT_FLAGS: &[Flag] = &[
+    Flag::Tmp,
+    Flag::Temp,
+    Flag::Hook,
+    Flag::Base,
+    Flag::NoBase,
+    Flag::Runtime,
+    Flag::UnsetRuntime,
+];
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
@@ -321,7 +371,13 @@ pub fn render_exports(
     } else {
         Vec::new()
     };
+    let runtime = match ex.runtime {
+        Some(r) => quote(r)?,
+        None => Vec::new(),
+    };
     let flag = |f: Flag| match f {
+        Flag::Runtime => ex.runtime.is_some(),
+        Flag::UnsetRuntime => ex.unset_runtime,
         Flag::Tmp => ex.tmp,
         Flag::Temp => ex.temp,
         Flag::Hook => ex.hook,
@@ -334,6 +390,7 @@ pub fn render_exports(
             Slot::Tmpguard => &tmpguard,
             Slot::Check => check,
             Slot::Base => &base,
+            Slot::Runtime => &runtime,
             Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
@@ -507,7 +564,7 @@ mod tests {
             assert_eq!(spec.hook, slots.contains(&Slot::Tmpguard), "{shell:?}");
         }
         let (slots, _) = names(crate::render::SLURM_TEMPLATE).unwrap();
-        assert_eq!(slots, [Slot::Tmpdir]);
+        assert_eq!(slots, [Slot::Tmpdir, Slot::Runtime]);
         for (t, want) in crate::render::modulefile::TEMPLATES {
             assert_eq!(names(t).unwrap().0, *want);
         }

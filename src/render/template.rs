@@ -23,6 +23,8 @@ pub enum Slot {
     Cmd,
     /// Environment Modules: the arguments of `tmpguard path`, as Tcl words.
     Args,
+    /// The runtime directory (`XDG_RUNTIME_DIR`), quoted for the shell.
+    Runtime,
 }
 
 /// A switch a template tests: `{{?NAME}}` lines and `{{#NAME}}` blocks.
@@ -38,16 +40,21 @@ pub enum Flag {
     Base,
     /// No `--base` was given.
     NoBase,
+    /// Set `XDG_RUNTIME_DIR` to the `RUNTIME` slot.
+    Runtime,
+    /// Unset `XDG_RUNTIME_DIR`: invalid, and nothing valid could be had.
+    UnsetRuntime,
 }
 
 impl Slot {
-    pub const ALL: [Slot; 6] = [
+    pub const ALL: [Slot; 7] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
         Slot::Base,
         Slot::Cmd,
         Slot::Args,
+        Slot::Runtime,
     ];
 
     /// The name as written in a template.
@@ -59,6 +66,7 @@ impl Slot {
             Slot::Base => "BASE",
             Slot::Cmd => "CMD",
             Slot::Args => "ARGS",
+            Slot::Runtime => "RUNTIME",
         }
     }
 
@@ -68,7 +76,15 @@ impl Slot {
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+    pub const ALL: [Flag; 7] = [
+        Flag::Tmp,
+        Flag::Temp,
+        Flag::Hook,
+        Flag::Base,
+        Flag::NoBase,
+        Flag::Runtime,
+        Flag::UnsetRuntime,
+    ];
 
     /// The name as written in a template.
     pub fn name(self) -> &'static str {
@@ -78,6 +94,8 @@ impl Flag {
             Flag::Hook => "HOOK",
             Flag::Base => "BASE",
             Flag::NoBase => "NOBASE",
+            Flag::Runtime => "RUNTIME",
+            Flag::UnsetRuntime => "UNSETRUNTIME",
         }
     }
 
