@@ -6,7 +6,8 @@ mod common;
 
 use common::{Out, Sandbox, have, require, sandbox};
 
-/// Shell helpers every script here has: `fail`, a private `/run/user`, `logind
+/// Shell helpers every script here has: `fail`, a private `/run/user` (over
+/// the harness's, which gives every user a valid one), `logind
 /// USER` (a root-made 0700 tmpfs at `/run/user/<uid>`, as pam_systemd makes
 /// it), `check_rt USER DIR` (a directory of USER's, 0700, on a local
 /// filesystem), and a system log socket of this namespace's own.
@@ -102,7 +103,7 @@ err=$(as alice env XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 "$TG" init bash 2>&1 >"
 [ -z "$err" ] || fail "nested: stderr: $err"
 grep -q XDG_RUNTIME_DIR "$AUX/out" && fail "nested: printed $(grep XDG "$AUX/out")"
 # Unset (cron, a container): made or found the same way.
-got=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$XDG_RUNTIME_DIR"')
+got=$(as alice env -u XDG_RUNTIME_DIR bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$XDG_RUNTIME_DIR"')
 [ "$got" = /tmp/xdg-runtime-2001 ] || fail "unset: $got"
 # --no-runtime-dir leaves it as it was.
 run "$TG" init bash --no-runtime-dir 2>&1 | grep -q XDG_RUNTIME_DIR && fail "--no-runtime-dir"
@@ -124,7 +125,7 @@ logind alice
 out=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 "$TG" init bash 2>"$AUX/err")
 grep XDG "$AUX/err" && fail "kept: stderr: $(cat "$AUX/err")"
 grep -q XDG_RUNTIME_DIR <<<"$out" && fail "kept: printed: $out"
-got=$(as alice bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+got=$(as alice env -u XDG_RUNTIME_DIR bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
 [ "$got" = /run/user/2001 ] || fail "unset: $got"
 grep XDG "$AUX/home/alice/err" && fail "unset: stderr: $(cat "$AUX/home/alice/err")"
 ls -A /tmp | grep -q xdg-runtime && fail "made a directory beside a valid logind one"
@@ -246,7 +247,7 @@ got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 "$TG" exec -- sh -c 'printf %s
 [ "$got" = unset ] || fail "exec: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 SLURM_JOB_ID=7 "$TG" init slurm 2>/dev/null)
 grep -qx "unset XDG_RUNTIME_DIR" <<<"$got" || fail "slurm: $got"
-got=$(as alice bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "${XDG_RUNTIME_DIR-unset}"')
+got=$(as alice env -u XDG_RUNTIME_DIR bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "${XDG_RUNTIME_DIR-unset}"')
 [ "$got" = unset ] || fail "unset stays unset: $got"
 true
 "#,

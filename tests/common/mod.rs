@@ -131,7 +131,8 @@ impl Sandbox {
     /// of the checkout's `shell/`, readable by all), `$AUX` (a scratch
     /// directory outside /tmp, mode 0755), users alice/mallory/bob with homes
     /// under `$AUX/home`, and a function `as USER CMD...` that runs CMD as that
-    /// user with a clean login-like environment (`PATH`, `HOME`, `USER`, `LOGNAME`).
+    /// user with a clean login-like environment (`PATH`, `HOME`, `USER`, `LOGNAME`,
+    /// and `XDG_RUNTIME_DIR`: a logind-style `/run/user/<uid>` tmpfs for each user and root).
     pub fn run(&self, body: &str) -> Out {
         let mut users = String::new();
         for (name, uid) in USERS
@@ -161,6 +162,15 @@ if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
 cp /etc/passwd /mnt/tg/passwd && cp /etc/group /mnt/tg/group
 {users}mount --bind /mnt/tg/passwd /etc/passwd
 mount --bind /mnt/tg/group /etc/group
+# A login session's runtime directories, as pam_systemd makes them (a
+# root-made 0700 tmpfs at /run/user/<uid>): every user below, and root, has a
+# valid XDG_RUNTIME_DIR, so tmpguard has nothing to change about it (issue 18;
+# tests/runtime.rs makes its own /run/user).
+mount -t tmpfs -o mode=0755,size=1m tmpfs /run/user
+for uid in 0 $(awk -F: '$3 >= 1000 && $3 < 60000 {{print $3}}' /etc/passwd); do
+  mkdir -p /run/user/$uid && mount -t tmpfs -o mode=0700,uid=$uid,gid=$uid,size=1m tmpfs /run/user/$uid
+done
+export XDG_RUNTIME_DIR=/run/user/0
 REPO=/mnt/tg/repo
 export REPO
 TG=/mnt/tg/tmpguard PY={py} AUX=/mnt/tg
@@ -170,7 +180,7 @@ as() {{
   local uid; uid=$(id -u "$u")
   setpriv --reuid="$uid" --regid="$uid" --clear-groups \
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/mnt/tg/home/$u" USER="$u" LOGNAME="$u" \
-    TG="$TG" PY="$PY" AUX="$AUX" "$@"
+    XDG_RUNTIME_DIR="/run/user/$uid" TG="$TG" PY="$PY" AUX="$AUX" "$@"
 }}
 "#,
             tmp = self.tmp_opts,
