@@ -290,3 +290,31 @@ true
 "#,
     );
 }
+
+/// doctor: the section (value, verdict, what init would do, the programs
+/// here that need it), a finding with a fix that works, and the JSON object;
+/// it changes nothing.
+#[test]
+fn doctor_reports_the_runtime_dir() {
+    let Some(sb) = sandbox() else { return };
+    check(
+        sb,
+        r#"
+install -d -m 0700 -o mallory -g mallory /run/user/2001
+out=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 "$TG" doctor)
+grep -q "^Runtime directory (XDG_RUNTIME_DIR)" <<<"$out" || fail "no section: $out"
+grep -q "verdict .*not valid: it is a directory owned by uid 2002 (mallory)" <<<"$out" || fail "verdict: $out"
+grep -q "init would .*create /tmp/xdg-runtime-2001 (mode 0700) and export it" <<<"$out" || fail "would: $out"
+grep -q "error .*XDG_RUNTIME_DIR=/run/user/2001 is a directory owned by uid 2002" <<<"$out" || fail "finding: $out"
+if command -v dbus-daemon >/dev/null; then grep -q "needed by .*dbus" <<<"$out" || fail "dbus not listed: $out"; fi
+[ -e /tmp/xdg-runtime-2001 ] && fail "doctor made the directory"
+json=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 "$TG" doctor --json)
+"$PY" -c 'import json,sys; d=json.loads(sys.argv[1])["runtime_dir"]; assert d["state"]=="invalid" and d["value"]=="/run/user/2001" and "2002" in d["reason"], d' "$json" || fail "json: $json"
+# The fix works: after it, doctor has nothing to say about the runtime directory.
+out=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 bash -c 'eval "$("$TG" init bash 2>/dev/null)"; "$TG" doctor')
+grep -q "verdict .*valid (yours, 0700, local)" <<<"$out" || fail "after the fix: $out"
+grep -q "XDG_RUNTIME_DIR=" <<<"$out" && fail "after the fix, still a finding: $out"
+true
+"#,
+    );
+}

@@ -80,6 +80,10 @@ pub fn render(r: &Report, color: bool) -> String {
     filesystem(&mut out, p, r);
     rc_files(&mut out, p, r);
     job(&mut out, p, r);
+    section(&mut out, p, "Runtime directory (XDG_RUNTIME_DIR)");
+    for (key, value) in r.runtime_dir.rows() {
+        row(&mut out, key, value);
+    }
     let notes: Vec<&Finding> = r
         .findings
         .iter()

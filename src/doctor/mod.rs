@@ -11,6 +11,7 @@ pub mod human;
 pub mod json;
 pub mod rcfiles;
 pub mod runtimes;
+pub mod xdg;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -339,6 +340,8 @@ pub struct Report {
     pub fs: Option<Filesystem>,
     pub rc: Scan,
     pub job: Job,
+    /// `XDG_RUNTIME_DIR`.
+    pub runtime_dir: xdg::RuntimeDir,
     pub findings: Vec<Finding>,
 }
 
@@ -396,6 +399,7 @@ pub fn gather(w: &World) -> Report {
         fs,
         rc,
         job,
+        runtime_dir: xdg::view(snap),
         findings: Vec::new(),
     };
     report.findings = findings::judge(&report, w);
