@@ -205,3 +205,42 @@ mount -o remount,rw /tmp
         out.stderr
     );
 }
+
+/// XDG_RUNTIME_DIR (issue 18): a job submitted from a login session
+/// (`XDG_RUNTIME_DIR=/run/user/<uid>`, forwarded by `--export=ALL`) lands on a
+/// node where that directory does not exist, or forwards root's: the
+/// TaskProlog gives the job a valid one, and a session bus runs in it.
+#[test]
+fn taskprolog_gives_a_job_a_valid_runtime_dir() {
+    if !common::require(common::have("dbus-daemon"), "dbus-daemon") {
+        return;
+    }
+    let Some(out) = run(r##"
+# The compute node: no logind directory for alice (the harness made one).
+umount /run/user/2001 && rmdir /run/user/2001
+cat > $AUX/rt.sh <<'EOF_RT'
+#!/bin/sh
+echo "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $(stat -c '%a %U' "$XDG_RUNTIME_DIR")"
+dbus-daemon --session --address="unix:path=$XDG_RUNTIME_DIR/bus" --fork --print-pid=3 3>"$HOME/bus.pid" 2>/dev/null && test -S "$XDG_RUNTIME_DIR/bus" && echo "bus up"
+kill "$(cat "$HOME/bus.pid")" 2>/dev/null
+EOF_RT
+chmod 755 $AUX/rt.sh
+job rt
+job rt XDG_RUNTIME_DIR=/run/user/0 | sed 's/^rt:/root:/'
+"##)
+    else {
+        return;
+    };
+    let out = out.ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "rt: XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 700 alice",
+            "rt: bus up",
+            "root: XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 700 alice",
+            "root: bus up",
+        ],
+        "stderr:\n{}",
+        out.stderr
+    );
+}
