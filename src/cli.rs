@@ -40,6 +40,42 @@ pub enum Cmd {
     Doctor(DoctorArgs),
     /// Print a completion script for a shell: tmpguard completions bash > ...
     Completions(CompletionsArgs),
+    /// Make or remove /run/user/$UID for a batch job's user (root: Slurm Prolog/Epilog)
+    ///
+    /// `runtime-dir create` (Prolog) mounts a tmpfs at /run/user/<uid>, mode
+    /// 0700, the user's, as pam_systemd would, unless a valid one is there;
+    /// `runtime-dir remove` (Epilog) removes it after the user's last job on
+    /// the node (never logind's). UID, GID and job default to SLURM_JOB_UID,
+    /// SLURM_JOB_GID and SLURM_JOB_ID. Exits 0 whatever happens (a failing
+    /// Prolog drains the node); a failure is told on stderr and the system log.
+    RuntimeDir(RuntimeDirArgs),
+}
+
+/// `tmpguard runtime-dir`.
+#[derive(Debug, Args)]
+pub struct RuntimeDirArgs {
+    /// `create` (Prolog) or `remove` (Epilog)
+    #[arg(value_enum)]
+    pub action: RuntimeDirAction,
+    /// The job's user (default: SLURM_JOB_UID)
+    #[arg(long)]
+    pub uid: Option<u32>,
+    /// The job's group (default: SLURM_JOB_GID, else the uid)
+    #[arg(long)]
+    pub gid: Option<u32>,
+    /// The job id (default: SLURM_JOB_ID)
+    #[arg(long)]
+    pub job: Option<String>,
+    /// The tmpfs size limit, as mount(8) takes it (logind's default: 10%)
+    #[arg(long, default_value = "10%")]
+    pub size: String,
+}
+
+/// What `runtime-dir` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuntimeDirAction {
+    Create,
+    Remove,
 }
 
 /// Flags shared by every command that picks a directory.

@@ -40,6 +40,7 @@ fn run(args: Vec<OsString>) -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
+        cli::Cmd::RuntimeDir(args) => cmd::runtime_dir::run(args),
     }
 }
 
@@ -50,7 +51,11 @@ fn run(args: Vec<OsString>) -> u8 {
 /// back before it becomes the command.
 fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
     match cmd {
-        cli::Cmd::Init(_) | cli::Cmd::Path(_) | cli::Cmd::Exec(_) | cli::Cmd::Doctor(_) => {
+        cli::Cmd::Init(_)
+        | cli::Cmd::Path(_)
+        | cli::Cmd::Exec(_)
+        | cli::Cmd::Doctor(_)
+        | cli::Cmd::RuntimeDir(_) => {
             &[Signal::Pipe, Signal::Xfsz]
         }
         // Writes a script and creates no file.

@@ -5,6 +5,7 @@ pub mod doctor;
 pub mod exec;
 pub mod init;
 pub mod path;
+pub mod runtime_dir;
 
 use std::io::Write;
 

@@ -15,3 +15,4 @@ pub mod resolve;
 pub mod runtime;
 pub mod scheduler;
 pub mod syslog;
+pub mod userrun;
