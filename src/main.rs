@@ -55,9 +55,7 @@ fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
         | cli::Cmd::Path(_)
         | cli::Cmd::Exec(_)
         | cli::Cmd::Doctor(_)
-        | cli::Cmd::RuntimeDir(_) => {
-            &[Signal::Pipe, Signal::Xfsz]
-        }
+        | cli::Cmd::RuntimeDir(_) => &[Signal::Pipe, Signal::Xfsz],
         // Writes a script and creates no file.
         cli::Cmd::Completions(_) => &[Signal::Pipe],
     }

@@ -27,6 +27,26 @@ echo "calls naming /run/user: $(grep -c run/user /tmp/trace || true)"
 if grep -q 'mountinfo\|passwd\|nsswitch' /tmp/trace; then echo "NSS or mountinfo read!"; fi
 run valgrind --tool=callgrind --callgrind-out-file=/tmp/cg tmpguard init bash >/dev/null 2>/tmp/vg
 echo "instructions: $(grep '^summary:' /tmp/cg | awk '{print $2}')"
+# The whole shell start, deterministic: instructions of
+# `bash --norc -c 'eval "$(X)"'` summed over bash and its children, with
+# tmpguard, with tmpguard --no-runtime-dir (this share), and with
+# /bin/true (the floor).
+cg_sum() {
+  rm -f /tmp/cgs.*
+  run valgrind --tool=callgrind --trace-children=yes --callgrind-out-file=/tmp/cgs.%p bash --norc -c "$1" >/dev/null 2>/dev/null
+  cat /tmp/cgs.* | awk '/^summary:/ {s += $2} END {print s}'
+}
+with=$(cg_sum 'eval "$(tmpguard init bash)"')
+without=$(cg_sum 'eval "$(tmpguard init bash --no-runtime-dir)"')
+floor=$(cg_sum 'eval "$(/bin/true)"')
+echo "eval instructions: with $with, --no-runtime-dir $without, floor $floor"
+awk -v a="$with" -v b="$without" -v f="$floor" 'BEGIN {printf "eval ratio (instructions): %.3fx with, %.3fx --no-runtime-dir\n", a/f, b/f}'
+if [ -n "${TIMES-}" ] && command -v hyperfine >/dev/null; then
+  run hyperfine -N -w 20 -r 300 --export-markdown /tmp/hf.md \
+    "bash --norc -c 'eval \"\$(tmpguard init bash)\"'" \
+    "bash --norc -c 'eval \"\$(tmpguard init bash --no-runtime-dir)\"'" \
+    "bash --norc -c 'eval \"\$(/bin/true)\"'" >/dev/null && cat /tmp/hf.md
+fi
 echo "--- output"; cat /tmp/out
 [ -n "${TRACE-}" ] && cat /tmp/trace
 true

@@ -318,3 +318,38 @@ true
 "#,
     );
 }
+
+/// Twenty shells starting at once (a tmux session restoring its panes) agree
+/// on one directory and none fails; after a cleaner removed it, the next
+/// shell makes it again; after someone else took the name, a private fallback.
+#[test]
+fn concurrent_shells_agree_and_a_cleaned_dir_comes_back() {
+    let Some(sb) = sandbox() else { return };
+    check(
+        sb,
+        r#"
+for i in $(seq 20); do
+  as alice env XDG_RUNTIME_DIR=/run/user/2001 bash -c 'eval "$("$TG" init bash 2>/dev/null)" && printf "%s\n" "$XDG_RUNTIME_DIR"' >"$AUX/out.$i" 2>&1 &
+done
+wait
+for i in $(seq 20); do
+  [ "$(cat "$AUX/out.$i")" = /tmp/xdg-runtime-2001 ] || fail "shell $i: $(cat "$AUX/out.$i")"
+done
+ls -A /tmp | grep xdg-runtime | grep -vx xdg-runtime-2001 && fail "more than one: $(ls -A /tmp)"
+check_rt alice /tmp/xdg-runtime-2001
+# A cleaner (systemd-tmpfiles, tmpreaper) removes it under a running session.
+rm -r /tmp/xdg-runtime-2001
+got=$(as alice env XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+[ "$got" = /tmp/xdg-runtime-2001 ] || fail "after the cleaner: $got"
+check_rt alice "$got"
+grep -q "XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 does not exist; created /tmp/xdg-runtime-2001" "$AUX/home/alice/err" || fail "after the cleaner: $(cat "$AUX/home/alice/err")"
+# ... and mallory re-creates the name before alice's next shell.
+rm -r /tmp/xdg-runtime-2001
+as mallory mkdir -m 0700 /tmp/xdg-runtime-2001
+got=$(as alice env XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+case $got in /tmp/xdg-runtime-2001.????????) check_rt alice "$got" ;; *) fail "re-squatted: $got" ;; esac
+grep -q "XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 is a directory owned by uid 2002" "$AUX/home/alice/err" || fail "re-squatted: $(cat "$AUX/home/alice/err")"
+true
+"#,
+    );
+}

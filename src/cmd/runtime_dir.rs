@@ -7,13 +7,21 @@ use crate::cli::{RuntimeDirAction, RuntimeDirArgs};
 use crate::engine::{syslog, userrun};
 
 pub fn run(args: &RuntimeDirArgs) -> u8 {
-    let num = |v: &str| std::env::var(v).ok().and_then(|s| s.trim().parse::<u32>().ok());
+    let num = |v: &str| {
+        std::env::var(v)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+    };
     let Some(uid) = args.uid.or_else(|| num("SLURM_JOB_UID")) else {
         say("runtime-dir: no --uid and no SLURM_JOB_UID");
         return OK;
     };
     let gid = args.gid.or_else(|| num("SLURM_JOB_GID")).unwrap_or(uid);
-    let Some(job) = args.job.clone().or_else(|| std::env::var("SLURM_JOB_ID").ok()) else {
+    let Some(job) = args
+        .job
+        .clone()
+        .or_else(|| std::env::var("SLURM_JOB_ID").ok())
+    else {
         say("runtime-dir: no --job and no SLURM_JOB_ID");
         return OK;
     };

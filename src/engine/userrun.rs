@@ -62,7 +62,11 @@ pub fn valid_job(job: &str) -> bool {
 }
 
 fn err(what: &str, path: &Path, e: Errno) -> String {
-    format!("cannot {what} {}: {}", path.display(), crate::engine::errno::text(e))
+    format!(
+        "cannot {what} {}: {}",
+        path.display(),
+        crate::engine::errno::text(e)
+    )
 }
 
 fn open_dir(at: Option<&OwnedFd>, name: &Path) -> Result<OwnedFd, Errno> {
@@ -82,7 +86,11 @@ fn root_dir(path: &Path, last_mode: u32) -> Result<OwnedFd, String> {
     for (i, c) in parts.iter().enumerate() {
         let name = Path::new(c.as_os_str());
         at.push(name);
-        let mode = if i + 1 == parts.len() { last_mode } else { 0o755 };
+        let mode = if i + 1 == parts.len() {
+            last_mode
+        } else {
+            0o755
+        };
         match mkdirat(fd.as_fd(), name, Mode::from_bits_truncate(mode)) {
             Ok(()) | Err(Errno::EEXIST) => {}
             Err(e) => return Err(err("create", &at, e)),
@@ -105,8 +113,12 @@ fn root_dir(path: &Path, last_mode: u32) -> Result<OwnedFd, String> {
 fn lock(uid: u32) -> Result<Flock<OwnedFd>, String> {
     root_dir(Path::new(STATE), 0o700)?;
     let dir = root_dir(&Path::new(STATE).join(uid.to_string()), 0o700)?;
-    Flock::lock(dir, FlockArg::LockExclusive)
-        .map_err(|(_, e)| format!("cannot lock {STATE}/{uid}: {}", crate::engine::errno::text(e)))
+    Flock::lock(dir, FlockArg::LockExclusive).map_err(|(_, e)| {
+        format!(
+            "cannot lock {STATE}/{uid}: {}",
+            crate::engine::errno::text(e)
+        )
+    })
 }
 
 fn exists_at(fd: &impl AsFd, name: &str) -> bool {
@@ -137,7 +149,13 @@ pub fn create(uid: u32, gid: u32, job: &str, size: &str) -> Result<Outcome, Stri
         OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
         Mode::from_bits_truncate(0o600),
     )
-    .map_err(|e| err("create", &Path::new(STATE).join(uid.to_string()).join(job), e))?;
+    .map_err(|e| {
+        err(
+            "create",
+            &Path::new(STATE).join(uid.to_string()).join(job),
+            e,
+        )
+    })?;
     drop(marker);
     if exists_at(&parent, &name) {
         return match runtime::check(path.as_os_str(), uid) {
@@ -145,7 +163,11 @@ pub fn create(uid: u32, gid: u32, job: &str, size: &str) -> Result<Outcome, Stri
             Err(why) => Err(format!("{} {why}: left as it is", path.display())),
         };
     }
-    match mkdirat(parent.as_fd(), name.as_str(), Mode::from_bits_truncate(0o700)) {
+    match mkdirat(
+        parent.as_fd(),
+        name.as_str(),
+        Mode::from_bits_truncate(0o700),
+    ) {
         Ok(()) => {}
         Err(e) => return Err(err("create", &path, e)),
     }
@@ -205,7 +227,9 @@ pub fn remove(uid: u32, job: &str) -> Result<Outcome, String> {
         })
         .count();
     let made = exists_at(&*state, MADE);
-    let logged_in = Path::new("/run/systemd/users").join(uid.to_string()).exists();
+    let logged_in = Path::new("/run/systemd/users")
+        .join(uid.to_string())
+        .exists();
     if let Err(why) = removes(others, made, logged_in) {
         return Ok(Outcome::Left(path, why));
     }
@@ -216,7 +240,11 @@ pub fn remove(uid: u32, job: &str) -> Result<Outcome, String> {
     }
     let parent = root_dir(Path::new(runtime::LOGIND_PARENT), 0o755)?;
     // The empty mount point (root's, made by the Prolog).
-    match unlinkat(parent.as_fd(), OsStr::new(&uid.to_string()), UnlinkatFlags::RemoveDir) {
+    match unlinkat(
+        parent.as_fd(),
+        OsStr::new(&uid.to_string()),
+        UnlinkatFlags::RemoveDir,
+    ) {
         Ok(()) | Err(Errno::ENOENT) => {}
         Err(e) => return Err(err("remove", &path, e)),
     }
