@@ -542,6 +542,44 @@ mod tests {
     }
 
     #[test]
+    fn runtime_dir_lines_match_the_failure_path_lines() {
+        // init prints XDG_RUNTIME_DIR from the template, or (TMPDIR failed)
+        // from Family::assign: the same line either way.
+        for shell in Shell::value_variants() {
+            let family = shell.spec().family;
+            for (runtime, unset) in [(Some(&b"/tmp/xdg-runtime-7"[..]), false), (None, true)] {
+                let out = render(
+                    *shell,
+                    &Exports {
+                        tmpdir: b"/tmp/a",
+                        runtime,
+                        unset_runtime: unset,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                let line = family.assign("XDG_RUNTIME_DIR", runtime).unwrap();
+                let out = String::from_utf8(out).unwrap();
+                let line = String::from_utf8(line).unwrap();
+                assert!(out.ends_with(&line), "{shell:?}: {out:?} vs {line:?}");
+                assert_eq!(out.lines().count(), 2, "{shell:?}: {out}");
+            }
+            let plain = render(
+                *shell,
+                &Exports {
+                    tmpdir: b"/tmp/a",
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert!(
+                !String::from_utf8(plain).unwrap().contains("XDG"),
+                "{shell:?}"
+            );
+        }
+    }
+
+    #[test]
     fn elvish_and_sh_have_no_hook() {
         assert!(!Shell::Elvish.has_hook() && !Shell::Sh.has_hook());
     }
