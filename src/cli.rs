@@ -40,42 +40,6 @@ pub enum Cmd {
     Doctor(DoctorArgs),
     /// Print a completion script for a shell: tmpguard completions bash > ...
     Completions(CompletionsArgs),
-    /// Make or remove /run/user/$UID for a batch job's user (root: Slurm Prolog/Epilog)
-    ///
-    /// `runtime-dir create` (Prolog) mounts a tmpfs at /run/user/<uid>, mode
-    /// 0700, the user's, as pam_systemd would, unless a valid one is there;
-    /// `runtime-dir remove` (Epilog) removes it after the user's last job on
-    /// the node (never logind's). UID, GID and job default to SLURM_JOB_UID,
-    /// SLURM_JOB_GID and SLURM_JOB_ID. Exits 0 whatever happens (a failing
-    /// Prolog drains the node); a failure is told on stderr and the system log.
-    RuntimeDir(RuntimeDirArgs),
-}
-
-/// `tmpguard runtime-dir`.
-#[derive(Debug, Args)]
-pub struct RuntimeDirArgs {
-    /// `create` (Prolog) or `remove` (Epilog)
-    #[arg(value_enum)]
-    pub action: RuntimeDirAction,
-    /// The job's user (default: SLURM_JOB_UID)
-    #[arg(long)]
-    pub uid: Option<u32>,
-    /// The job's group (default: SLURM_JOB_GID, else the uid)
-    #[arg(long)]
-    pub gid: Option<u32>,
-    /// The job id (default: SLURM_JOB_ID)
-    #[arg(long)]
-    pub job: Option<String>,
-    /// The tmpfs size limit, as mount(8) takes it (logind's default: 10%)
-    #[arg(long, default_value = "10%")]
-    pub size: String,
-}
-
-/// What `runtime-dir` does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum RuntimeDirAction {
-    Create,
-    Remove,
 }
 
 /// Flags shared by every command that picks a directory.
@@ -87,6 +51,12 @@ pub struct Common {
     /// Use <base>/<user> even when TMPDIR already names a usable directory
     #[arg(long)]
     pub force: bool,
+}
+
+/// `--no-runtime-dir`, for the commands that set XDG_RUNTIME_DIR (`init`,
+/// `exec`): every argument in clap's tree costs every shell start.
+#[derive(Debug, Clone, Args)]
+pub struct RuntimeFlag {
     /// Leave XDG_RUNTIME_DIR alone (by default a valid one is kept, else one is made)
     #[arg(long)]
     pub no_runtime_dir: bool,
@@ -100,6 +70,8 @@ pub struct InitArgs {
     pub shell: Target,
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub runtime: RuntimeFlag,
     /// Print no notes on stderr (failures are still reported)
     #[arg(long, short)]
     pub quiet: bool,
@@ -123,6 +95,8 @@ pub struct PathArgs {
 pub struct ExecArgs {
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub runtime: RuntimeFlag,
     /// Do not run CMD when no safe TMPDIR can be had: exit 1 with the reason
     #[arg(long)]
     pub strict: bool,
@@ -187,7 +161,7 @@ impl ValueEnum for Target {
     }
 }
 
-impl Common {
+impl RuntimeFlag {
     /// What to do about `XDG_RUNTIME_DIR` for this process; `None` with
     /// `--no-runtime-dir`.
     pub fn runtime(
@@ -197,7 +171,9 @@ impl Common {
         (!self.no_runtime_dir)
             .then(|| crate::engine::runtime::resolve(snap.runtime_dir.as_deref(), snap.uid))
     }
+}
 
+impl Common {
     /// The options the decision needs.
     pub fn options(&self) -> crate::engine::resolve::Options {
         crate::engine::resolve::Options {

@@ -32,6 +32,12 @@ use sys::Signal;
 fn run(args: Vec<OsString>) -> u8 {
     // clap exits 2 on a usage error, after printing it on stderr; `--help`
     // and `--version` keep the default SIGPIPE, like any other tool.
+    // The root-only site command is parsed by hand, outside clap's tree: every
+    // argument in the tree costs every shell start (README, "What it costs").
+    if args.get(1).is_some_and(|a| a == cmd::runtime_dir::NAME) {
+        let _ = sys::ignore(&[Signal::Pipe]);
+        return cmd::runtime_dir::run(&args[2..]);
+    }
     let cli = cli::Cli::parse_from(args);
     let started_with = sys::ignore(ignored_while_working(&cli.cmd));
     match &cli.cmd {
@@ -40,7 +46,6 @@ fn run(args: Vec<OsString>) -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
-        cli::Cmd::RuntimeDir(args) => cmd::runtime_dir::run(args),
     }
 }
 
@@ -51,11 +56,9 @@ fn run(args: Vec<OsString>) -> u8 {
 /// back before it becomes the command.
 fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
     match cmd {
-        cli::Cmd::Init(_)
-        | cli::Cmd::Path(_)
-        | cli::Cmd::Exec(_)
-        | cli::Cmd::Doctor(_)
-        | cli::Cmd::RuntimeDir(_) => &[Signal::Pipe, Signal::Xfsz],
+        cli::Cmd::Init(_) | cli::Cmd::Path(_) | cli::Cmd::Exec(_) | cli::Cmd::Doctor(_) => {
+            &[Signal::Pipe, Signal::Xfsz]
+        }
         // Writes a script and creates no file.
         cli::Cmd::Completions(_) => &[Signal::Pipe],
     }

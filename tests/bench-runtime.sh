@@ -4,9 +4,12 @@
 # 0700, the user's) and TMPDIR already the private directory: system calls
 # (strace -f -c) and instructions (callgrind). Usage: tests/bench-runtime.sh [BINARY]
 set -euo pipefail
-bin=$(realpath "${1:-target/release/tmpguard}")
 uid=2999
-exec unshare -m --propagation private bash -s "$bin" "$uid" <<'INNER'
+# A copy outside /tmp, which the namespace covers.
+bin=$(mktemp /var/tmp/tmpguard-bench.XXXXXX)
+trap 'rm -f "$bin"' EXIT
+cp "$(realpath "${1:-target/release/tmpguard}")" "$bin"
+unshare -m --propagation private bash -s "$bin" "$uid" <<'INNER'
 set -euo pipefail
 bin=$1 uid=$2
 mount -t tmpfs -o mode=1777 tmpfs /tmp

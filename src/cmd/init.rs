@@ -31,14 +31,11 @@ pub fn run(args: &InitArgs) -> u8 {
 /// `base` the absolute `--base` for the hook to pass on.
 fn exports<'a>(
     resolved: &'a Resolved,
-    runtime: Option<&'a runtime::Resolved>,
     snap: &Snapshot,
     exe: &'a Path,
     base: Option<&'a Path>,
 ) -> Exports<'a> {
     Exports {
-        runtime: runtime.and_then(|r| r.value()).map(OsStrExt::as_bytes),
-        unset_runtime: runtime.is_some_and(runtime::Resolved::unset),
         tmpdir: resolved.dir.as_os_str().as_bytes(),
         tmp: snap.tmp.is_some(),
         temp: snap.temp.is_some(),
@@ -79,7 +76,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         Err(e) => {
             say(e);
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
-            let runtime = args.common.runtime(&snap);
+            let runtime = args.runtime.runtime(&snap);
             runtime_notes(runtime.as_ref(), args.quiet);
             if let Some(Ok(line)) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
                 emit(&line);
@@ -98,9 +95,15 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
-    let runtime = args.common.runtime(&snap);
-    let ex = exports(&resolved, runtime.as_ref(), &snap, &exe, base.as_deref());
-    let code = match render(shell, &ex) {
+    let runtime = args.runtime.runtime(&snap);
+    let ex = exports(&resolved, &snap, &exe, base.as_deref());
+    let code = match render(shell, &ex).and_then(|mut code| {
+        // XDG_RUNTIME_DIR after the template's code, only when it changes.
+        if let Some(line) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
+            code.extend(line?);
+        }
+        Ok(code)
+    }) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
@@ -124,6 +127,18 @@ fn runtime_line(r: &runtime::Resolved, shell: Shell) -> Option<Result<Vec<u8>, U
             Some(family.assign(runtime::VAR, Some(p.as_os_str().as_bytes())))
         }
         runtime::Action::Unset => Some(family.assign(runtime::VAR, None)),
+    }
+}
+
+/// The TaskProlog line that sets or unsets XDG_RUNTIME_DIR, when it changes.
+fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotable>> {
+    match &r.action {
+        runtime::Action::Keep => None,
+        runtime::Action::Set(p) => Some(
+            quote::slurm(p.as_os_str().as_bytes())
+                .map(|q| [b"export XDG_RUNTIME_DIR=", &q[..], b"\n"].concat()),
+        ),
+        runtime::Action::Unset => Some(Ok(b"unset XDG_RUNTIME_DIR\n".to_vec())),
     }
 }
 
@@ -165,22 +180,15 @@ fn slurm(args: &InitArgs) -> u8 {
         Err(e) => {
             slurm_failure(&e.to_string());
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
-            let runtime = args.common.runtime(&snap);
+            let runtime = args.runtime.runtime(&snap);
             runtime_notes(runtime.as_ref(), args.quiet);
-            let line = match runtime.map(|r| r.action) {
-                Some(runtime::Action::Set(p)) => quote::slurm(p.as_os_str().as_bytes())
-                    .ok()
-                    .map(|q| [b"export XDG_RUNTIME_DIR=", &q[..], b"\n"].concat()),
-                Some(runtime::Action::Unset) => Some(b"unset XDG_RUNTIME_DIR\n".to_vec()),
-                _ => None,
-            };
-            if let Some(line) = line {
+            if let Some(Ok(line)) = runtime.as_ref().and_then(slurm_runtime_line) {
                 emit(&line);
             }
             return OK;
         }
     };
-    let runtime = args.common.runtime(&snap);
+    let runtime = args.runtime.runtime(&snap);
     let runtime_changes = runtime
         .as_ref()
         .is_some_and(|r| r.action != runtime::Action::Keep);
@@ -188,8 +196,13 @@ fn slurm(args: &InitArgs) -> u8 {
         runtime_notes(runtime.as_ref(), args.quiet);
         return OK;
     }
-    let ex = exports(&resolved, runtime.as_ref(), &snap, Path::new(""), None);
-    match render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm) {
+    let ex = exports(&resolved, &snap, Path::new(""), None);
+    match render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm).and_then(|mut lines| {
+        if let Some(line) = runtime.as_ref().and_then(slurm_runtime_line) {
+            lines.extend(line?);
+        }
+        Ok(lines)
+    }) {
         Ok(lines) => {
             notes(&resolved, args.quiet);
             runtime_notes(runtime.as_ref(), args.quiet);

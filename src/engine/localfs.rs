@@ -63,9 +63,19 @@ pub fn classify(f_type: u64) -> Locality {
     }
 }
 
-/// The locality of the filesystem holding `fd` (an `O_PATH` fd will do).
+/// The locality of the filesystem holding `path`.
+pub fn of_path(path: &std::ffi::CStr) -> Result<Locality, nix::errno::Errno> {
+    crate::sys::statfs_type(path).map(classify)
+}
+
+/// The locality of the filesystem holding `fd` (an `O_PATH` fd will do):
+/// through its `/proc/self/fd` link, which names exactly the inode the fd
+/// holds (no path lookup that could be raced), as privdir's `fchmod` does.
 pub fn of_fd(fd: std::os::fd::BorrowedFd<'_>) -> Result<Locality, nix::errno::Errno> {
-    nix::sys::statfs::fstatfs(fd).map(|s| classify(s.filesystem_type().0 as u64))
+    use std::os::fd::AsRawFd;
+    let link = std::ffi::CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .map_err(|_| nix::errno::Errno::EINVAL)?;
+    of_path(&link)
 }
 
 impl fmt::Display for Locality {

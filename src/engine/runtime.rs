@@ -18,7 +18,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::sys::stat::{FileStat, lstat};
+use nix::fcntl::{AT_FDCWD, AtFlags};
+use nix::sys::stat::{FileStat, fstatat};
 
 use crate::engine::localfs::{self, Locality};
 use crate::engine::privdir::{self, Problem, Unsafe};
@@ -95,8 +96,7 @@ pub fn quick_valid(value: &[u8], uid: u32) -> bool {
             && (st.st_mode & 0o022 == 0 || st.st_mode & 0o1000 != 0)
     };
     // Every proper prefix, `/` first: "/", "/run", "/run/user".
-    let mut ends: Vec<usize> = vec![1];
-    ends.extend(
+    let ends = std::iter::once(1).chain(
         value
             .iter()
             .enumerate()
@@ -104,17 +104,18 @@ pub fn quick_valid(value: &[u8], uid: u32) -> bool {
             .filter(|(_, b)| **b == b'/')
             .map(|(i, _)| i),
     );
+    // fstatat(AT_FDCWD, ..., AT_SYMLINK_NOFOLLOW) is lstat, through a symbol
+    // the binary imports already; statfs through `sys` (see there).
+    let lstat = |p: &[u8]| fstatat(AT_FDCWD, OsStr::from_bytes(p), AtFlags::AT_SYMLINK_NOFOLLOW);
     for end in ends {
-        match lstat(OsStr::from_bytes(&value[..end])) {
+        match lstat(&value[..end]) {
             Ok(st) if ok_on_the_way(&st) => {}
             _ => return false,
         }
     }
-    let path = OsStr::from_bytes(value);
-    let ours =
-        lstat(path).is_ok_and(|st| is_dir(&st) && st.st_uid == uid && st.st_mode & 0o7777 == 0o700);
-    ours && nix::sys::statfs::statfs(path)
-        .is_ok_and(|s| localfs::classify(s.filesystem_type().0 as u64) == Locality::Local)
+    let ours = lstat(value)
+        .is_ok_and(|st| is_dir(&st) && st.st_uid == uid && st.st_mode & 0o7777 == 0o700);
+    ours && std::ffi::CString::new(value).is_ok_and(|c| localfs::of_path(&c) == Ok(Locality::Local))
 }
 
 fn is_dir(st: &FileStat) -> bool {
@@ -257,17 +258,20 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
             false => check(logind.as_os_str(), uid).map(|_| ()),
         }),
     };
+    let mut warnings = Vec::new();
+    let choice = decide(&inherited, logind_verdict.as_ref());
+    if choice == Choice::Keep {
+        // The fast path: nothing to say, nothing to format.
+        return Resolved {
+            action: Action::Keep,
+            note: None,
+            warnings,
+        };
+    }
     let old = value.map(|v| Path::new(v).display().to_string());
     let was = |why: &Invalid| format!("{VAR}={} {why}; ", old.as_deref().unwrap_or_default());
-    let mut warnings = Vec::new();
-    let (dir, created) = match decide(&inherited, logind_verdict.as_ref()) {
-        Choice::Keep => {
-            return Resolved {
-                action: Action::Keep,
-                note: None,
-                warnings,
-            };
-        }
+    let (dir, created) = match choice {
+        Choice::Keep => unreachable!("returned above"),
         Choice::Logind => (logind, false),
         Choice::Create => match make(uid, &mut warnings) {
             Ok(made) => made,
@@ -332,19 +336,6 @@ fn failed(
         action,
         note: None,
         warnings,
-    }
-}
-
-/// The value to export, if any, and whether to unset: for renderers.
-impl Resolved {
-    pub fn value(&self) -> Option<&OsStr> {
-        match &self.action {
-            Action::Set(p) => Some(p.as_os_str()),
-            _ => None,
-        }
-    }
-    pub fn unset(&self) -> bool {
-        self.action == Action::Unset
     }
 }
 

@@ -11,12 +11,13 @@
 //! directory logind made is never removed. Prolog and Epilog of the same user
 //! take an exclusive `flock` on that directory, so concurrent jobs agree.
 
-use std::ffi::OsStr;
+use std::ffi::{CString, OsStr};
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{AtFlags, Flock, FlockArg, OFlag, openat};
+use nix::fcntl::{AtFlags, OFlag, openat};
 use nix::sys::stat::{Mode, fstatat, mkdirat};
 use nix::unistd::{UnlinkatFlags, unlinkat};
 
@@ -110,15 +111,16 @@ fn root_dir(path: &Path, last_mode: u32) -> Result<OwnedFd, String> {
 }
 
 /// The state directory of `uid`, locked.
-fn lock(uid: u32) -> Result<Flock<OwnedFd>, String> {
+fn lock(uid: u32) -> Result<OwnedFd, String> {
     root_dir(Path::new(STATE), 0o700)?;
     let dir = root_dir(&Path::new(STATE).join(uid.to_string()), 0o700)?;
-    Flock::lock(dir, FlockArg::LockExclusive).map_err(|(_, e)| {
+    crate::sys::flock_exclusive(dir.as_fd()).map_err(|e| {
         format!(
             "cannot lock {STATE}/{uid}: {}",
             crate::engine::errno::text(e)
         )
-    })
+    })?;
+    Ok(dir)
 }
 
 fn exists_at(fd: &impl AsFd, name: &str) -> bool {
@@ -171,15 +173,16 @@ pub fn create(uid: u32, gid: u32, job: &str, size: &str) -> Result<Outcome, Stri
         Ok(()) => {}
         Err(e) => return Err(err("create", &path, e)),
     }
-    let opts = format!("mode=0700,uid={uid},gid={gid},size={size}");
-    use nix::mount::{MsFlags, mount};
+    let opts = CString::new(format!("mode=0700,uid={uid},gid={gid},size={size}"))
+        .map_err(|_| "bad size".to_string())?;
+    let target = CString::new(path.as_os_str().as_bytes()).map_err(|_| "bad path".to_string())?;
     // By path: /run/user is root's and others cannot write it (checked).
-    if let Err(e) = mount(
-        Some("tmpfs"),
-        &path,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some(opts.as_str()),
+    if let Err(e) = crate::sys::mount(
+        c"tmpfs",
+        &target,
+        c"tmpfs",
+        nix::libc::MS_NOSUID | nix::libc::MS_NODEV,
+        &opts,
     ) {
         let _ = unlinkat(parent.as_fd(), name.as_str(), UnlinkatFlags::RemoveDir);
         return Err(err("mount a tmpfs on", &path, e));
@@ -226,15 +229,15 @@ pub fn remove(uid: u32, job: &str) -> Result<Outcome, String> {
             n != b"." && n != b".." && n != MADE.as_bytes()
         })
         .count();
-    let made = exists_at(&*state, MADE);
+    let made = exists_at(&state, MADE);
     let logged_in = Path::new("/run/systemd/users")
         .join(uid.to_string())
         .exists();
     if let Err(why) = removes(others, made, logged_in) {
         return Ok(Outcome::Left(path, why));
     }
-    use nix::mount::{MntFlags, umount2};
-    match umount2(&path, MntFlags::MNT_DETACH | MntFlags::UMOUNT_NOFOLLOW) {
+    let target = CString::new(path.as_os_str().as_bytes()).map_err(|_| "bad path".to_string())?;
+    match crate::sys::umount2(&target, nix::libc::MNT_DETACH | nix::libc::UMOUNT_NOFOLLOW) {
         Ok(()) | Err(Errno::EINVAL) | Err(Errno::ENOENT) => {}
         Err(e) => return Err(err("unmount", &path, e)),
     }

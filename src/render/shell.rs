@@ -321,32 +321,14 @@ pub struct Exports<'a> {
     pub tmpguard: &'a [u8],
     /// The `--base` init was given, for the hook to pass on when it runs again.
     pub base: Option<&'a [u8]>,
-    /// Set `XDG_RUNTIME_DIR` to this.
-    pub runtime: Option<&'a [u8]>,
-    /// Unset `XDG_RUNTIME_DIR` (invalid, and nothing valid could be had).
-    pub unset_runtime: bool,
 }
 
 /// The slots an exports template may use.
 #[cfg(test)]
-pub const EXPORT_SLOTS: &[Slot] = &[
-    Slot::Tmpdir,
-    Slot::Tmpguard,
-    Slot::Check,
-    Slot::Base,
-    Slot::Runtime,
-];
+pub const EXPORT_SLOTS: &[Slot] = &[Slot::Tmpdir, Slot::Tmpguard, Slot::Check, Slot::Base];
 /// The flags an exports template may use.
 #[cfg(test)]
-pub const EXPORT_FLAGS: &[Flag] = &[
-    Flag::Tmp,
-    Flag::Temp,
-    Flag::Hook,
-    Flag::Base,
-    Flag::NoBase,
-    Flag::Runtime,
-    Flag::UnsetRuntime,
-];
+pub const EXPORT_FLAGS: &[Flag] = &[Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
@@ -371,13 +353,7 @@ pub fn render_exports(
     } else {
         Vec::new()
     };
-    let runtime = match ex.runtime {
-        Some(r) => quote(r)?,
-        None => Vec::new(),
-    };
     let flag = |f: Flag| match f {
-        Flag::Runtime => ex.runtime.is_some(),
-        Flag::UnsetRuntime => ex.unset_runtime,
         Flag::Tmp => ex.tmp,
         Flag::Temp => ex.temp,
         Flag::Hook => ex.hook,
@@ -390,7 +366,6 @@ pub fn render_exports(
             Slot::Tmpguard => &tmpguard,
             Slot::Check => check,
             Slot::Base => &base,
-            Slot::Runtime => &runtime,
             Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
@@ -542,41 +517,15 @@ mod tests {
     }
 
     #[test]
-    fn runtime_dir_lines_match_the_failure_path_lines() {
-        // init prints XDG_RUNTIME_DIR from the template, or (TMPDIR failed)
-        // from Family::assign: the same line either way.
-        for shell in Shell::value_variants() {
-            let family = shell.spec().family;
-            for (runtime, unset) in [(Some(&b"/tmp/xdg-runtime-7"[..]), false), (None, true)] {
-                let out = render(
-                    *shell,
-                    &Exports {
-                        tmpdir: b"/tmp/a",
-                        runtime,
-                        unset_runtime: unset,
-                        ..Default::default()
-                    },
-                )
-                .unwrap();
-                let line = family.assign("XDG_RUNTIME_DIR", runtime).unwrap();
-                let out = String::from_utf8(out).unwrap();
-                let line = String::from_utf8(line).unwrap();
-                assert!(out.ends_with(&line), "{shell:?}: {out:?} vs {line:?}");
-                assert_eq!(out.lines().count(), 2, "{shell:?}: {out}");
-            }
-            let plain = render(
-                *shell,
-                &Exports {
-                    tmpdir: b"/tmp/a",
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-            assert!(
-                !String::from_utf8(plain).unwrap().contains("XDG"),
-                "{shell:?}"
-            );
-        }
+    fn assign_sets_and_unsets_in_each_family() {
+        let set = |f: Family| String::from_utf8(f.assign("X", Some(b"/a b")).unwrap()).unwrap();
+        let unset = |f: Family| String::from_utf8(f.assign("X", None).unwrap()).unwrap();
+        assert_eq!(set(Family::Posix), "export X='/a b'\n");
+        assert_eq!(set(Family::Fish), "set -gx X '/a b'\n");
+        assert_eq!(set(Family::Csh), "setenv X '/a b';\n");
+        assert_eq!(unset(Family::Posix), "unset X\n");
+        assert_eq!(unset(Family::Csh), "unsetenv X;\n");
+        assert!(Family::Csh.assign("X", Some(b"a\nb")).is_err());
     }
 
     #[test]
@@ -602,7 +551,7 @@ mod tests {
             assert_eq!(spec.hook, slots.contains(&Slot::Tmpguard), "{shell:?}");
         }
         let (slots, _) = names(crate::render::SLURM_TEMPLATE).unwrap();
-        assert_eq!(slots, [Slot::Tmpdir, Slot::Runtime]);
+        assert_eq!(slots, [Slot::Tmpdir]);
         for (t, want) in crate::render::modulefile::TEMPLATES {
             assert_eq!(names(t).unwrap().0, *want);
         }

@@ -23,8 +23,6 @@ pub enum Slot {
     Cmd,
     /// Environment Modules: the arguments of `tmpguard path`, as Tcl words.
     Args,
-    /// The runtime directory (`XDG_RUNTIME_DIR`), quoted for the shell.
-    Runtime,
 }
 
 /// A switch a template tests: `{{?NAME}}` lines and `{{#NAME}}` blocks.
@@ -40,21 +38,16 @@ pub enum Flag {
     Base,
     /// No `--base` was given.
     NoBase,
-    /// Set `XDG_RUNTIME_DIR` to the `RUNTIME` slot.
-    Runtime,
-    /// Unset `XDG_RUNTIME_DIR`: invalid, and nothing valid could be had.
-    UnsetRuntime,
 }
 
 impl Slot {
-    pub const ALL: [Slot; 7] = [
+    pub const ALL: [Slot; 6] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
         Slot::Base,
         Slot::Cmd,
         Slot::Args,
-        Slot::Runtime,
     ];
 
     /// The name as written in a template.
@@ -66,7 +59,6 @@ impl Slot {
             Slot::Base => "BASE",
             Slot::Cmd => "CMD",
             Slot::Args => "ARGS",
-            Slot::Runtime => "RUNTIME",
         }
     }
 
@@ -76,15 +68,7 @@ impl Slot {
 }
 
 impl Flag {
-    pub const ALL: [Flag; 7] = [
-        Flag::Tmp,
-        Flag::Temp,
-        Flag::Hook,
-        Flag::Base,
-        Flag::NoBase,
-        Flag::Runtime,
-        Flag::UnsetRuntime,
-    ];
+    pub const ALL: [Flag; 5] = [Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
 
     /// The name as written in a template.
     pub fn name(self) -> &'static str {
@@ -94,8 +78,6 @@ impl Flag {
             Flag::Hook => "HOOK",
             Flag::Base => "BASE",
             Flag::NoBase => "NOBASE",
-            Flag::Runtime => "RUNTIME",
-            Flag::UnsetRuntime => "UNSETRUNTIME",
         }
     }
 

@@ -1,8 +1,6 @@
 set -gx TMPDIR {{TMPDIR}}
 {{?TMP}}set -gx TMP {{TMPDIR}}
 {{?TEMP}}set -gx TEMP {{TMPDIR}}
-{{?RUNTIME}}set -gx XDG_RUNTIME_DIR {{RUNTIME}}
-{{?UNSETRUNTIME}}set -e XDG_RUNTIME_DIR
 {{#HOOK}}
 if status is-interactive
 set -g __tmpguard_check {{CHECK}}

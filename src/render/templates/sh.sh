@@ -1,5 +1,3 @@
 export TMPDIR={{TMPDIR}}
 {{?TMP}}export TMP={{TMPDIR}}
 {{?TEMP}}export TEMP={{TMPDIR}}
-{{?RUNTIME}}export XDG_RUNTIME_DIR={{RUNTIME}}
-{{?UNSETRUNTIME}}unset XDG_RUNTIME_DIR

@@ -1,8 +1,6 @@
 setenv TMPDIR {{TMPDIR}};
 {{?TMP}}setenv TMP {{TMPDIR}};
 {{?TEMP}}setenv TEMP {{TMPDIR}};
-{{?RUNTIME}}setenv XDG_RUNTIME_DIR {{RUNTIME}};
-{{?UNSETRUNTIME}}unsetenv XDG_RUNTIME_DIR;
 {{#HOOK}}
 # ``eval "`...`"`` runs all of this as one joined line, and tcsh expands
 # every variable of a command before running it (an unset one is an error,

@@ -1,8 +1,6 @@
 $TMPDIR = {{TMPDIR}}
 {{?TMP}}$TMP = {{TMPDIR}}
 {{?TEMP}}$TEMP = {{TMPDIR}}
-{{?RUNTIME}}$XDG_RUNTIME_DIR = {{RUNTIME}}
-{{?UNSETRUNTIME}}__xonsh__.env.pop('XDG_RUNTIME_DIR', None)
 {{#HOOK}}
 if __xonsh__.env.get('XONSH_INTERACTIVE'):
     def _tmpguard_hook_for(exe, check, base):

@@ -1,8 +1,6 @@
 export TMPDIR={{TMPDIR}}
 {{?TMP}}export TMP={{TMPDIR}}
 {{?TEMP}}export TEMP={{TMPDIR}}
-{{?RUNTIME}}export XDG_RUNTIME_DIR={{RUNTIME}}
-{{?UNSETRUNTIME}}unset XDG_RUNTIME_DIR
 {{#HOOK}}
 if [[ -o interactive ]]; then
 typeset -g __tmpguard_check={{CHECK}} __tmpguard_failed= __tmpguard_base={{BASE}}
