@@ -88,6 +88,10 @@ pub struct PathArgs {
     /// Accepted for symmetry with `init`; `path` prints no notes anyway
     #[arg(long, short)]
     pub quiet: bool,
+    /// For modulefiles: NUL-terminated records on stdout (`set NAME=VALUE`,
+    /// `unsafe NAME`, `warn TEXT`, `error TEXT`), nothing on stderr
+    #[arg(long)]
+    pub records: bool,
 }
 
 /// `tmpguard exec`.

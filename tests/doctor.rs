@@ -516,7 +516,8 @@ fn doctor_never_creates_the_directory_or_changes_a_mode() {
             stat -c %a /tmp/alice
             rmdir /tmp/alice
             ls -A /tmp | wc -l; ls -A /mnt/tg/home/alice | wc -l; test -e /mnt/tg/base && echo base || echo nobase
-            cat $AUX/trace.*
+            # statmount (457, read-only) is unknown to Debian 12's strace, which shows it whatever the filter.
+            cat $AUX/trace.* | grep -v ' syscall_0x1c9('
             echo @@@; cat $AUX/d1.json; echo @@@; cat $AUX/d4.json"#,
         )
         .ok();

@@ -568,10 +568,12 @@ mkdir -m 777 "$AUX/open"; chmod 777 "$AUX/open"
 mkdir -m 1777 "$AUX/mallorys"; chown mallory: "$AUX/mallorys"
 mkdir -m 1777 "$AUX/shared"; chmod 1777 "$AUX/shared"
 mkdir -m 755 "$AUX/m"; chown mallory: "$AUX/m"; as mallory ln -s "$AUX/shared" "$AUX/m/link"
+mkdir -m 1777 "$AUX/s2"; chmod 1777 "$AUX/s2"; as mallory ln -s "$AUX/shared" "$AUX/s2/link"
 cases=(
   "$AUX/open|is writable by others without the sticky bit \(mode 0777\)"
   "$AUX/mallorys|is owned by uid 2002 \(mallory\), neither root nor you"
-  "$AUX/m/link|passes through the symlink $AUX/m/link owned by uid 2002 \(mallory\)"
+  "$AUX/s2/link|passes through the symlink $AUX/s2/link owned by uid 2002 \(mallory\)"
+  "$AUX/m/link|is inside $AUX/m, a directory owned by uid 2002 \(mallory\) \(mode 0755\), neither root nor you: they can replace what is in it; fix: set TMPDIR outside it"
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r base why <<<"$c"
@@ -618,6 +620,316 @@ grep -q "WARNING" <<<"$err" || fail "no warning: $err"
 private alice "$dir"
 syslog_sync
 grep -q "offending uid 2002, victim uid 2001" "$AUX/syslog" || fail "not logged: $(cat "$AUX/syslog")"
+"#,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Issue 13: ancestors, mounts, per-process paths, hard links.
+
+/// A real FUSE for the sandbox: a private /dev/fuse node (the host's may be
+/// 0600, and is shared), `user_allow_other` in a private copy of
+/// /etc/fuse.conf, and a trap that unmounts and kills every bindfs started
+/// (a daemon left running would keep the namespace, and the test's pipes, alive).
+const FUSE: &str = r#"
+FUSE_PIDS=()
+fuse_start() {
+  mknod "$AUX/fuse" c 10 229 && chmod 666 "$AUX/fuse"
+  [ -e /dev/fuse ] || touch /dev/fuse  # /dev may be syslog_start's tmpfs
+  mount --bind "$AUX/fuse" /dev/fuse
+  { cat /etc/fuse.conf 2>/dev/null; echo user_allow_other; } >"$AUX/fuse.conf"
+  mount --bind "$AUX/fuse.conf" /etc/fuse.conf
+  trap 'fuse_stop; kill ${SYSLOG_PID:-} 2>/dev/null' EXIT
+}
+# Only the daemons this script started (other tests may run their own).
+fuse_stop() {
+  local p m
+  for p in "${FUSE_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; done
+  grep ' - fuse' /proc/self/mountinfo | awk '{print $5}' | while read -r m; do umount -l "$m"; done
+  for p in "${FUSE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  FUSE_PIDS=()
+}
+# bindfs_as USER ARGS... MOUNTPOINT: mount with bindfs as USER, in the
+# foreground so that its pid is known (output discarded); waits for the mount.
+bindfs_as() {
+  local u=$1; shift
+  local point=${*: -1} i
+  # exec: the background job's pid is the daemon's (setpriv and env exec too).
+  (exec setpriv --reuid="$(id -u "$u")" --regid="$(id -u "$u")" --clear-groups \
+    env -i PATH=/usr/bin:/bin bindfs -f "$@" </dev/null >>"$AUX/bindfs.log" 2>&1) &
+  local pid=$!
+  for i in $(seq 100); do
+    grep -q " $point .* - fuse" /proc/self/mountinfo && break
+    sleep 0.05
+  done
+  grep -q " $point .* - fuse" /proc/self/mountinfo || fail "bindfs $* did not mount"
+  FUSE_PIDS+=("$pid")
+}
+"#;
+
+/// An attacker's FUSE mount at the victim's name, forging her ownership and
+/// mode 0700 (bindfs --force-user, allow_other): never exported by init, path
+/// or exec; a private fallback, a warning naming the mount and who made it, a
+/// system-log line; doctor calls it unsafe. The same with the attacker's
+/// daemon stopped: nothing hangs. A root-made tmpfs at the name is used; the
+/// user's own FUSE mount as TMPDIR is kept.
+#[test]
+fn attackers_fuse_mount_is_never_used() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("bindfs") && common::have("fusermount3"),
+        "bindfs and fusermount3 (Debian bindfs, fuse3)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        &format!(
+            "{FUSE}\n{}",
+            r#"
+syslog_start
+fuse_start
+mkdir -m 777 "$AUX/msrc"; chown mallory: "$AUX/msrc"
+as mallory mkdir -m 700 /tmp/alice
+bindfs_as mallory -o allow_other --force-user=alice --force-group=alice --perms=0700 "$AUX/msrc" /tmp/alice
+[ "$(stat -c '%U %a' /tmp/alice)" = "alice 700" ] || fail "the forgery did not take: $(stat -c '%U %a' /tmp/alice)"
+grep -q ' /tmp/alice .* - fuse .*user_id=2002' /proc/self/mountinfo || fail "mountinfo: $(grep /tmp/alice /proc/self/mountinfo)"
+# And one at a name of the fallback's shape, first by name: only the uid can
+# make a directory of its own, except on a mount that lies.
+mkdir -m 777 "$AUX/msrc2"; chown mallory: "$AUX/msrc2"
+as mallory mkdir -m 700 /tmp/alice.aaaaaaaa
+bindfs_as mallory -o allow_other --force-user=alice --force-group=alice --perms=0700 "$AUX/msrc2" /tmp/alice.aaaaaaaa
+
+attacked() {  # attacked WHEN: every entry point refuses the mount
+  local dir logged
+  logged=$(syslog_lines)
+  tg alice init bash
+  dir=$(exported "$out")
+  [[ $rc/$dir =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "$1: init: $rc $out $err"
+  [ "$dir" != /tmp/alice.aaaaaaaa ] || fail "$1: took the attacker's mount of the fallback's shape"
+  grep -q "WARNING: /tmp/alice is on the fuse mount /tmp/alice (of $AUX/msrc) made by uid 2002 (mallory), neither root nor you.*using the private fallback $dir" <<<"$err" \
+    || fail "$1: warning: $err"
+  tg alice path
+  [ "$rc/$out" = "0/$dir" ] || fail "$1: path: $rc/$out/$err"
+  tg alice TMPDIR=/tmp/alice exec -- sh -c 'printf %s "$TMPDIR"'
+  [ "$rc/$out" = "0/$dir" ] || fail "$1: exec: $rc/$out/$err"
+  # (doctor looks at TMPDIR by path too: that is the hung-filesystem issue's.)
+  if [ "$1" = running ]; then tg alice TMPDIR=/tmp/alice doctor; else tg alice doctor; fi
+  grep -q "unsafe" <<<"$out" && grep -q "fuse mount /tmp/alice" <<<"$out" || fail "$1: doctor: $rc $out $err"
+  syslog_sync
+  tail -n +$((logged + 1)) "$AUX/syslog" | grep -q "unsafe private directory /tmp/alice (offending uid 2002, victim uid 2001): .*fuse mount.*; using $dir" \
+    || fail "$1: syslog: $(cat "$AUX/syslog")"
+  [ -z "$(ls -A "$AUX/msrc" "$AUX/msrc2" | grep -v '^/\|^$')" ] || fail "$1: something was written into the attacker's filesystem: $(ls -A "$AUX/msrc" "$AUX/msrc2")"
+}
+attacked running
+# The daemon stopped, its cached attributes expired: no check may wait for it.
+for p in "${FUSE_PIDS[@]}"; do
+  kill -STOP "$p"
+  [ "$(ps -o stat= -p "$p" | cut -c1)" = T ] || fail "the daemon is not stopped: $(ps -o pid,stat,comm -p "$p")"
+done
+sleep 2
+start=$SECONDS
+attacked stopped
+[ $((SECONDS - start)) -lt 30 ] || fail "stopped daemon: took $((SECONDS - start))s"
+fuse_stop
+
+# A root-made tmpfs at the name (a site's per-user tmpfs) is the user's directory.
+reset_tmp 2>/dev/null; umount -l /tmp/alice 2>/dev/null
+mkdir /tmp/alice && mount -t tmpfs -o mode=0700,uid=2001,gid=2001 tmpfs /tmp/alice
+tg alice path
+[ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "root tmpfs: $rc/$out/$err"
+umount /tmp/alice; rmdir /tmp/alice
+
+# The user's own FUSE mount (think sshfs) as TMPDIR is kept.
+as alice mkdir -m 700 "$AUX/home/alice/src" "$AUX/home/alice/mnt"
+bindfs_as alice "$AUX/home/alice/src" "$AUX/home/alice/mnt"
+grep -q "home/alice/mnt .*user_id=2001" /proc/self/mountinfo || fail "alice's mount: $(grep alice/mnt /proc/self/mountinfo)"
+tg alice TMPDIR="$AUX/home/alice/mnt" path
+[ "$rc/$out/$err" = "0/$AUX/home/alice/mnt/" ] || fail "own fuse: $rc/$out/$err"
+# ...but not when someone else mounted it on a directory on the way.
+mkdir -m 755 "$AUX/mm" "$AUX/mm2"; chown mallory: "$AUX/mm"
+mkdir -m 755 "$AUX/mm2/x"; chown mallory: "$AUX/mm2/x"
+bindfs_as mallory -o allow_other --force-user=alice --perms=0755 "$AUX/mm" "$AUX/mm2/x"
+as mallory mkdir -m 700 "$AUX/mm/t"
+tg alice TMPDIR="$AUX/mm2/x/t" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "fuse on the way: $rc/$out/$err"
+grep -q "^tmpguard: TMPDIR=$AUX/mm2/x/t is on the fuse mount $AUX/mm2/x (of $AUX/mm) made by uid 2002 (mallory)" <<<"$err" || fail "fuse on the way: $err"
+# Its daemon stopped: the walk judges the mount before looking anything up in it.
+kill -STOP "${FUSE_PIDS[-1]}"; sleep 2
+tg alice TMPDIR="$AUX/mm2/x/t" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "fuse on the way, stopped: $rc/$out/$err"
+tg alice TMPDIR="$AUX/mm2/x/t" exec -- sh -c 'printf %s "$TMPDIR"'
+[ "$rc/$out" = "0//tmp/alice" ] || fail "fuse on the way, stopped, exec: $rc/$out/$err"
+fuse_stop
+"#
+        ),
+    );
+}
+
+/// The ancestor rule: every directory on the way to a kept TMPDIR, a
+/// configured base or a TMPDIR created in the user's own directory is root's
+/// or the user's, and sticky if others can write it. A 2770 project
+/// directory, whose group member could swap the victim's directory, is
+/// refused before any swap, naming it; so is a directory inside another
+/// user's 0755 one, and a symlink held in a group-writable non-sticky
+/// directory. A 1777 scratch, a root 0755 chain, symlinks of root or the user
+/// are accepted.
+#[test]
+fn ancestors_others_can_write_are_refused() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+# Project group 3000: alice and mallory are members.
+asg() { local u=$1; shift; local uid; uid=$(id -u "$u")
+  setpriv --reuid="$uid" --regid="$uid" --groups=3000 env -i PATH=/usr/bin:/bin USER="$u" HOME="$AUX/home/$u" "$@"; }
+tgg() { local u=$1; shift; asg "$u" env "$@" >"$AUX/out" 2>"$AUX/err"; rc=$?; out=$(cat "$AUX/out"); err=$(cat "$AUX/err"); }
+mkdir "$AUX/proj"; chown root:3000 "$AUX/proj"; chmod 2770 "$AUX/proj"
+asg alice mkdir -m 700 "$AUX/proj/alice"
+
+# Kept TMPDIR in the project directory: replaced, naming the directory, owner and mode.
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "project: $rc $out $err"
+grep -q "^tmpguard: TMPDIR=$AUX/proj/alice is inside $AUX/proj (owner uid 0 (root), mode 2770), which group or others can write without the sticky bit.*chmod +t $AUX/proj" <<<"$err" || fail "project: $err"
+# The attack it prevents: exec would otherwise run in whatever mallory swaps in.
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" exec -- sh -c 'printf %s "$TMPDIR"'
+[ "$rc/$out" = "0//tmp/alice" ] || fail "project exec: $rc/$out/$err"
+asg mallory mv "$AUX/proj/alice" "$AUX/proj/gone" && asg mallory mkdir -m 777 "$AUX/proj/alice" && asg mallory chmod 777 "$AUX/proj/alice"
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" path
+[ "$rc/$out" = "0//tmp/alice" ] || fail "after the swap: $rc/$out/$err"
+# Missing there: not created in it either.
+tgg alice TMPDIR="$AUX/proj/gone/sub" timeout 10 "$TG" path
+[ "$rc/$out" = "0//tmp/alice" ] || fail "created in project: $rc/$out/$err"
+[ ! -e "$AUX/proj/gone/sub" ] || fail "created $AUX/proj/gone/sub"
+# A base in it: refused as bases are.
+mkdir -m 1777 "$AUX/proj/scratch"; chmod 1777 "$AUX/proj/scratch"
+tgg alice TMPGUARD_BASE="$AUX/proj/scratch" timeout 10 "$TG" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "base in project: $rc $out $err"
+grep -q "^tmpguard: refusing base $AUX/proj/scratch: $AUX/proj/scratch is inside $AUX/proj (owner uid 0 (root), mode 2770)" <<<"$err" || fail "base in project: $err"
+# doctor says why, and the fix.
+tgg alice TMPDIR="$AUX/proj/alice" timeout 10 "$TG" doctor
+grep -q "chmod +t $AUX/proj" <<<"$out" || fail "doctor: $out"
+
+# Inside another user's 0755 directory.
+mkdir -m 755 "$AUX/bobs"; chown bob: "$AUX/bobs"; mkdir -m 700 "$AUX/bobs/a"; chown alice: "$AUX/bobs/a"
+tg alice TMPDIR="$AUX/bobs/a" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "bob's: $rc $out $err"
+grep -q "is inside $AUX/bobs, a directory owned by uid 2003 (bob) (mode 0755), neither root nor you" <<<"$err" || fail "bob's: $err"
+
+# A symlink of root's held in a group-writable, non-sticky directory.
+mkdir -m 755 -p "$AUX/r1/r2"; mkdir -m 700 "$AUX/r1/r2/alice"; chown alice: "$AUX/r1/r2/alice"
+mkdir "$AUX/gw"; chown root:3000 "$AUX/gw"; chmod 2775 "$AUX/gw"; ln -s "$AUX/r1/r2/alice" "$AUX/gw/l"
+tg alice TMPDIR="$AUX/gw/l" init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "link in gw: $rc $out $err"
+grep -q "is inside $AUX/gw (owner uid 0 (root), mode 2775)" <<<"$err" || fail "link in gw: $err"
+
+# Accepted: a root 0755 chain, root's and the user's symlinks on the way, a 1777 scratch.
+ln -s "$AUX/r1" "$AUX/rootlink"; as alice ln -s "$AUX/rootlink/r2/alice" "$AUX/home/alice/mine"
+mkdir -m 1777 "$AUX/scr"; chmod 1777 "$AUX/scr"; mkdir -m 700 "$AUX/scr/alice"; chown alice: "$AUX/scr/alice"
+for d in "$AUX/r1/r2/alice" "$AUX/home/alice/mine" "$AUX/scr/alice"; do
+  tg alice TMPDIR="$d" init bash
+  [ "$rc/$(exported "$out")/$err" = "0/$d/" ] || fail "accepted $d: $rc $out $err"
+done
+tg alice TMPDIR="$AUX/home/alice/new" path
+[ "$rc/$out/$err" = "0/$AUX/home/alice/new/" ] || fail "created in home: $rc/$out/$err"
+"#,
+    );
+}
+
+/// Per-process paths (procfs magic links) are refused with a reason: every
+/// program would resolve them to a different directory.
+#[test]
+fn per_process_paths_are_refused() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+as alice mkdir -m 700 "$AUX/home/alice/d"
+for t in /proc/self/cwd '/proc/$$/cwd' '/proc/$$/root/tmp' /dev/fd/3 /proc/self/fd/3 /proc/thread-self/cwd; do
+  out=$(cd "$AUX/home/alice/d" && as alice bash -c "exec 3<$AUX/home/alice/d; TMPDIR=$t timeout 10 \"\$TG\" init bash" 2>"$AUX/err"); rc=$?
+  err=$(cat "$AUX/err")
+  [ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "$t: $rc $out $err"
+  grep -q "is a per-process link of /proc\|per-process link" <<<"$err" || fail "$t: $err"
+done
+"#,
+    );
+}
+
+/// A hard link at the name to one of the victim's own files (what an
+/// attacker can plant where fs.protected_hardlinks=0; root plants it here,
+/// the sysctl being the host's): a fallback, called an attack, logged.
+#[test]
+fn hard_link_at_the_name_is_a_logged_squat() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb,
+        r#"
+syslog_start
+as alice sh -c 'echo secret >/tmp/notes'
+ln /tmp/notes /tmp/alice
+tg alice init bash
+dir=$(exported "$out")
+[[ $rc/$dir =~ ^0//tmp/alice\.[a-z0-9]{8}$ ]] || fail "init: $rc $out $err"
+grep -q "WARNING: /tmp/alice is a regular file, not a directory, owned by uid 2001 (alice), with 2 hard links.*someone else may be attacking you" <<<"$err" || fail "warning: $err"
+syslog_sync
+grep -q "unsafe private directory /tmp/alice (offending uid 2001, victim uid 2001): .*2 hard links" "$AUX/syslog" || fail "syslog: $(cat "$AUX/syslog")"
+[ "$(cat /tmp/notes)" = secret ] || fail "the file changed"
+"#,
+    );
+}
+
+/// Fail closed: /tmp/alice squatted and no inode left for a fallback, with
+/// the inherited TMPDIR (and TMP/TEMP) pointing at the attacker's 0777
+/// directory. Every entry point still exits 1 with the reason, and the
+/// attacker's value is gone: /tmp after `eval` in bash (set -euo pipefail),
+/// zsh, fish, sh and tcsh; exec runs the command with /tmp (--strict: not at
+/// all); init slurm exports /tmp; path --records tells a modulefile to set
+/// /tmp and never restore the old value. A merely unusable value is left.
+#[test]
+fn unsafe_inherited_tmpdir_is_replaced_when_tmpguard_fails() {
+    let Some(sb) = common::sandbox() else { return };
+    check(
+        sb.tmp("mode=1777,nr_inodes=8"),
+        r#"
+as mallory mkdir -m 777 /tmp/m /tmp/alice; chmod 777 /tmp/m
+i=0; while touch "/tmp/f$i" 2>/dev/null; do i=$((i + 1)); done
+bad=/tmp/m
+shells=(
+  "bash|bash -c|set -euo pipefail; eval \"\$(\$TG init bash)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "zsh|zsh -c|eval \"\$(\$TG init zsh)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "fish|fish -c|\$TG init fish | source; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "sh|dash -c|eval \"\$(\$TG init sh)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "tcsh|tcsh -c|eval \"\`\$TG init tcsh\`\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+)
+for c in "${shells[@]}"; do
+  IFS='|' read -r name run code <<<"$c"
+  command -v "${run%% *}" >/dev/null || { fail "$name is not installed"; continue; }
+  got=$(as alice env TMPDIR=$bad TMP=$bad TEMP=$bad timeout 20 $run "$code" 2>"$AUX/err")
+  [ "$got" = $'/tmp\n/tmp\n/tmp' ] || fail "$name: after eval: '$got' ($(cat "$AUX/err"))"
+  grep -q "^tmpguard: TMPDIR=/tmp/m is a directory owned by uid 2002 (mallory) (mode 0777), not by you; set to /tmp instead$" "$AUX/err" || fail "$name: $(cat "$AUX/err")"
+  grep -q "no private fallback could be made" "$AUX/err" || fail "$name: no reason: $(cat "$AUX/err")"
+done
+tg alice TMPDIR=$bad init bash
+[ "$rc" = 1 ] || fail "init: exit $rc"
+tg alice TMPDIR=$bad exec -- sh -c 'printf %s "$TMPDIR"'
+[ "$rc/$out" = "0//tmp" ] || fail "exec: $rc/$out/$err"
+grep -q "set to /tmp instead" <<<"$err" || fail "exec: $err"
+tg alice TMPDIR=$bad exec --strict -- sh -c 'echo ran'
+[ "$rc/$out" = "1/" ] || fail "exec --strict: $rc/$out/$err"
+tg alice TMPDIR=$bad TEMP=$bad SLURM_JOB_ID=7 init slurm
+[ "$rc" = 0 ] || fail "slurm: exit $rc"
+grep -qx "export TMPDIR=/tmp" <<<"$out" && grep -qx "export TEMP=/tmp" <<<"$out" && ! grep -q "TMPDIR not changed" <<<"$out" || fail "slurm: $out"
+grep -q "^print tmpguard: .*set to /tmp instead" <<<"$out" || fail "slurm print: $out"
+tg alice TMPDIR=$bad path --records
+[ "$rc/$err" = "1/" ] || fail "records: $rc/$err"
+recs=$(tr '\0' '\n' <"$AUX/out")
+grep -qx "set TMPDIR=/tmp" <<<"$recs" && grep -qx "unsafe TMPDIR" <<<"$recs" && grep -q "^warn tmpguard: TMPDIR=/tmp/m is a directory owned by uid 2002" <<<"$recs" || fail "records: $recs"
+# Merely unusable (the user's own private directory, but the run fails): left as it is.
+as alice mkdir -m 700 "$AUX/home/alice/t"
+tg alice TMPDIR="$AUX/home/alice/t" init bash --force
+[ "$rc/$out" = "1/" ] || fail "unusable own: $rc/$out/$err"
+tg alice TMPDIR="$AUX/home/alice/t" path --force --records
+[ "$rc/$(tr '\0' '\n' <"$AUX/out" | cut -c1-6)" = "1/error " ] || fail "records, own: $rc/$(tr '\0' '|' <"$AUX/out")"
 "#,
     );
 }

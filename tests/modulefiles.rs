@@ -179,6 +179,43 @@ grep -c -F '; \\/tmpguard' "$AUX/mf/"*"#,
     );
 }
 
+/// Fail closed (issue 13): `/tmp/alice` squatted, no inode left for a
+/// fallback, and the inherited TMPDIR is the attacker's 0777 directory. The
+/// load sets /tmp with tmpguard's warning, and unload does not bring the
+/// attacker's value back.
+fn unsafe_tmpdir_becomes_tmp_and_never_comes_back(sys: &System) {
+    let Some(sb) = common::sandbox() else { return };
+    let out = run(
+        sys,
+        sb.tmp("mode=1777,nr_inodes=8"),
+        r#"as mallory mkdir -m 777 /tmp/m /tmp/alice; chmod 777 /tmp/m
+i=0; while touch "/tmp/f$i" 2>/dev/null; do i=$((i + 1)); done"#,
+        "session TMPDIR=/tmp/m",
+    );
+    assert_eq!(
+        out.lines(),
+        ["load=0 /tmp", "unload=0 unset"],
+        "stderr:\n{}",
+        out.stderr
+    );
+    // Environment Modules wraps long messages: compare words.
+    let words = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("TMPDIR=/tmp/m is a directory owned by uid 2002 (mallory) (mode 0777), not by you; set to /tmp instead"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn lmod_unsafe_tmpdir_becomes_tmp_and_never_comes_back() {
+    unsafe_tmpdir_becomes_tmp_and_never_comes_back(&LMOD);
+}
+#[test]
+fn modules_unsafe_tmpdir_becomes_tmp_and_never_comes_back() {
+    unsafe_tmpdir_becomes_tmp_and_never_comes_back(&MODULES);
+}
+
 #[test]
 fn lmod_load_sets_private_dir_and_unload_restores() {
     load_sets_private_dir_and_unload_restores(&LMOD);

@@ -202,6 +202,8 @@ function whatis() end
 function LmodError(msg) io.stderr:write(msg) os.exit(1) end
 function capture(cmd) local p = io.popen(cmd) local out = p:read("a") p:close() return out end
 function pushenv(name, value) io.write(value, "\n") end
+function setenv(name, value) end
+function LmodMessage(msg) io.stderr:write(msg) end
 dofile(arg[1])
 EOF
 cat > "$AUX/modules-stub.tcl" <<'EOF'
@@ -209,7 +211,9 @@ proc module-info {what args} { return 1 }
 proc module-whatis {args} {}
 proc getenv {name} { return "" }
 proc pushenv {name value} { puts $value }
+proc setenv {name value} {}
 proc reportError {msg} { puts stderr $msg }
+proc reportWarning {msg} { puts stderr $msg }
 source [lindex $argv 0]
 EOF
 "#;

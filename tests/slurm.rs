@@ -180,6 +180,14 @@ job plain TMPGUARD_BASE="$nl" | sed 's/^plain:/newline:/'
 mount -o remount,ro /tmp
 job plain | sed 's/^plain:/readonly:/'
 mount -o remount,rw /tmp
+
+# Fail closed (issue 13): the job inherits the attacker's TMPDIR, /tmp/alice
+# is squatted and no fallback can be made: the job gets /tmp, never /var/tmp/m.
+mkdir /var/tmp/m && chown mallory: /var/tmp/m && chmod 777 /var/tmp/m
+rm -rf /tmp/alice /tmp/alice.* && as mallory mkdir -m 755 /tmp/alice
+mount -o remount,ro /tmp
+job plain TMPDIR=/var/tmp/m | sed 's/^plain:/attacker:/; s/alice\.[a-z0-9]\{8\}/alice.XXXXXXXX/'
+mount -o remount,rw /tmp
 "#)
     else {
         return;
@@ -200,6 +208,12 @@ mount -o remount,rw /tmp
             "readonly: tmpguard: /tmp/alice is not usable: creating a file failed: EROFS: Read-only file system; TMPDIR not changed",
             "readonly: TMPDIR=/tmp 1777 root",
             "readonly: python=/var/tmp",
+            "attacker: tmpguard: /tmp/alice is a directory owned by uid 2002 (mallory) (mode 0755), not by you; and no private fallback could be made: cannot create /tmp/alice.XXXXXXXX: EROFS: Read-only file system; TMPDIR=/var/tmp/m is a directory owned by uid 2002 (mallory) (mode 0777), not by you; set to /tmp instead",
+            // slurmstepd checks the TMPDIR the TaskProlog set (the read-only /tmp).
+            "attacker: slurmstepd-localhost: error: TMPDIR [/tmp] is not writeable",
+            "attacker: slurmstepd-localhost: error: Setting TMPDIR to /tmp",
+            "attacker: TMPDIR=/tmp 1777 root",
+            "attacker: python=/var/tmp",
         ],
         "stderr:\n{}",
         out.stderr

@@ -6,13 +6,14 @@
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 
 use super::{FAILED, say};
 use crate::cli::ExecArgs;
 use crate::engine::env::Snapshot;
+use crate::engine::failclosed;
 use crate::engine::resolve::resolve;
 use crate::engine::runtime::{self, Action};
 use crate::sys::Dispositions;
@@ -43,13 +44,23 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
             ));
             return FAILED;
         }
-        // A cron job should not be lost because /tmp is full: run it anyway.
         Err(e) => {
-            say(format_args!(
-                "{e}; running {} with TMPDIR unchanged",
-                show(program)
-            ));
-            None
+            let replaced = failclosed::unsafe_inherited(&snap);
+            if replaced.is_empty() {
+                // A cron job should not be lost because /tmp is full: run it anyway.
+                say(format_args!(
+                    "{e}; running {} with TMPDIR unchanged",
+                    show(program)
+                ));
+                None
+            } else {
+                // Never with a value someone else controls: /tmp instead.
+                say(&e);
+                for r in &replaced {
+                    say(failclosed::message(r));
+                }
+                Some(PathBuf::from(failclosed::SAFE_DEFAULT))
+            }
         }
     };
     let mut set: Vec<(&str, Option<&OsStr>)> = Vec::new();

@@ -9,6 +9,7 @@ use super::{FAILED, OK, emit, say};
 use crate::cli::{InitArgs, Target};
 use crate::engine::decide::Why;
 use crate::engine::env::Snapshot;
+use crate::engine::failclosed;
 use crate::engine::pathnorm::abspath;
 use crate::engine::resolve::{Resolved, resolve};
 use crate::engine::runtime;
@@ -75,6 +76,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         Ok(r) => r,
         Err(e) => {
             say(e);
+            fail_closed(shell, &snap);
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
             let runtime = args.runtime.runtime(&snap);
             runtime_notes(runtime.as_ref(), args.quiet);
@@ -142,6 +144,33 @@ fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotabl
     }
 }
 
+/// tmpguard failed: replace an inherited value it judged unsafe with /tmp
+/// (no prompt hook: it would only fail again at every prompt).
+fn fail_closed(shell: Shell, snap: &Snapshot) {
+    let replaced = failclosed::unsafe_inherited(snap);
+    if replaced.is_empty() {
+        return;
+    }
+    let ex = Exports {
+        tmpdir: failclosed::SAFE_DEFAULT.as_bytes(),
+        tmp: snap.tmp.is_some(),
+        temp: snap.temp.is_some(),
+        ..Exports::default()
+    };
+    match render(shell, &ex) {
+        Ok(code) => {
+            for r in &replaced {
+                say(failclosed::message(r));
+            }
+            emit(&code);
+        }
+        Err(e) => say(format_args!(
+            "cannot export {}: {e}",
+            failclosed::SAFE_DEFAULT
+        )),
+    }
+}
+
 /// A modulefile that runs `tmpguard path` (with this `--base`/`--force`) at load.
 fn module(system: System, args: &InitArgs) -> u8 {
     match modulefile_text(system, args) {
@@ -178,13 +207,37 @@ fn slurm(args: &InitArgs) -> u8 {
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
-            slurm_failure(&e.to_string());
+            let replaced = failclosed::unsafe_inherited(&snap);
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
             let runtime = args.runtime.runtime(&snap);
             runtime_notes(runtime.as_ref(), args.quiet);
-            if let Some(Ok(line)) = runtime.as_ref().and_then(slurm_runtime_line) {
-                emit(&line);
+            let runtime_line = || {
+                if let Some(Ok(line)) = runtime.as_ref().and_then(slurm_runtime_line) {
+                    emit(&line);
+                }
+            };
+            if replaced.is_empty() {
+                slurm_failure(&e.to_string());
+                runtime_line();
+                return OK;
             }
+            // The job must not run with the attacker's TMPDIR: /tmp instead.
+            let ex = Exports {
+                tmpdir: failclosed::SAFE_DEFAULT.as_bytes(),
+                tmp: snap.tmp.is_some(),
+                temp: snap.temp.is_some(),
+                ..Exports::default()
+            };
+            let said: Vec<String> = replaced.iter().map(failclosed::message).collect();
+            let msg = format!("{e}; {}", said.join("; "));
+            if let Ok(lines) = render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm) {
+                say(&msg);
+                emit(format!("print tmpguard: {}\n", printable(&msg)).as_bytes());
+                emit(&lines);
+            } else {
+                slurm_failure(&e.to_string());
+            }
+            runtime_line();
             return OK;
         }
     };
@@ -215,9 +268,12 @@ fn slurm(args: &InitArgs) -> u8 {
 
 fn slurm_failure(msg: &str) {
     say(msg);
-    // One `print` line: control characters (a newline in a path) made visible.
-    let text: String = msg
-        .chars()
+    emit(format!("print tmpguard: {}; TMPDIR not changed\n", printable(msg)).as_bytes());
+}
+
+/// One `print` line: control characters (a newline in a path) made visible.
+fn printable(msg: &str) -> String {
+    msg.chars()
         .map(|c| {
             if c.is_control() {
                 c.escape_default().to_string()
@@ -225,6 +281,5 @@ fn slurm_failure(msg: &str) {
                 c.into()
             }
         })
-        .collect();
-    emit(format!("print tmpguard: {text}; TMPDIR not changed\n").as_bytes());
+        .collect()
 }

@@ -370,12 +370,23 @@ impl Judge<'_> {
                     );
                 }
             }
-            Some(Found::Bad(e)) => {
-                if let Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) = &e.problem {
+            Some(Found::Bad(e)) => match &e.problem {
+                Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) => {
                     let msg = format!("TMPDIR={p} {u}: its owner can point it anywhere");
                     self.add(Severity::Error, msg, Some(self.init_line()));
                 }
-            }
+                // A directory on the way others can write, a mount someone else
+                // made, a per-process /proc path: the text says the fix.
+                Problem::Unsafe(
+                    u @ (Unsafe::Ancestor { .. }
+                    | Unsafe::ForeignMount { .. }
+                    | Unsafe::PerProcess { .. }),
+                ) => {
+                    let msg = format!("TMPDIR={p} {u}");
+                    self.add(Severity::Error, msg, Some(self.init_line()));
+                }
+                _ => {}
+            },
             _ => {}
         }
     }

@@ -264,9 +264,19 @@ fn private(out: &mut String, p: Paint, r: &Report) {
     };
     let state = match &pv.state {
         Some(DirState::Kept(st)) | Some(DirState::Ready { stat: st, .. }) => described(st),
-        Some(DirState::Refused(_, Some(st))) => described(st),
+        // A mount someone else made reports what it likes: say what it is instead.
+        Some(DirState::Refused(e, Some(st)))
+            if !matches!(
+                e.problem,
+                crate::engine::privdir::Problem::Unsafe(
+                    crate::engine::privdir::Unsafe::ForeignMount { .. }
+                )
+            ) =>
+        {
+            described(st)
+        }
+        Some(DirState::Refused(e, _)) => e.to_string(),
         Some(DirState::Missing) | Some(DirState::CannotCreate(_)) => "does not exist".into(),
-        Some(DirState::Refused(e, None)) => e.to_string(),
         None => "-".into(),
     };
     row(out, "state", state);

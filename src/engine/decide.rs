@@ -26,6 +26,9 @@ pub enum Facts {
     /// The last component is missing.
     Missing { parent: Parent },
     /// Anything else (not a directory, an unsafe link, an error): why.
+    /// This includes the rules `privdir::chase` applies on the way: a
+    /// directory failing the ancestor rule, a mount someone else made, a
+    /// per-process `/proc` path (see README, "What it decides").
     Bad(Bad),
 }
 
@@ -435,6 +438,7 @@ mod tests {
         let file = Bad::Unsafe(Unsafe::NotDirectory {
             kind: privdir::Kind::File,
             owner: UID,
+            links: 1,
         });
         let why = run(Some("/x"), Facts::Bad(file.clone()), |_| ()).why;
         assert_eq!(why, Why::Replaced(Replaced::Bad(file)));
@@ -458,6 +462,7 @@ mod tests {
             Replaced::Bad(Bad::Unsafe(Unsafe::NotDirectory {
                 kind: Kind::File,
                 owner: UID,
+                links: 1,
             })),
             Replaced::Bad(Bad::Error(Error {
                 path: "/x/link".into(),
@@ -465,6 +470,22 @@ mod tests {
                     link: "/x/link".into(),
                     owner: 2000,
                 }),
+            })),
+            // Issue 13: what chase finds on the way, about TMPDIR itself.
+            Replaced::Bad(Bad::Unsafe(Unsafe::Ancestor {
+                dir: "/proj".into(),
+                owner: 0,
+                mode: 0o42770,
+                flaw: crate::engine::ancestry::Flaw::NotSticky,
+            })),
+            Replaced::Bad(Bad::Unsafe(Unsafe::ForeignMount {
+                point: "/tmp/alice".into(),
+                fstype: "fuse".into(),
+                source: "/src".into(),
+                owner: Some(2000),
+            })),
+            Replaced::Bad(Bad::Unsafe(Unsafe::PerProcess {
+                link: "/proc/self".into(),
             })),
         ]
     }
@@ -502,5 +523,30 @@ mod tests {
             "{}",
             words[8]
         );
+        assert!(
+            words[9].starts_with("is inside /proj (owner uid 0"),
+            "{}",
+            words[9]
+        );
+        assert!(
+            words[9].ends_with("mode 2770), which group or others can write without the sticky bit: they can replace what is in it; fix: ask the administrator to chmod +t /proj, or set TMPDIR outside it"),
+            "{}",
+            words[9]
+        );
+        assert!(
+            words[10].starts_with("is on the fuse mount /tmp/alice (of /src) made by uid 2000"),
+            "{}",
+            words[10]
+        );
+        assert_eq!(
+            words[11],
+            "resolves through /proc/self, a per-process link of /proc: every program would see a different directory"
+        );
+        // Each is a replacement of TMPDIR by the rules, never kept.
+        for r in &every_replaced()[9..] {
+            let Replaced::Bad(b) = r else { unreachable!() };
+            let d = run(Some("/x"), Facts::Bad(b.clone()), |i| i.in_job = true);
+            assert_eq!(d.choice, Choice::Target);
+        }
     }
 }

@@ -16,7 +16,7 @@ use nix::fcntl::OFlag;
 use nix::sys::stat::{Mode, mkdirat};
 use rand::{Rng, SeedableRng};
 
-use crate::engine::privdir::{self, Dir, Error, Op, Problem, Verified};
+use crate::engine::privdir::{self, Dir, Error, Op, Problem, Unsafe, Verified};
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -143,10 +143,13 @@ impl Taken {
         }
     }
 
-    /// Another uid's object (or one that changed under us): an attack, for
-    /// the system log. The user's own loose directory or symlink is not.
+    /// Another uid's object (or one that changed under us), or a hard link
+    /// at the name (the user's own file linked there by someone else where
+    /// `fs.protected_hardlinks=0`): an attack, for the system log. The user's
+    /// own loose directory or symlink is not.
     pub fn is_squat(&self) -> bool {
         match &self.error.problem {
+            Problem::Unsafe(Unsafe::NotDirectory { links: 2.., .. }) => true,
             Problem::Unsafe(_) => self.offender().is_some_and(|o| o != self.victim),
             _ => true,
         }
@@ -190,7 +193,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::privdir::{Kind, Unsafe, open_base};
+    use crate::engine::privdir::{Kind, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
 
@@ -269,6 +272,7 @@ mod tests {
         let u = Unsafe::NotDirectory {
             kind: Kind::Fifo,
             owner: 2,
+            links: 1,
         };
         assert!(taken(&e(Problem::Unsafe(u))));
         assert!(taken(&e(Problem::Moved)));
@@ -354,6 +358,14 @@ mod tests {
         assert!(t(foreign.clone(), 1).is_squat());
         assert!(!t(foreign, 7).is_squat());
         assert!(!t(Problem::Unsafe(Unsafe::OpenToOthers { mode: 0o777 }), 1).is_squat());
+        // The user's own file, but hard-linked at the name: planted.
+        let file = |links| Unsafe::NotDirectory {
+            kind: Kind::File,
+            owner: 1,
+            links,
+        };
+        assert!(!t(Problem::Unsafe(file(1)), 1).is_squat());
+        assert!(t(Problem::Unsafe(file(2)), 1).is_squat());
         assert!(t(Problem::Moved, 1).is_squat());
         let line = t(Problem::Unsafe(Unsafe::Symlink { owner: 7 }), 1)
             .log_line(Some(Path::new("/tmp/me.abcdefgh")));

@@ -2,12 +2,15 @@
 //! use and why (pure rules), and the engine that makes a private directory
 //! exist and verifies it through file descriptors. Nothing here prints.
 
+pub mod ancestry;
 pub mod decide;
 pub mod env;
 pub mod errno;
+pub mod failclosed;
 pub mod fallback;
 pub mod identity;
 pub mod localfs;
+pub mod mounts;
 pub mod pathnorm;
 pub mod privdir;
 pub mod probe;

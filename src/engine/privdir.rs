@@ -12,12 +12,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
-use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat, mkdirat};
+use nix::fcntl::{AT_FDCWD, OFlag, openat, readlinkat};
+use nix::sys::stat::{Mode, SFlag, mkdirat};
 
+use crate::engine::ancestry::{self, Trust};
 use crate::engine::errno;
 use crate::engine::identity::describe_uid;
+use crate::engine::mounts;
 use crate::engine::probe::ProbeError;
+use crate::sys::statx::{self, Statx};
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -58,15 +61,27 @@ pub struct Stat {
     pub uid: u32,
     /// Full `st_mode`: type and permission bits.
     pub mode: u32,
+    /// Hard links to it.
+    pub nlink: u32,
+    /// The mount it is on, when the kernel says.
+    pub mnt_id: Option<u64>,
+    /// `mnt_id` is the unique id `statmount` takes (Linux 6.8+).
+    pub mnt_id_unique: bool,
+    /// It is the root of a mount, when the kernel says.
+    pub mount_root: Option<bool>,
 }
 
 impl Stat {
-    fn from(st: &FileStat) -> Stat {
+    fn from(st: &Statx) -> Stat {
         Stat {
-            dev: st.st_dev,
-            ino: st.st_ino,
-            uid: st.st_uid,
-            mode: st.st_mode,
+            dev: st.dev,
+            ino: st.ino,
+            uid: st.uid,
+            mode: st.mode,
+            nlink: st.nlink,
+            mnt_id: st.mnt_id,
+            mnt_id_unique: st.mnt_id_unique,
+            mount_root: st.mount_root,
         }
     }
 
@@ -119,8 +134,8 @@ impl Stat {
 pub enum Unsafe {
     /// A symlink where a directory of ours should be.
     Symlink { owner: u32 },
-    /// Not a directory at all.
-    NotDirectory { kind: Kind, owner: u32 },
+    /// Not a directory at all (`links`: its hard-link count).
+    NotDirectory { kind: Kind, owner: u32, links: u32 },
     /// A directory that belongs to another uid.
     ForeignOwner { owner: u32, mode: u32 },
     /// Our directory, but group or others can write into it.
@@ -131,6 +146,24 @@ pub enum Unsafe {
     BaseOwner { owner: u32 },
     /// A base others can write that lacks the sticky bit.
     BaseNotSticky { mode: u32 },
+    /// A directory on the way (see `ancestry`) someone else could rename things in.
+    Ancestor {
+        dir: PathBuf,
+        owner: u32,
+        mode: u32,
+        flaw: ancestry::Flaw,
+    },
+    /// On (or passing through) a mount made by someone other than root or the user.
+    ForeignMount {
+        point: PathBuf,
+        fstype: String,
+        source: String,
+        /// Who made it (FUSE's `user_id=`); `None` when mountinfo does not say.
+        owner: Option<u32>,
+    },
+    /// Resolved through procfs (`/proc/self/...`, `/proc/<pid>/...`,
+    /// `/dev/fd/N`): a different directory in every process.
+    PerProcess { link: PathBuf },
 }
 
 impl Unsafe {
@@ -142,7 +175,16 @@ impl Unsafe {
             | Unsafe::ForeignOwner { owner, .. }
             | Unsafe::ForeignLink { owner, .. }
             | Unsafe::BaseOwner { owner } => Some(owner),
-            Unsafe::OpenToOthers { .. } | Unsafe::BaseNotSticky { .. } => None,
+            Unsafe::Ancestor {
+                owner,
+                flaw: ancestry::Flaw::Owner,
+                ..
+            } => Some(owner),
+            Unsafe::ForeignMount { owner, .. } => owner,
+            Unsafe::OpenToOthers { .. }
+            | Unsafe::BaseNotSticky { .. }
+            | Unsafe::Ancestor { .. }
+            | Unsafe::PerProcess { .. } => None,
         }
     }
 }
@@ -157,12 +199,19 @@ impl fmt::Display for Unsafe {
                     describe_uid(*owner)
                 )
             }
-            Unsafe::NotDirectory { kind, owner } => {
+            Unsafe::NotDirectory { kind, owner, links } => {
                 write!(
                     f,
                     "is {kind}, not a directory, owned by uid {}",
                     describe_uid(*owner)
-                )
+                )?;
+                match links {
+                    2.. => write!(
+                        f,
+                        ", with {links} hard links (a hard link planted at the name)"
+                    ),
+                    _ => Ok(()),
+                }
             }
             Unsafe::ForeignOwner { owner, mode } => write!(
                 f,
@@ -192,6 +241,46 @@ impl fmt::Display for Unsafe {
                 f,
                 "is writable by others without the sticky bit (mode {:04o})",
                 mode & 0o7777
+            ),
+            Unsafe::Ancestor {
+                dir,
+                owner,
+                mode,
+                flaw,
+            } => {
+                let (dir, mode) = (dir.display(), mode & 0o7777);
+                let who = describe_uid(*owner);
+                match flaw {
+                    ancestry::Flaw::Owner => write!(
+                        f,
+                        "is inside {dir}, a directory owned by uid {who} (mode {mode:04o}), neither root nor you: they can replace what is in it; fix: set TMPDIR outside it"
+                    ),
+                    ancestry::Flaw::NotSticky => write!(
+                        f,
+                        "is inside {dir} (owner uid {who}, mode {mode:04o}), which group or others can write without the sticky bit: they can replace what is in it; fix: ask the administrator to chmod +t {dir}, or set TMPDIR outside it"
+                    ),
+                }
+            }
+            Unsafe::ForeignMount {
+                point,
+                fstype,
+                source,
+                owner,
+            } => {
+                let who = match owner {
+                    Some(o) => format!("uid {}", describe_uid(*o)),
+                    None => "an unknown user".into(),
+                };
+                write!(
+                    f,
+                    "is on the {fstype} mount {} (of {source}) made by {who}, neither root nor you: it reports whatever owner and mode it likes",
+                    point.display()
+                )
+            }
+            Unsafe::PerProcess { link } => write!(
+                f,
+                "resolves through {}, a per-process link of /proc: every program would see a different directory",
+                link.display()
             ),
         }
     }
@@ -319,20 +408,67 @@ pub struct Verified {
     pub tightened_from: Option<u32>,
 }
 
+/// The stat of the object `fd` holds, without a round trip to its filesystem.
 fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
-    fstat(fd.as_fd())
+    statx::statx(fd.as_fd(), c"", false)
         .map(|s| Stat::from(&s))
         .map_err(|e| Error::os(path, Op::Stat, e))
 }
 
-fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
-    fstatat(dir.fd.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW).map(|s| Stat::from(&s))
+/// What is at `<dir>/<name>`, not following a symlink, without a round trip
+/// to a filesystem mounted there.
+pub fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
+    let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
+    statx::statx(dir.fd.as_fd(), &name, false).map(|s| Stat::from(&s))
+}
+
+/// `child` (held by `fd`), reached from the directory `parent`, is not the
+/// root of a mount someone other than root or `uid` made. Reads mountinfo
+/// only at a mount; there, once the mount is known to be root's or the
+/// user's, `child` is stat'ed again asking the filesystem (a FUSE root's
+/// attributes are placeholders until its daemon was asked).
+fn check_mount(
+    parent: &Stat,
+    child: &mut Stat,
+    fd: &OwnedFd,
+    path: &Path,
+    uid: u32,
+) -> Result<(), Error> {
+    if !mounts::is_crossing(parent, child) {
+        return Ok(());
+    }
+    match mounts::check(child, uid) {
+        Ok(mounts::Accepted::Kernel) => return Ok(()),
+        Ok(mounts::Accepted::MaybeFuse) => {}
+        Err(m) => {
+            let u = Unsafe::ForeignMount {
+                point: m.point,
+                fstype: m.fstype,
+                source: m.source,
+                owner: m.owner,
+            };
+            return Err(Error::new(path, Problem::Unsafe(u)));
+        }
+    }
+    let fresh = statx::statx(fd.as_fd(), c"", true).map_err(|e| Error::os(path, Op::Stat, e))?;
+    *child = Stat::from(&fresh);
+    Ok(())
 }
 
 /// Resolve an absolute, normalised `path` one component at a time, following
 /// a symlink only when it belongs to root or `uid`. Returns an `O_PATH` fd of
 /// the object reached, which may be of any type.
+///
+/// Every directory a name is looked up in must pass the ancestor rule
+/// (`ancestry`); a mount met on the way must be root's or `uid`'s (`mounts`),
+/// judged before anything inside it is looked up; a symlink on procfs is
+/// refused (per-process). The object reached is judged by the caller.
 pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
+    chase_trusting(path, uid, &Trust::NONE)
+}
+
+/// [`chase`], with owners and directories the site vouches for on the way.
+pub fn chase_trusting(path: &Path, uid: u32, trust: &Trust<'_>) -> Result<(OwnedFd, Stat), Error> {
     let path_flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
     let open_root = || {
         openat(
@@ -344,8 +480,9 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
         .map_err(|e| Error::os("/", Op::Open, e))
     };
     let mut fd = open_root()?;
-    // The stat of `fd`, when the walk has one (saves an fstat per call).
-    let mut fd_stat = None;
+    let root_stat = stat_fd(&fd, Path::new("/"))?;
+    // The stat of `fd`.
+    let mut fd_stat = root_stat;
     let mut at = PathBuf::from("/");
     // Components still to walk, next first.
     let mut todo: Vec<Vec<u8>> = components(path.as_os_str().as_bytes());
@@ -356,9 +493,23 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             continue;
         }
         let name = OsStr::from_bytes(&c);
+        // A name is about to be looked up in `at`: whoever can write it could
+        // swap what the name refers to.
+        if fd_stat.kind() == Kind::Dir {
+            ancestry::check(&at, &fd_stat, uid, trust).map_err(|flaw| {
+                let u = Unsafe::Ancestor {
+                    dir: at.clone(),
+                    owner: fd_stat.uid,
+                    mode: fd_stat.mode,
+                    flaw,
+                };
+                Error::new(path, Problem::Unsafe(u))
+            })?;
+        }
         let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
             .map_err(|e| Error::os(at.join(name), Op::Open, e))?;
-        let st = stat_fd(&next, &at.join(name))?;
+        let mut st = stat_fd(&next, &at.join(name))?;
+        check_mount(&fd_stat, &mut st, &next, path, uid)?;
         if st.kind() == Kind::Symlink {
             if st.uid != 0 && st.uid != uid {
                 return Err(Error::new(
@@ -368,6 +519,12 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
                         owner: st.uid,
                     }),
                 ));
+            }
+            if statx::on_procfs(next.as_fd()) {
+                let u = Unsafe::PerProcess {
+                    link: at.join(name),
+                };
+                return Err(Error::new(path, Problem::Unsafe(u)));
             }
             links += 1;
             if links > MAX_LINKS {
@@ -381,7 +538,7 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             todo.extend(parts);
             if target.first() == Some(&b'/') {
                 fd = open_root()?;
-                fd_stat = None;
+                fd_stat = root_stat;
                 at = PathBuf::from("/");
             }
             continue;
@@ -392,13 +549,9 @@ pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
             at.push(name);
         }
         fd = next;
-        fd_stat = Some(st);
+        fd_stat = st;
     }
-    let st = match fd_stat {
-        Some(st) => st,
-        None => stat_fd(&fd, path)?,
-    };
-    Ok((fd, st))
+    Ok((fd, fd_stat))
 }
 
 fn components(p: &[u8]) -> Vec<Vec<u8>> {
@@ -416,6 +569,7 @@ pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
         let u = Unsafe::NotDirectory {
             kind: stat.kind(),
             owner: stat.uid,
+            links: stat.nlink,
         };
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
@@ -460,7 +614,9 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
             });
         }
     };
-    let stat = stat_fd(&fd, &path)?;
+    let mut stat = stat_fd(&fd, &path)?;
+    // Before anything looks inside: a mount there is judged by who made it.
+    check_mount(&base.stat, &mut stat, &fd, &path, uid)?;
     if let Some(u) = unsafe_object(&stat, uid) {
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
@@ -493,6 +649,7 @@ fn unsafe_object(st: &Stat, uid: u32) -> Option<Unsafe> {
         kind => Some(Unsafe::NotDirectory {
             kind,
             owner: st.uid,
+            links: st.nlink,
         }),
     }
 }
@@ -564,6 +721,7 @@ pub fn find(path: &Path, uid: u32) -> Found {
             Problem::Unsafe(Unsafe::NotDirectory {
                 kind: stat.kind(),
                 owner: stat.uid,
+                links: stat.nlink,
             }),
         )),
         Err(e) if e.errno() == Some(Errno::ENOENT) => {
@@ -590,6 +748,7 @@ pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
         let u = Unsafe::NotDirectory {
             kind: stat.kind(),
             owner: stat.uid,
+            links: stat.nlink,
         };
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
@@ -679,7 +838,8 @@ mod tests {
                 e.problem,
                 Problem::Unsafe(Unsafe::NotDirectory {
                     kind: k,
-                    owner: uid()
+                    owner: uid(),
+                    links: 1
                 })
             );
         }

@@ -247,12 +247,8 @@ fn check_usable(dir: &Dir) -> Result<(), Failure> {
 
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
 fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
-    nix::sys::stat::fstatat(
-        base.fd.as_fd(),
-        name,
-        nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-    )
-    .is_ok_and(|st| st.st_uid == uid)
+    // statx without a round trip: a stopped FUSE daemon at the name must not hang.
+    privdir::lstat_at(base, OsStr::new(name)).is_ok_and(|st| st.uid == uid)
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).

@@ -4,6 +4,7 @@
 
 pub mod modulefile;
 pub mod quote;
+pub mod records;
 pub mod shell;
 pub mod template;
 

@@ -91,7 +91,7 @@ mod tests {
             out.contains(r#"local cmd = "'/opt/it'\\''s/tmpguard' path '--base' '/scr \"x\"'""#),
             "{out}"
         );
-        assert!(out.contains("pushenv(\"TMPDIR\", dir)"));
+        assert!(out.contains("pushenv(s[1], s[2])"));
     }
 
     #[test]

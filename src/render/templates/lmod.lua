@@ -9,15 +9,58 @@ Unloading restores the previous TMPDIR (or leaves it unset).
 ]])
 whatis("Description: a private, verified TMPDIR (tmpguard)")
 
--- `tmpguard path` prints the directory, or on failure only its reason.
-local cmd = {{CMD}}
-local dir = os.getenv("TMPDIR") or ""
+-- `tmpguard path --records` prints NUL-terminated records: `set NAME=VALUE`,
+-- `unsafe NAME` (its old value must never come back), `warn TEXT`, `error TEXT`.
+local cmd = {{CMD}} .. " --records"
+-- What load set, and whether an old value was unsafe: kept in the
+-- environment so unload (which runs no command) can undo exactly that.
+local vars = os.getenv("TMPGUARD_MODULE_VARS") or "TMPDIR"
+local replaced = os.getenv("TMPGUARD_MODULE_REPLACED") ~= nil
+local sets = {}
 if mode() == "load" then
     local out = capture(cmd .. " 2>&1")
-    if out:sub(1, 1) ~= "/" then
+    local names, i = {}, 1
+    vars, replaced = "", false
+    while true do
+        local j = out:find("\0", i, true)
+        if not j then break end
+        local rec = out:sub(i, j - 1)
+        i = j + 1
+        local sp = rec:find(" ", 1, true) or (#rec + 1)
+        local tag, body = rec:sub(1, sp - 1), rec:sub(sp + 1)
+        if tag == "set" then
+            local eq = body:find("=", 1, true)
+            if eq then
+                sets[#sets + 1] = { body:sub(1, eq - 1), body:sub(eq + 1) }
+                names[#names + 1] = body:sub(1, eq - 1)
+            end
+        elseif tag == "unsafe" then
+            replaced = true
+        elseif tag == "warn" then
+            LmodMessage(body)
+        elseif tag == "error" then
+            LmodError(body)
+        end
+    end
+    if #sets == 0 then
         LmodError(out)
     end
-    dir = out:gsub("\n$", "")
+    vars = table.concat(names, ":")
+else
+    for name in vars:gmatch("[^:]+") do
+        sets[#sets + 1] = { name, os.getenv(name) or "" }
+    end
 end
--- Called in every mode: on unload it pops what load pushed.
-pushenv("TMPDIR", dir)
+setenv("TMPGUARD_MODULE_VARS", vars)
+if replaced then
+    -- setenv: unload unsets; pushenv would restore the unsafe value.
+    setenv("TMPGUARD_MODULE_REPLACED", "1")
+end
+for _, s in ipairs(sets) do
+    if replaced then
+        setenv(s[1], s[2])
+    else
+        -- Called in every mode: on unload it pops what load pushed.
+        pushenv(s[1], s[2])
+    end
+end

@@ -12,27 +12,73 @@ module-whatis "a private, verified TMPDIR (tmpguard)"
 
 set tmpguard {{TMPGUARD}}
 set tmpguard_args [list {{ARGS}}]
+## What load set, and whether an old value was unsafe: kept in the
+## environment so unload (which runs no command) can undo exactly that.
+set vars [expr {[info exists ::env(TMPGUARD_MODULE_VARS)] ? $::env(TMPGUARD_MODULE_VARS) : "TMPDIR"}]
+set replaced [info exists ::env(TMPGUARD_MODULE_REPLACED)]
+set sets {}
 if {[module-info mode load]} {
-    ## `tmpguard path` prints the directory, or on failure only its reason.
-    ## stderr joins stdout so that Tcl needs no temporary file (TMPDIR may be
-    ## unusable: that is why we are here); read through a pipe, not exec,
-    ## which would turn a carriage return into a newline.
+    ## `tmpguard path --records` prints NUL-terminated records: `set NAME=VALUE`,
+    ## `unsafe NAME` (its old value must never come back), `warn TEXT`,
+    ## `error TEXT`; nothing on stderr. stderr joins stdout all the same, so
+    ## that Tcl needs no temporary file (TMPDIR may be unusable: that is why
+    ## we are here); read through a pipe, not exec, which would turn a
+    ## carriage return into a newline.
     set out ""
-    if {[catch {
-        set pipe [open |[list $tmpguard path {*}$tmpguard_args 2>@1] r]
+    set failed [catch {
+        set pipe [open |[list $tmpguard path --records {*}$tmpguard_args 2>@1] r]
         fconfigure $pipe -translation lf
         set out [read $pipe]
         close $pipe
-    } reason] || [string index $out 0] ne "/"} {
+    } reason]
+    set names {}
+    set errors {}
+    set replaced 0
+    foreach rec [lrange [split $out "\0"] 0 end-1] {
+        set sp [string first " " $rec]
+        set tag [string range $rec 0 [expr {$sp - 1}]]
+        set body [string range $rec [expr {$sp + 1}] end]
+        switch -- $tag {
+            set {
+                set eq [string first "=" $body]
+                if {$eq > 0} {
+                    lappend sets [list [string range $body 0 [expr {$eq - 1}]] [string range $body [expr {$eq + 1}] end]]
+                    lappend names [string range $body 0 [expr {$eq - 1}]]
+                }
+            }
+            unsafe { set replaced 1 }
+            warn { reportWarning $body }
+            error { lappend errors $body }
+        }
+    }
+    if {[llength $errors] || ![llength $sets]} {
         ## Show why, and abort the load: TMPDIR stays as it was. (The caught
         ## error is cleared, or modulecmd would report it as a bug of ours.)
-        reportError [string trimright [expr {$out eq "" ? $reason : $out}]]
+        if {[llength $errors]} {
+            set msg [join $errors "\n"]
+        } else {
+            set msg [string trimright [expr {$out eq "" && $failed ? $reason : $out}]]
+        }
+        reportError $msg
         set ::errorInfo ""
         break
     }
-    set dir [string range $out 0 end-1]
+    set vars [join $names ":"]
 } else {
-    ## On unload, pushenv pops only when given the value load pushed.
-    set dir [getenv TMPDIR]
+    foreach name [split $vars ":"] {
+        lappend sets [list $name [expr {[info exists ::env($name)] ? $::env($name) : ""}]]
+    }
 }
-pushenv TMPDIR $dir
+setenv TMPGUARD_MODULE_VARS $vars
+if {$replaced} {
+    ## setenv: unload unsets; pushenv would restore the unsafe value.
+    setenv TMPGUARD_MODULE_REPLACED 1
+}
+foreach s $sets {
+    if {$replaced} {
+        setenv [lindex $s 0] [lindex $s 1]
+    } else {
+        ## On unload, pushenv pops only when given the value load pushed.
+        pushenv [lindex $s 0] [lindex $s 1]
+    }
+}
