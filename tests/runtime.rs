@@ -160,7 +160,8 @@ true
 }
 
 /// Another user's FUSE mount (bindfs reporting "alice's, 0700") as the
-/// forwarded value is refused: FUSE says whatever owner and mode it likes.
+/// forwarded value is refused: FUSE says whatever owner and mode it likes;
+/// root's FUSE mount too: not a local filesystem.
 #[test]
 fn someone_elses_fuse_mount_is_replaced() {
     let Some(sb) = sandbox() else { return };
@@ -185,7 +186,18 @@ for _ in $(seq 100); do [ "$(stat -c %u /tmp/mnt)" = 2001 ] && break; sleep 0.05
 [ "$(stat -c '%u %a' /tmp/mnt)" = "2001 700" ] || fail "setup: the mount does not pose as alice's: $(stat -c '%u %a' /tmp/mnt)"
 got=$(as alice env XDG_RUNTIME_DIR=/tmp/mnt bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
 [ "$got" = /tmp/xdg-runtime-2001 ] || fail "kept the FUSE mount: $got"
-grep -qF "XDG_RUNTIME_DIR=/tmp/mnt is on a FUSE filesystem" "$AUX/home/alice/err" || fail "stderr: $(cat "$AUX/home/alice/err")"
+grep -qF "XDG_RUNTIME_DIR=/tmp/mnt is on the fuse mount /tmp/mnt (of /tmp/msrc) made by uid 2002 (mallory)" "$AUX/home/alice/err" || fail "stderr: $(cat "$AUX/home/alice/err")"
+# Root's FUSE mount passes the mount rule (root made it), but FUSE is not a
+# local filesystem in the XDG specification's sense (sshfs, virtiofs).
+install -d -m 0700 -o alice -g alice /tmp/rsrc
+install -d -m 0755 /tmp/rmnt
+bindfs -f -o allow_other /tmp/rsrc /tmp/rmnt </dev/null >/dev/null 2>&1 &
+ROOT_FUSE=$!
+trap 'umount -l /tmp/mnt /tmp/rmnt 2>/dev/null; kill $FUSE_PID $ROOT_FUSE 2>/dev/null' EXIT
+for _ in $(seq 100); do [ "$(stat -c %u /tmp/rmnt)" = 2001 ] && break; sleep 0.05; done
+got=$(as alice env XDG_RUNTIME_DIR=/tmp/rmnt bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+[ "$got" = /tmp/xdg-runtime-2001 ] || fail "kept root's FUSE mount: $got"
+grep -qF "XDG_RUNTIME_DIR=/tmp/rmnt is on a FUSE filesystem" "$AUX/home/alice/err" || fail "root's: stderr: $(cat "$AUX/home/alice/err")"
 true
 "#,
     );
