@@ -54,7 +54,8 @@ pub struct Common {
 }
 
 /// `--no-runtime-dir`, for the commands that set XDG_RUNTIME_DIR (`init`,
-/// `exec`): every argument in clap's tree costs every shell start.
+/// `exec`, `path --records`): not in [`Common`], which doctor's `--base` does
+/// not share either.
 #[derive(Debug, Clone, Args)]
 pub struct RuntimeFlag {
     /// Leave XDG_RUNTIME_DIR alone (by default a valid one is kept, else one is made)
@@ -85,6 +86,8 @@ pub struct InitArgs {
 pub struct PathArgs {
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub runtime: RuntimeFlag,
     /// Accepted for symmetry with `init`; `path` prints no notes anyway
     #[arg(long, short)]
     pub quiet: bool,

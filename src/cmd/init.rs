@@ -194,6 +194,9 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
     if args.common.force {
         path_args.push("--force".into());
     }
+    if args.runtime.no_runtime_dir {
+        path_args.push("--no-runtime-dir".into());
+    }
     modulefile::render(system, &exe::invoked(), &path_args)
         .map_err(|e| format!("cannot write the modulefile: {e}"))
 }

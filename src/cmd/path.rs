@@ -9,6 +9,7 @@ use crate::cli::PathArgs;
 use crate::engine::env::Snapshot;
 use crate::engine::failclosed;
 use crate::engine::resolve::resolve;
+use crate::engine::runtime;
 use crate::render::records::{Record, encode};
 
 /// Decide and print the directory.
@@ -16,7 +17,8 @@ pub fn run(args: &PathArgs) -> u8 {
     let snap = Snapshot::read();
     let result = resolve(&snap, &args.common.options());
     if args.records {
-        return records(&snap, result);
+        let runtime = args.runtime.runtime(&snap);
+        return records(&snap, result, runtime.as_ref());
     }
     match result {
         Ok(r) => {
@@ -37,6 +39,7 @@ pub fn run(args: &PathArgs) -> u8 {
 fn records(
     snap: &Snapshot,
     result: Result<crate::engine::resolve::Resolved, crate::engine::resolve::Failure>,
+    runtime: Option<&runtime::Resolved>,
 ) -> u8 {
     let vars = |value: &[u8]| -> Vec<(&'static str, Vec<u8>)> {
         [
@@ -80,5 +83,23 @@ fn records(
     };
     let mut all: Vec<Record<'_>> = sets.iter().map(|(n, v)| Record::Set(n, v)).collect();
     all.append(&mut out);
+    // XDG_RUNTIME_DIR, decided on its own (issue 18).
+    if let Some(r) = runtime {
+        match &r.action {
+            runtime::Action::Keep => {}
+            runtime::Action::Set(p) => {
+                all.push(Record::Set(runtime::VAR, p.as_os_str().as_bytes()))
+            }
+            runtime::Action::Unset => all.push(Record::Unset(runtime::VAR)),
+        }
+        if r.was_unsafe {
+            all.push(Record::Unsafe(runtime::VAR));
+        }
+        all.extend(
+            r.warnings
+                .iter()
+                .map(|w| Record::Warn(format!("tmpguard: {w}"))),
+        );
+    }
     if emit(&encode(&all)) { status } else { FAILED }
 }

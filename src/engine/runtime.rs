@@ -61,6 +61,18 @@ pub enum Invalid {
     Error(privdir::Error),
 }
 
+impl Invalid {
+    /// Someone other than root or the user could control it (as opposed to
+    /// merely missing, loose, or not local): never to be restored.
+    pub fn is_unsafe(&self) -> bool {
+        match self {
+            Invalid::Unsafe(_) => true,
+            Invalid::Error(e) => matches!(e.problem, Problem::Unsafe(_)),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for Invalid {
     /// The rest of a sentence that starts with `XDG_RUNTIME_DIR=<value>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -227,6 +239,9 @@ pub struct Resolved {
     pub note: Option<String>,
     /// Always shown: a squat at the name, or the variable taken away.
     pub warnings: Vec<String>,
+    /// The inherited value was someone else's or reached unsafely: it must
+    /// not come back (a modulefile's unload must not restore it).
+    pub was_unsafe: bool,
 }
 
 /// Look at the inherited value: the cheap check first, the full one (with
@@ -266,6 +281,7 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
             action: Action::Keep,
             note: None,
             warnings,
+            was_unsafe: false,
         };
     }
     let old = value.map(|v| Path::new(v).display().to_string());
@@ -292,6 +308,7 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
         action: Action::Set(dir),
         note,
         warnings,
+        was_unsafe: matches!(&inherited, Inherited::Invalid(why) if why.is_unsafe()),
     }
 }
 
@@ -336,6 +353,7 @@ fn failed(
         action,
         note: None,
         warnings,
+        was_unsafe: matches!(inherited, Inherited::Invalid(why) if why.is_unsafe()),
     }
 }
 
