@@ -54,9 +54,10 @@ pub struct Common {
 }
 
 /// `--no-runtime-dir`, for the commands that set XDG_RUNTIME_DIR (`init`,
-/// `exec`, `path --records`): not in [`Common`], which doctor's `--base` does
-/// not share either.
+/// `exec`, `path --records`). No argument group (`group(skip)`): nothing
+/// refers to one, and building it costs every shell start.
 #[derive(Debug, Clone, Args)]
+#[group(skip)]
 pub struct RuntimeFlag {
     /// Leave XDG_RUNTIME_DIR alone (by default a valid one is kept, else one is made)
     #[arg(long)]

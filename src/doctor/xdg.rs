@@ -171,7 +171,12 @@ impl RuntimeDir {
             ));
         }
         rows.push(("init would", self.init_would()));
-        for p in &self.programs {
+        // Who needs it matters when it is not valid: then each is a fix to make.
+        let shown = match self.verdict {
+            Inherited::Valid => &[][..],
+            _ => &self.programs[..],
+        };
+        for p in shown {
             rows.push((
                 "needed by",
                 format!("{} ({}): {}", p.name, p.at.display(), p.needs),
