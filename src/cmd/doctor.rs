@@ -5,10 +5,11 @@ use std::io::IsTerminal;
 use super::{FAILED, emit};
 use crate::cli::DoctorArgs;
 use crate::doctor::{World, gather, human, json};
+use crate::engine::effects::RealFs;
 
 /// Gather, judge and print the report; 0 with only info findings, else 1.
 pub fn run(args: &DoctorArgs) -> u8 {
-    let report = gather(&World::read(args.base.clone()));
+    let report = gather(&RealFs, &World::read(args.base.clone()));
     let text = if args.json {
         json::render(&report)
     } else {

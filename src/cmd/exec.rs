@@ -45,7 +45,7 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
             return FAILED;
         }
         Err(e) => {
-            let replaced = failclosed::unsafe_inherited(&snap);
+            let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, &snap);
             if replaced.is_empty() {
                 // A cron job should not be lost because /tmp is full: run it anyway.
                 say(format_args!(

@@ -147,7 +147,7 @@ fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotabl
 /// tmpguard failed: replace an inherited value it judged unsafe with /tmp
 /// (no prompt hook: it would only fail again at every prompt).
 fn fail_closed(shell: Shell, snap: &Snapshot) {
-    let replaced = failclosed::unsafe_inherited(snap);
+    let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, snap);
     if replaced.is_empty() {
         return;
     }
@@ -210,7 +210,7 @@ fn slurm(args: &InitArgs) -> u8 {
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
-            let replaced = failclosed::unsafe_inherited(&snap);
+            let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, &snap);
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
             let runtime = args.runtime.runtime(&snap);
             runtime_notes(runtime.as_ref(), args.quiet);

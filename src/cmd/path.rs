@@ -65,7 +65,7 @@ fn records(
             )
         }
         Err(e) => {
-            let replaced = failclosed::unsafe_inherited(snap);
+            let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, snap);
             if replaced.is_empty() {
                 let rec = [Record::Error(format!("tmpguard: {e}"))];
                 emit(&encode(&rec));

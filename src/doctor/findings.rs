@@ -7,12 +7,13 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{CandidateError, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
-use crate::doctor::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
+use super::Seen;
+use super::{CandidateError, Code, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
 use crate::engine::decide::{Choice, Why};
 use crate::engine::errno::text as errno_text;
+use crate::engine::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
 use crate::engine::identity::describe_uid;
-use crate::engine::privdir::{Found, Kind, Problem, Unsafe};
+use crate::engine::privdir::{Kind, Problem, Unsafe};
 use crate::engine::scheduler::Scheduler;
 use crate::render::quote;
 use crate::render::shell::{Family, Login, Shell};
@@ -163,8 +164,9 @@ fn names(list: &[&str]) -> String {
 }
 
 impl Judge<'_> {
-    fn add(&mut self, severity: Severity, message: String, fix: Option<String>) {
+    fn add(&mut self, code: Code, severity: Severity, message: String, fix: Option<String>) {
         self.out.push(Finding {
+            code,
             severity,
             message,
             fix,
@@ -207,7 +209,12 @@ impl Judge<'_> {
                             show(&c.dir),
                             errno_text(e.errno())
                         );
-                        self.add(Severity::Warning, msg, Some(self.init_line()));
+                        self.add(
+                            Code::TmpVarUnusable,
+                            Severity::Warning,
+                            msg,
+                            Some(self.init_line()),
+                        );
                     }
                 }
             }
@@ -224,7 +231,12 @@ impl Judge<'_> {
                 show(&c.dir),
                 errno_text(c.result.unwrap_err().errno())
             );
-            self.add(Severity::Error, msg, Some(self.init_line()));
+            self.add(
+                Code::PythonNoCwd,
+                Severity::Error,
+                msg,
+                Some(self.init_line()),
+            );
             return;
         }
         let failures: Vec<String> = py
@@ -242,11 +254,11 @@ impl Judge<'_> {
             "No usable temporary directory: Python's tempfile raises FileNotFoundError, and other programs fail too ({})",
             failures.join(", ")
         );
-        let shm = Path::new("/dev/shm");
-        let fix = (crate::engine::privdir::open_base(shm, self.r.uid).is_ok()
-            && crate::engine::probe::probe_path(shm).is_ok())
-        .then(|| self.setup.init_line(Some(shm)));
-        self.add(Severity::Error, msg, fix);
+        let fix = self
+            .r
+            .shm_usable
+            .then(|| self.setup.init_line(Some(Path::new("/dev/shm"))));
+        self.add(Code::NoUsableDir, Severity::Error, msg, fix);
     }
 
     fn tmpdir(&mut self) {
@@ -262,12 +274,22 @@ impl Judge<'_> {
                 self.init_line(),
                 self.setup.rc
             );
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::TmpdirUnset,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
             return;
         };
         if t.raw.is_empty() {
             let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust the current directory".into();
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::TmpdirEmpty,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
             return;
         }
         let Some(abs) = t.abs.as_deref() else { return };
@@ -277,7 +299,12 @@ impl Judge<'_> {
                 show(&t.raw),
                 show(abs)
             );
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::TmpdirRelative,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
         }
         self.tmpdir_unusable(t, abs);
         self.tmpdir_safety(t, abs);
@@ -325,7 +352,12 @@ impl Judge<'_> {
         if let Some(would) = self.init_would() {
             msg.push_str(&format!(". tmpguard init {would}"));
         }
-        self.add(Severity::Error, msg, Some(self.init_line()));
+        self.add(
+            Code::TmpdirUnusable,
+            Severity::Error,
+            msg,
+            Some(self.init_line()),
+        );
     }
 
     fn tmpdir_safety(&mut self, t: &Tmpdir, abs: &Path) {
@@ -333,19 +365,28 @@ impl Judge<'_> {
         let p = show(abs);
         let uid = self.r.uid;
         match &t.found {
-            Some(Found::Dir(d)) => {
-                let st = &d.stat;
+            Some(Seen::Dir(st)) => {
                 if st.shared_sticky() {
                     let msg = format!(
                         "TMPDIR={p} is shared with every user: names in it can be guessed and taken first"
                     );
-                    self.add(Severity::Warning, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirShared,
+                        Severity::Warning,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 } else if st.uid != uid && st.uid != 0 {
                     let msg = format!(
                         "TMPDIR={p} belongs to uid {}, not to you: they can read and replace your temp files",
                         describe_uid(st.uid)
                     );
-                    self.add(Severity::Error, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirForeignOwner,
+                        Severity::Error,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 } else if st.writable_by_others() && !in_job {
                     let msg = format!(
                         "TMPDIR={p} is writable by group or others (mode {:04o}): they can plant or remove files in it",
@@ -356,7 +397,7 @@ impl Judge<'_> {
                     } else {
                         self.init_line()
                     };
-                    self.add(Severity::Error, msg, Some(fix));
+                    self.add(Code::TmpdirOpen, Severity::Error, msg, Some(fix));
                 } else if self.r.python.tempdir.as_deref() == Some(abs) {
                     let whose = if in_job && st.uid != uid {
                         "this job's directory"
@@ -364,16 +405,22 @@ impl Judge<'_> {
                         "private to you"
                     };
                     self.add(
+                        Code::TmpdirOk,
                         Severity::Info,
                         format!("TMPDIR={p} is {whose} and usable"),
                         None,
                     );
                 }
             }
-            Some(Found::Bad(e)) => match &e.problem {
+            Some(Seen::Bad(e)) => match &e.problem {
                 Problem::Unsafe(u @ Unsafe::ForeignLink { .. }) => {
                     let msg = format!("TMPDIR={p} {u}: its owner can point it anywhere");
-                    self.add(Severity::Error, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirForeignLink,
+                        Severity::Error,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 }
                 // A directory on the way others can write, a mount someone else
                 // made, a per-process /proc path: the text says the fix.
@@ -383,7 +430,12 @@ impl Judge<'_> {
                     | Unsafe::PerProcess { .. }),
                 ) => {
                     let msg = format!("TMPDIR={p} {u}");
-                    self.add(Severity::Error, msg, Some(self.init_line()));
+                    self.add(
+                        Code::TmpdirUnsafePath,
+                        Severity::Error,
+                        msg,
+                        Some(self.init_line()),
+                    );
                 }
                 _ => {}
             },
@@ -399,13 +451,20 @@ impl Judge<'_> {
             let Some(v) = value.as_ref().filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if crate::engine::pathnorm::abspath(v).ok().as_deref() != Some(tmpdir.as_path()) {
+            // The current directory as gathered: the judge reads nothing itself.
+            let abs = crate::engine::pathnorm::abspath_in(v, self.w.cwd.as_deref());
+            if abs.as_deref() != Some(tmpdir.as_path()) {
                 let msg = format!(
                     "{name}={} differs from TMPDIR={}: programs that read {name} (R and Ruby when TMPDIR fails, Windows-minded tools) put files elsewhere; tmpguard init sets it to TMPDIR",
                     show(v),
                     show(&tmpdir)
                 );
-                self.add(Severity::Warning, msg, Some(self.init_line()));
+                self.add(
+                    Code::TmpVarDiffers,
+                    Severity::Warning,
+                    msg,
+                    Some(self.init_line()),
+                );
             }
         }
     }
@@ -465,7 +524,12 @@ impl Judge<'_> {
                     names(&who)
                 )
             };
-            self.add(Severity::Error, msg, Some(self.init_line()));
+            self.add(
+                Code::RuntimeFails,
+                Severity::Error,
+                msg,
+                Some(self.init_line()),
+            );
         }
         for (dir, who) in elsewhere {
             let put = if who.len() == 1 { "puts" } else { "put" };
@@ -474,7 +538,12 @@ impl Judge<'_> {
                 names(&who),
                 show(&py)
             );
-            self.add(Severity::Warning, msg, Some(self.init_line()));
+            self.add(
+                Code::RuntimeElsewhere,
+                Severity::Warning,
+                msg,
+                Some(self.init_line()),
+            );
         }
         for rt in self.r.runtimes.iter().filter(|rt| rt.rule.ignores_tmpdir) {
             let Some(abs) = rt.abs.as_ref().filter(|a| **a != py) else {
@@ -493,7 +562,7 @@ impl Judge<'_> {
                     None,
                 ),
             };
-            self.add(Severity::Info, msg, fix);
+            self.add(Code::RuntimeIgnoresTmpdir, Severity::Info, msg, fix);
         }
     }
 
@@ -501,6 +570,7 @@ impl Judge<'_> {
         let p = &self.r.private;
         if let Some(why) = &p.base_refused {
             self.add(
+                Code::BaseRefused,
                 Severity::Warning,
                 format!("tmpguard init would refuse the {why}; it would use /tmp"),
                 None,
@@ -510,6 +580,7 @@ impl Judge<'_> {
             let msg =
                 format!("tmpguard init cannot work here: {e}; ask an administrator to fix /tmp");
             self.add(
+                Code::BaseUnusable,
                 Severity::Error,
                 msg,
                 Some(self.setup.init_line(Some(Path::new("/var/tmp")))),
@@ -534,10 +605,11 @@ impl Judge<'_> {
                     show(&e.path),
                     self.setup.init_line(Some(Path::new("/var/tmp")))
                 );
-                self.add(Severity::Warning, msg, Some(fix));
+                self.add(Code::PrivateRefused, Severity::Warning, msg, Some(fix));
             }
             DirState::Ready { usable: Err(e), .. } if !is_tmpdir => {
                 self.add(
+                    Code::PrivateUnusable,
                     Severity::Warning,
                     format!("tmpguard init would fail: {d} is not usable: {e}"),
                     None,
@@ -551,14 +623,19 @@ impl Judge<'_> {
                     "tmpguard init would set {d} to mode 0700 (now {:04o})",
                     stat.perm()
                 );
-                self.add(Severity::Info, msg, Some(self.init_line()));
+                self.add(
+                    Code::PrivateMode,
+                    Severity::Info,
+                    msg,
+                    Some(self.init_line()),
+                );
             }
             DirState::CannotCreate(e) if self.r.python.tempdir.is_some() => {
                 let msg = format!(
                     "tmpguard init would fail: it cannot create {d}: {}",
                     errno_text(*e)
                 );
-                self.add(Severity::Warning, msg, None);
+                self.add(Code::PrivateCannotCreate, Severity::Warning, msg, None);
             }
             _ => {}
         }
@@ -573,6 +650,7 @@ impl Judge<'_> {
                     .map(|t| show(&t.raw))
                     .unwrap_or_default();
                 self.add(
+                    Code::TmpdirReplaced,
                     Severity::Info,
                     format!("tmpguard init would replace TMPDIR={old}: it {r}"),
                     None,
@@ -599,13 +677,13 @@ impl Judge<'_> {
                 human_bytes(info.avail),
                 info.avail_percent()
             );
-            self.add(Severity::Warning, msg, Some(bigger.clone()));
+            self.add(Code::LowSpace, Severity::Warning, msg, Some(bigger.clone()));
         }
         if let Some(pct) = info.inodes_percent().filter(|p| *p < MIN_FREE_PERCENT) {
             let msg = format!(
                 "Only {pct:.1}% of inodes free on the filesystem under {d}: creating files may fail with ENOSPC"
             );
-            self.add(Severity::Warning, msg, Some(bigger));
+            self.add(Code::LowInodes, Severity::Warning, msg, Some(bigger));
         }
         if info.noexec {
             let msg = format!(
@@ -615,7 +693,7 @@ impl Judge<'_> {
                 "{}  # EXEC_DIR: a directory on a filesystem without noexec",
                 self.setup.init_line(Some(Path::new("EXEC_DIR")))
             );
-            self.add(Severity::Warning, msg, Some(fix));
+            self.add(Code::Noexec, Severity::Warning, msg, Some(fix));
         }
         if !socket_room(&fs.dir) {
             let msg = format!(
@@ -623,6 +701,7 @@ impl Judge<'_> {
                 fs.dir.as_os_str().len()
             );
             self.add(
+                Code::SocketPathLong,
                 Severity::Warning,
                 msg,
                 Some(self.setup.init_line(Some(Path::new("/tmp")))),
@@ -633,7 +712,7 @@ impl Judge<'_> {
             let msg = format!(
                 "{d} is on {t}, a network filesystem: slower than local disk, and sockets and locks may misbehave"
             );
-            self.add(Severity::Info, msg, None);
+            self.add(Code::NetworkFs, Severity::Info, msg, None);
         }
     }
 
@@ -649,11 +728,12 @@ impl Judge<'_> {
                 "replace that line with: {}",
                 Setup::for_rc_file(&hit.path).init_line(self.w.base_flag.as_deref())
             );
-            self.add(Severity::Warning, msg, Some(fix));
+            self.add(Code::RcSetsTmpdir, Severity::Warning, msg, Some(fix));
         }
         match self.r.rc.tmpguard.first() {
             Some(hit) => {
                 self.add(
+                    Code::RcRunsTmpguard,
                     Severity::Info,
                     format!(
                         "tmpguard already runs from {}:{}",
@@ -669,7 +749,7 @@ impl Judge<'_> {
                     self.setup.rc
                 );
                 let line = self.setup.init_line(self.w.base_flag.as_deref());
-                self.add(Severity::Info, msg, Some(line));
+                self.add(Code::RcNoTmpguard, Severity::Info, msg, Some(line));
             }
         }
     }
@@ -679,6 +759,7 @@ impl Judge<'_> {
         let name = &p.ident.name;
         match (&self.r.user, &p.passwd_name) {
             (None, _) => self.add(
+                Code::UserUnset,
                 Severity::Info,
                 format!("$USER is not set: tmpguard uses the name {name}"),
                 None,
@@ -689,12 +770,13 @@ impl Judge<'_> {
                     show(u),
                     self.r.uid
                 );
-                self.add(Severity::Info, msg, None);
+                self.add(Code::UserMismatch, Severity::Info, msg, None);
             }
             _ => {}
         }
         if p.passwd_name.is_none() {
             self.add(
+                Code::NoPasswdEntry,
                 Severity::Info,
                 format!(
                     "uid {} has no passwd entry: tmpguard uses the name {name}",
@@ -728,6 +810,7 @@ impl Judge<'_> {
         match (job.tmpdir_is_job_dir, &job.job_dir) {
             (Some(true), _) => {
                 self.add(
+                    Code::JobDirOk,
                     Severity::Info,
                     format!("Inside {scheduler} job {id}: {tmpdir} is the job's own directory"),
                     None,
@@ -739,6 +822,7 @@ impl Judge<'_> {
                     show(dir)
                 );
                 self.add(
+                    Code::JobDirReplaced,
                     Severity::Warning,
                     msg,
                     Some(self.setup.export_from("TMPDIR", var)),
@@ -748,7 +832,7 @@ impl Judge<'_> {
                 let msg = format!(
                     "Inside {scheduler} job {id}: no variable names the job's own directory, so doctor cannot tell whether TMPDIR is it"
                 );
-                self.add(Severity::Info, msg, None);
+                self.add(Code::JobDirUnknown, Severity::Info, msg, None);
             }
         }
     }

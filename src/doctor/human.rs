@@ -5,10 +5,10 @@ use std::fmt::Write;
 
 use super::findings::{MIN_FREE_PERCENT, kind_word, show};
 use super::{DirState, Finding, Report, Severity, source_words};
-use crate::doctor::fsinfo::{
+use crate::engine::errno::text as errno_text;
+use crate::engine::fsinfo::{
     SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
 };
-use crate::engine::errno::text as errno_text;
 use crate::engine::identity::describe_uid;
 use crate::engine::scheduler::Scheduler;
 
@@ -48,8 +48,13 @@ impl Paint {
     }
 }
 
-/// Render the report; `color` adds ANSI colours.
+/// Render the report; `color` adds ANSI colours. Names uids from the report
+/// (no passwd lookup).
 pub fn render(r: &Report, color: bool) -> String {
+    crate::engine::identity::with_names(&r.names, || render_report(r, color))
+}
+
+fn render_report(r: &Report, color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();

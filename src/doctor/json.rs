@@ -154,6 +154,7 @@ struct Job {
 
 #[derive(Serialize)]
 struct Finding {
+    code: &'static str,
     severity: &'static str,
     message: String,
     fix: Option<String>,
@@ -175,8 +176,13 @@ impl Text {
     }
 }
 
-/// Render the report as pretty-printed JSON, with a final newline.
+/// Render the report as pretty-printed JSON, with a final newline. Names
+/// uids from the report (no passwd lookup).
 pub fn render(r: &Report) -> String {
+    crate::engine::identity::with_names(&r.names, || render_report(r))
+}
+
+fn render_report(r: &Report) -> String {
     let t = Text::default();
     let pv = &r.private;
     let identity = Identity {
@@ -271,7 +277,7 @@ pub fn render(r: &Report) -> String {
             read_only: info.map(|i| i.read_only),
             noexec: info.map(|i| i.noexec),
             nosuid: info.map(|i| i.nosuid),
-            socket_path_ok: crate::doctor::fsinfo::socket_room(&fs.dir),
+            socket_path_ok: crate::engine::fsinfo::socket_room(&fs.dir),
         }
     });
     let hits = |list: &[crate::doctor::rcfiles::Hit]| {
@@ -297,6 +303,7 @@ pub fn render(r: &Report) -> String {
         .findings
         .iter()
         .map(|f| Finding {
+            code: f.code.as_str(),
             severity: f.severity.as_str(),
             message: f.message.clone(),
             fix: f.fix.clone(),

@@ -1,22 +1,28 @@
 //! `tmpguard doctor`: gather where temp files really go and why, judge it into
 //! findings, and render them for a person or as JSON.
 //!
-//! Doctor changes nothing: it opens directories read-only through the same
-//! `privdir` checks `init` uses (never `ensure`), and probes candidates the way
-//! Python does, which creates and removes one short-lived file per directory.
+//! - [`gather`] does all the I/O, through the effects interface: the
+//!   environment, CPython's candidates and other runtimes' picks (each probed
+//!   the way Python does, which creates and removes one short-lived file), the
+//!   filesystem, the start-up files, the names of the uids it will mention, and
+//!   what `init` would do: init's own plan, carried out by init's own engine
+//!   over a dry run (real reads, pretended writes), so it cannot drift.
+//! - [`findings::judge`] is pure: the report in, findings out, each with a
+//!   stable [`Code`] (unit tests in `judge_tests.rs`, one per code).
+//! - `human` and `json` render the report; neither looks anything up.
 
 pub mod findings;
-pub mod fsinfo;
 pub mod human;
 pub mod json;
+#[cfg(test)]
+mod judge_tests;
 pub mod rcfiles;
 pub mod runtimes;
 pub mod xdg;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{OsStr, OsString};
-use std::os::fd::AsFd;
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -24,14 +30,18 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 
 use crate::engine::decide::{self, Decision};
+use crate::engine::decide::{Replaced, Why};
+use crate::engine::dryrun::DryRun;
+use crate::engine::effects::Fs;
+use crate::engine::ensure::Attempt;
 use crate::engine::env::Snapshot;
-use crate::engine::identity::{self, Identity, Passwd, SystemPasswd};
+use crate::engine::fsinfo::FsInfo;
+use crate::engine::identity::{self, Identity, Names};
 use crate::engine::pathnorm::{abspath, python_abspath};
-use crate::engine::privdir::{self, Dir, Found, Problem, Stat};
-use crate::engine::probe::{self, ProbeError};
+use crate::engine::privdir::{self, Found, Problem, Stat};
+use crate::engine::probe::ProbeError;
 use crate::engine::resolve::{self, DEFAULT_BASE};
 use crate::engine::scheduler::{self, SCHEDULERS, Scheduler};
-use fsinfo::FsInfo;
 use rcfiles::Scan;
 
 /// How bad a finding is. Ordered from least to most severe.
@@ -56,9 +66,193 @@ impl Severity {
     }
 }
 
+/// What a finding is about: a stable name for scripts (`findings[].code` in
+/// `doctor --json`), kept for as long as the JSON schema is 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// TEMP or TMP is unusable and Python skips it.
+    TmpVarUnusable,
+    /// Python's tempfile raises: a relative variable and no current directory.
+    PythonNoCwd,
+    /// no directory works: Python raises, other programs fail.
+    NoUsableDir,
+    /// TMPDIR is not set.
+    TmpdirUnset,
+    /// TMPDIR is set but empty.
+    TmpdirEmpty,
+    /// TMPDIR is a relative path.
+    TmpdirRelative,
+    /// TMPDIR does not work (Python silently moves on, others fail).
+    TmpdirUnusable,
+    /// TMPDIR is shared with every user (like /tmp).
+    TmpdirShared,
+    /// TMPDIR belongs to another user.
+    TmpdirForeignOwner,
+    /// group or others can write into TMPDIR.
+    TmpdirOpen,
+    /// TMPDIR is private (or the job's) and usable.
+    TmpdirOk,
+    /// TMPDIR passes through another user's symlink.
+    TmpdirForeignLink,
+    /// TMPDIR is inside a directory others can rename things in, on a mount someone else made, or per-process (/proc).
+    TmpdirUnsafePath,
+    /// TEMP or TMP differs from TMPDIR.
+    TmpVarDiffers,
+    /// another runtime would fail or raise.
+    RuntimeFails,
+    /// another runtime puts temp files elsewhere than Python.
+    RuntimeElsewhere,
+    /// a runtime ignores TMPDIR (Java, tmpfile()).
+    RuntimeIgnoresTmpdir,
+    /// init would refuse the configured base and use /tmp.
+    BaseRefused,
+    /// init cannot work: no usable base.
+    BaseUnusable,
+    /// init will not use the private directory's name (someone else's object).
+    PrivateRefused,
+    /// the private directory fails the probe.
+    PrivateUnusable,
+    /// init would set the private directory to mode 0700.
+    PrivateMode,
+    /// init cannot create the private directory.
+    PrivateCannotCreate,
+    /// init would replace TMPDIR, and why.
+    TmpdirReplaced,
+    /// little free space under the temp directory.
+    LowSpace,
+    /// few free inodes under the temp directory.
+    LowInodes,
+    /// the temp directory is on a noexec mount.
+    Noexec,
+    /// the temp directory's path is too long for Unix sockets under it.
+    SocketPathLong,
+    /// the temp directory is on a network filesystem.
+    NetworkFs,
+    /// a start-up file sets TMPDIR unconditionally.
+    RcSetsTmpdir,
+    /// a start-up file already runs tmpguard.
+    RcRunsTmpguard,
+    /// tmpguard is not in the start-up files.
+    RcNoTmpguard,
+    /// $USER is not set.
+    UserUnset,
+    /// $USER names another account than the uid's.
+    UserMismatch,
+    /// the uid has no passwd entry.
+    NoPasswdEntry,
+    /// inside a batch job, TMPDIR is the job's directory.
+    JobDirOk,
+    /// inside a batch job, TMPDIR is not the job's directory.
+    JobDirReplaced,
+    /// inside a batch job, nothing tells what the job's directory is.
+    JobDirUnknown,
+    /// XDG_RUNTIME_DIR is not valid (missing, another user's, not 0700, not local, ...).
+    RuntimeDirInvalid,
+    /// XDG_RUNTIME_DIR is not set and programs here need it.
+    RuntimeDirUnset,
+    /// /run/user/<uid> does not exist: gpg-agent puts its sockets in ~/.gnupg.
+    GnupgNoRunUser,
+}
+
+impl Code {
+    /// Every code, in the order the judge may give them.
+    #[cfg(test)]
+    pub const ALL: [Code; 41] = [
+        Code::TmpVarUnusable,
+        Code::PythonNoCwd,
+        Code::NoUsableDir,
+        Code::TmpdirUnset,
+        Code::TmpdirEmpty,
+        Code::TmpdirRelative,
+        Code::TmpdirUnusable,
+        Code::TmpdirShared,
+        Code::TmpdirForeignOwner,
+        Code::TmpdirOpen,
+        Code::TmpdirOk,
+        Code::TmpdirForeignLink,
+        Code::TmpdirUnsafePath,
+        Code::TmpVarDiffers,
+        Code::RuntimeFails,
+        Code::RuntimeElsewhere,
+        Code::RuntimeIgnoresTmpdir,
+        Code::BaseRefused,
+        Code::BaseUnusable,
+        Code::PrivateRefused,
+        Code::PrivateUnusable,
+        Code::PrivateMode,
+        Code::PrivateCannotCreate,
+        Code::TmpdirReplaced,
+        Code::LowSpace,
+        Code::LowInodes,
+        Code::Noexec,
+        Code::SocketPathLong,
+        Code::NetworkFs,
+        Code::RcSetsTmpdir,
+        Code::RcRunsTmpguard,
+        Code::RcNoTmpguard,
+        Code::UserUnset,
+        Code::UserMismatch,
+        Code::NoPasswdEntry,
+        Code::JobDirOk,
+        Code::JobDirReplaced,
+        Code::JobDirUnknown,
+        Code::RuntimeDirInvalid,
+        Code::RuntimeDirUnset,
+        Code::GnupgNoRunUser,
+    ];
+
+    /// The code as `doctor --json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::TmpVarUnusable => "tmp_var_unusable",
+            Code::PythonNoCwd => "python_no_cwd",
+            Code::NoUsableDir => "no_usable_dir",
+            Code::TmpdirUnset => "tmpdir_unset",
+            Code::TmpdirEmpty => "tmpdir_empty",
+            Code::TmpdirRelative => "tmpdir_relative",
+            Code::TmpdirUnusable => "tmpdir_unusable",
+            Code::TmpdirShared => "tmpdir_shared",
+            Code::TmpdirForeignOwner => "tmpdir_foreign_owner",
+            Code::TmpdirOpen => "tmpdir_open",
+            Code::TmpdirOk => "tmpdir_ok",
+            Code::TmpdirForeignLink => "tmpdir_foreign_link",
+            Code::TmpdirUnsafePath => "tmpdir_unsafe_path",
+            Code::TmpVarDiffers => "tmp_var_differs",
+            Code::RuntimeFails => "runtime_fails",
+            Code::RuntimeElsewhere => "runtime_elsewhere",
+            Code::RuntimeIgnoresTmpdir => "runtime_ignores_tmpdir",
+            Code::BaseRefused => "base_refused",
+            Code::BaseUnusable => "base_unusable",
+            Code::PrivateRefused => "private_refused",
+            Code::PrivateUnusable => "private_unusable",
+            Code::PrivateMode => "private_mode",
+            Code::PrivateCannotCreate => "private_cannot_create",
+            Code::TmpdirReplaced => "tmpdir_replaced",
+            Code::LowSpace => "low_space",
+            Code::LowInodes => "low_inodes",
+            Code::Noexec => "noexec",
+            Code::SocketPathLong => "socket_path_long",
+            Code::NetworkFs => "network_fs",
+            Code::RcSetsTmpdir => "rc_sets_tmpdir",
+            Code::RcRunsTmpguard => "rc_runs_tmpguard",
+            Code::RcNoTmpguard => "rc_no_tmpguard",
+            Code::UserUnset => "user_unset",
+            Code::UserMismatch => "user_mismatch",
+            Code::NoPasswdEntry => "no_passwd_entry",
+            Code::JobDirOk => "job_dir_ok",
+            Code::JobDirReplaced => "job_dir_replaced",
+            Code::JobDirUnknown => "job_dir_unknown",
+            Code::RuntimeDirInvalid => "runtime_dir_invalid",
+            Code::RuntimeDirUnset => "runtime_dir_unset",
+            Code::GnupgNoRunUser => "gnupg_no_run_user",
+        }
+    }
+}
+
 /// One thing doctor has to say, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// A command or rc line to use.
@@ -186,7 +380,28 @@ pub struct Tmpdir {
     /// Made absolute like Python does; `None` when empty or the cwd is gone.
     pub abs: Option<PathBuf>,
     /// What is there (through links owned by root or the user only).
-    pub found: Option<Found>,
+    pub found: Option<Seen>,
+}
+
+/// What is at `$TMPDIR` (through links owned by root or the user only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A directory.
+    Dir(Stat),
+    /// Nothing at the last name; the directory it would be made in, when safe.
+    Missing { parent: Option<Stat> },
+    /// Anything else.
+    Bad(privdir::Error),
+}
+
+impl From<&Found> for Seen {
+    fn from(f: &Found) -> Seen {
+        match f {
+            Found::Dir(d) => Seen::Dir(d.stat),
+            Found::Missing { parent } => Seen::Missing { parent: *parent },
+            Found::Bad(e) => Seen::Bad(e.clone()),
+        }
+    }
 }
 
 /// The directory `init` would export.
@@ -342,10 +557,42 @@ pub struct Report {
     pub job: Job,
     /// `XDG_RUNTIME_DIR`.
     pub runtime_dir: xdg::RuntimeDir,
+    /// Nothing else works but `/dev/shm` does: the fix to suggest.
+    pub shm_usable: bool,
+    /// The passwd names of every uid the report mentions, looked up while
+    /// gathering: judging and rendering do no lookup.
+    pub names: Names,
     pub findings: Vec<Finding>,
 }
 
 impl Report {
+    /// Every uid a message may name: the user, owners of what was found, offenders.
+    pub fn uids(&self) -> Vec<u32> {
+        let mut uids = vec![self.uid];
+        match self.tmpdir.as_ref().and_then(|t| t.found.as_ref()) {
+            Some(Seen::Dir(st)) => uids.push(st.uid),
+            Some(Seen::Bad(e)) => uids.extend(e.offenders()),
+            _ => {}
+        }
+        let p = &self.private;
+        match &p.state {
+            Some(DirState::Kept(st) | DirState::Ready { stat: st, .. }) => uids.push(st.uid),
+            Some(DirState::Refused(e, st)) => {
+                uids.extend(e.offenders());
+                uids.extend(st.map(|s| s.uid));
+            }
+            _ => {}
+        }
+        uids.extend(p.base_error.iter().flat_map(privdir::Error::offenders));
+        if let Some(Why::Replaced(Replaced::Bad(bad))) = p.decision.as_ref().map(|d| &d.why) {
+            match bad {
+                decide::Bad::Unsafe(u) => uids.extend(u.offender()),
+                decide::Bad::Error(e) => uids.extend(e.offenders()),
+            }
+        }
+        uids
+    }
+
     /// Exit status: 0 with only info findings, 1 with any warning or error.
     pub fn exit_code(&self) -> u8 {
         u8::from(self.findings.iter().any(|f| f.severity > Severity::Info))
@@ -353,28 +600,35 @@ impl Report {
 }
 
 /// CPython's probe by path, each directory probed at most once per run.
-#[derive(Default)]
-struct Probes(RefCell<HashMap<PathBuf, Result<(), ProbeError>>>);
+struct Probes<'a>(
+    &'a dyn Fs,
+    RefCell<HashMap<PathBuf, Result<(), ProbeError>>>,
+);
 
-impl Probes {
+impl Probes<'_> {
     fn probe(&self, dir: &Path) -> Result<(), ProbeError> {
-        if let Some(r) = self.0.borrow().get(dir) {
+        if let Some(r) = self.1.borrow().get(dir) {
             return *r;
         }
-        let r = probe::probe_path(dir);
-        self.0.borrow_mut().insert(dir.to_owned(), r);
+        let r = self.0.probe_path(dir);
+        self.1.borrow_mut().insert(dir.to_owned(), r);
         r
     }
 }
 
 /// Gather everything and judge it.
-pub fn gather(w: &World) -> Report {
-    let probes = Probes::default();
+pub fn gather(fs: &dyn Fs, w: &World) -> Report {
+    let probes = Probes(fs, RefCell::default());
     let snap = &w.snap;
     let python = python_view(snap, w.cwd.as_deref(), &probes);
     let runtimes = runtime_views(w, &probes);
-    let (tmpdir, private) = private_view(w);
-    let fs = filesystem_view(&python, tmpdir.as_ref());
+    let (tmpdir, private) = private_view(fs, w);
+    let fs_view = filesystem_view(fs, &python, tmpdir.as_ref());
+    // Where everything fails, /dev/shm may still work: the fix to suggest.
+    let shm = Path::new("/dev/shm");
+    let shm_usable = python.tempdir.is_none()
+        && privdir::open_base(fs, shm, snap.uid).is_ok()
+        && fs.probe_path(shm).is_ok();
     let home = w.home.clone().unwrap_or_default();
     let rc = rcfiles::scan(&rcfiles::rc_files(
         &home,
@@ -396,13 +650,16 @@ pub fn gather(w: &World) -> Report {
         python,
         runtimes,
         private,
-        fs,
+        fs: fs_view,
         rc,
         job,
         runtime_dir: xdg::view(snap),
+        shm_usable,
+        names: Names::new(),
         findings: Vec::new(),
     };
-    report.findings = findings::judge(&report, w);
+    report.names = identity::lookup_names(report.uids(), fs.passwd());
+    report.findings = identity::with_names(&report.names, || findings::judge(&report, w));
     report
 }
 
@@ -544,91 +801,55 @@ fn runtime_views(w: &World, probes: &Probes) -> Vec<Runtime> {
         .collect()
 }
 
-/// `$TMPDIR` by itself, and what `init` would do: read-only, through the same
-/// `privdir` checks and the same `decide` rules as `init`.
-fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
+/// `$TMPDIR` by itself, and what `init` would do: init's own plan, carried
+/// out by init's own engine over a dry run (real reads, pretended writes).
+fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
     let snap = &w.snap;
     let uid = snap.uid;
-    // The very decision init would make (init's own code: one rule, one place).
     let opts = resolve::Options {
         base: w.base_flag.clone(),
         force: false,
     };
-    let resolve::Plan {
-        base,
-        base_configured,
-        base_refused,
-        ident,
-        target,
-        tmpdir: abs,
-        found,
-        decision,
-    } = resolve::plan(snap, &opts);
-    let (base, base_error) = match base {
-        Ok(b) => (Some(b), None),
-        Err(e) => (None, Some(e)),
-    };
-    let base_path = base
+    let dry = DryRun::new(fs, uid);
+    let plan = resolve::plan(&dry, snap, &opts);
+    let base_path = plan
+        .base
         .as_ref()
-        .map_or_else(|| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
-    let passwd_name = SystemPasswd.name_of(uid);
-    let tmpdir_path = abs.as_deref();
+        .map_or_else(|_| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
+    let base_error = plan.base.as_ref().err().cloned();
+    let passwd_name = fs.passwd().name_of(uid);
+    let abs = plan.tmpdir.clone();
+    let dir = plan.dir();
     // Doctor looks at TMPDIR even where init's fast path need not.
-    let found = found.or_else(|| tmpdir_path.map(|p| privdir::find(p, uid)));
+    let found = match &plan.found {
+        Some(f) => Some(Seen::from(f)),
+        None => abs
+            .as_deref()
+            .map(|p| Seen::from(&privdir::find(fs, p, uid))),
+    };
     let tmpdir = snap.tmpdir.as_ref().map(|raw| Tmpdir {
         raw: raw.clone(),
         abs: abs.clone(),
         found,
     });
-
-    let inspect = |base: &Dir| -> DirState {
-        let name = OsStr::new(&ident.name);
-        match privdir::open_private(base, name, uid) {
-            Ok(dir) => DirState::Ready {
-                stat: dir.stat,
-                usable: probe::probe_fd(dir.fd.as_fd()),
-            },
-            Err(e)
-                if matches!(
-                    e.problem,
-                    Problem::Os {
-                        errno: Errno::ENOENT,
-                        ..
-                    }
-                ) =>
-            {
-                creatable_in(base)
-            }
-            Err(e) => DirState::Refused(e, lstat_at(base, name)),
-        }
+    let decision = plan.decision.clone();
+    let ident = plan.ident.clone();
+    let target_needs_base = decision.choice == decide::Choice::Target && base_error.is_some();
+    let kept = match (&decision.choice, &plan.found) {
+        (decide::Choice::Keep, Some(Found::Dir(d))) => Some(d.stat),
+        _ => None,
     };
-    let (dir, state) = match &decision.choice {
-        decide::Choice::Keep => {
-            let stat = match tmpdir.as_ref().and_then(|t| t.found.as_ref()) {
-                Some(Found::Dir(d)) => d.stat,
-                _ => unreachable!("Keep is only decided for a directory"),
-            };
-            (tmpdir_path.map(Path::to_owned), Some(DirState::Kept(stat)))
-        }
-        decide::Choice::Target => (Some(target.clone()), base.as_ref().map(inspect)),
-        decide::Choice::TargetIn(shared) => {
-            let path = shared.join(&ident.name);
-            match privdir::open_base(shared, uid) {
-                Ok(b) => (Some(path), Some(inspect(&b))),
-                Err(e) => (Some(path), Some(DirState::Refused(e, None))),
-            }
-        }
-        decide::Choice::CreateInOwn => {
-            let path = tmpdir_path.map(Path::to_owned);
-            let parent = path
-                .as_deref()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new("/"));
-            let state = match privdir::open_parent(parent, uid) {
-                Ok(p) => creatable_in(&p),
-                Err(e) => DirState::Refused(e, None),
-            };
-            (path, Some(state))
+    let (base_configured, base_refused) = (plan.base_configured, plan.base_refused.clone());
+    let (_, trace) = resolve::apply(&dry, plan, snap);
+    let state = if let Some(stat) = kept {
+        Some(DirState::Kept(stat))
+    } else if target_needs_base {
+        None
+    } else {
+        match (trace.parent_error, trace.attempt) {
+            (Some(e), _) => Some(DirState::Refused(e, None)),
+            (None, Some(a)) => Some(state_of(fs, a, dir.as_deref(), uid)),
+            (None, None) => None,
         }
     };
     let private = Private {
@@ -645,28 +866,52 @@ fn private_view(w: &World) -> (Option<Tmpdir>, Private) {
     (tmpdir, private)
 }
 
-/// A missing directory: could init make it in `parent`? (`faccessat`, changes nothing.)
-fn creatable_in(parent: &Dir) -> DirState {
-    use nix::unistd::{AccessFlags, faccessat};
-    let mode = AccessFlags::W_OK | AccessFlags::X_OK;
-    match faccessat(parent.fd.as_fd(), ".", mode, nix::fcntl::AtFlags::empty()) {
-        Ok(()) => DirState::Missing,
-        Err(e) => DirState::CannotCreate(e),
+/// What the dry run's attempt at the directory's name says init would find.
+fn state_of(fs: &dyn Fs, a: Attempt, path: Option<&Path>, uid: u32) -> DirState {
+    match (a.error, a.verified) {
+        (None, _) if a.created => DirState::Missing,
+        (None, Some(stat)) => DirState::Ready {
+            stat,
+            usable: Ok(()),
+        },
+        (Some(e), Some(stat)) if matches!(e.problem, Problem::Probe(_)) => {
+            let Problem::Probe(p) = e.problem else {
+                unreachable!()
+            };
+            DirState::Ready {
+                stat,
+                usable: Err(p),
+            }
+        }
+        (
+            Some(privdir::Error {
+                problem:
+                    Problem::Os {
+                        op: privdir::Op::Create,
+                        errno,
+                    },
+                ..
+            }),
+            _,
+        ) => DirState::CannotCreate(errno),
+        (Some(e), _) => {
+            // What is at the name, for the report (not following a symlink).
+            let at = path.and_then(|path| {
+                let parent = privdir::open_parent(fs, path.parent()?, uid).ok()?;
+                fs.lstat_at(&parent.fd, path.file_name()?).ok()
+            });
+            DirState::Refused(e, at)
+        }
+        (None, None) => DirState::Missing,
     }
 }
 
-/// What is at `<dir>/<name>`, not following a symlink, for the report.
-fn lstat_at(dir: &Dir, name: &OsStr) -> Option<Stat> {
-    // Without a round trip to a filesystem mounted there (a stopped FUSE daemon).
-    privdir::lstat_at(dir, name).ok()
-}
-
-fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesystem> {
+fn filesystem_view(fs: &dyn Fs, python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesystem> {
     if let Some(dir) = &python.tempdir {
         return Some(Filesystem {
             dir: dir.clone(),
             is_python_dir: true,
-            info: fsinfo::inspect(dir),
+            info: fs.fs_info(dir),
         });
     }
     // Nothing works: describe where TMPDIR points if it exists, else /tmp.
@@ -674,7 +919,7 @@ fn filesystem_view(python: &Python, tmpdir: Option<&Tmpdir>) -> Option<Filesyste
         .and_then(|t| t.abs.clone())
         .filter(|p| p.is_dir())
         .unwrap_or_else(|| PathBuf::from("/tmp"));
-    let info = fsinfo::inspect(&stand_in);
+    let info = fs.fs_info(&stand_in);
     Some(Filesystem {
         dir: stand_in,
         is_python_dir: false,
@@ -733,6 +978,107 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::scripted::Scripted;
+
+    const ALICE: u32 = 1000;
+
+    /// What doctor says init would do, from init's engine over a dry run.
+    fn would(fs: &Scripted, tmpdir: Option<&str>) -> Private {
+        let w = World {
+            snap: Snapshot {
+                uid: ALICE,
+                user: Some("alice".into()),
+                tmpdir: tmpdir.map(Into::into),
+                ..Snapshot::default()
+            },
+            ..World::default()
+        };
+        let (_, private) = private_view(fs, &w);
+        assert_eq!(
+            fs.count("mkdir_at") + fs.count("chmod"),
+            0,
+            "a dry run wrote"
+        );
+        private
+    }
+
+    #[test]
+    fn init_would_create_a_missing_directory() {
+        let fs = Scripted::new(ALICE);
+        let p = would(&fs, None);
+        assert!(matches!(p.state, Some(DirState::Missing)));
+        assert_eq!(
+            p.init_would(),
+            "create /tmp/alice (mode 0700) and export it (TMPDIR is not set)"
+        );
+    }
+
+    #[test]
+    fn init_would_tighten_a_loose_one_and_shows_its_mode_as_found() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o755);
+        let p = would(&fs, None);
+        let Some(DirState::Ready {
+            stat,
+            usable: Ok(()),
+        }) = p.state
+        else {
+            panic!("{:?}", p.state)
+        };
+        assert_eq!(stat.perm(), 0o755);
+        assert!(p.init_would().starts_with("set /tmp/alice to mode 0700"));
+    }
+
+    #[test]
+    fn init_would_refuse_a_squatted_name() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", 2000, 0o700);
+        let p = would(&fs, None);
+        let Some(DirState::Refused(e, Some(st))) = &p.state else {
+            panic!("{:?}", p.state)
+        };
+        assert_eq!(st.uid, 2000);
+        assert!(matches!(e.problem, Problem::Unsafe(_)));
+        assert_eq!(
+            p.init_would(),
+            "refuse /tmp/alice: it is not safe; use a private fallback beside it"
+        );
+    }
+
+    #[test]
+    fn init_would_fail_where_it_cannot_create_or_probe() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir_error.set(Some(Errno::EROFS));
+        let p = would(&fs, None);
+        assert!(matches!(
+            p.state,
+            Some(DirState::CannotCreate(Errno::EROFS))
+        ));
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", ALICE, 0o700);
+        fs.probe_result.set(Err(ProbeError {
+            step: crate::engine::probe::Step::Write,
+            errno: Errno::ENOSPC,
+        }));
+        let p = would(&fs, None);
+        assert!(matches!(
+            p.state,
+            Some(DirState::Ready { usable: Err(_), .. })
+        ));
+        assert!(p.init_would().starts_with("fail: /tmp/alice is not usable"));
+    }
+
+    #[test]
+    fn init_would_keep_a_private_tmpdir() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/mine", ALICE, 0o700);
+        let p = would(&fs, Some("/tmp/mine"));
+        assert!(matches!(p.state, Some(DirState::Kept(_))));
+        assert_eq!(
+            p.init_would(),
+            "keep /tmp/mine (TMPDIR is private and usable)"
+        );
+    }
 
     #[test]
     fn candidates_follow_cpython() {

@@ -5,10 +5,11 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::engine::effects::RealFs;
 use crate::engine::env::Snapshot;
 use crate::engine::runtime::{self, Choice, Inherited, Invalid};
 
-use super::{Finding, Severity};
+use super::{Code, Finding, Severity};
 
 /// A program that needs a runtime directory, found on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,13 +92,13 @@ fn find(what: Find, path_var: Option<&OsString>) -> Option<PathBuf> {
 pub fn view(snap: &Snapshot) -> RuntimeDir {
     let uid = snap.uid;
     let value = snap.runtime_dir.clone();
-    let verdict = runtime::judge(value.as_deref(), uid);
+    let verdict = runtime::judge(&RealFs, value.as_deref(), uid);
     let logind = (verdict != Inherited::Valid)
-        .then(|| runtime::check(runtime::logind_dir(uid).as_os_str(), uid).map(|_| ()));
+        .then(|| runtime::check(&RealFs, runtime::logind_dir(uid).as_os_str(), uid).map(|_| ()));
     let choice = runtime::decide(&verdict, logind.as_ref());
     let target = (choice == Choice::Create).then(|| {
         let t = Path::new(runtime::BASE).join(runtime::name(uid));
-        let ok = runtime::check(t.as_os_str(), uid).map(|_| ());
+        let ok = runtime::check(&RealFs, t.as_os_str(), uid).map(|_| ());
         (t, ok)
     });
     let path_var = std::env::var_os("PATH");
@@ -209,6 +210,7 @@ impl RuntimeDir {
                     _ => Severity::Warning,
                 };
                 out.push(Finding {
+                    code: Code::RuntimeDirInvalid,
                     severity,
                     message: format!(
                         "XDG_RUNTIME_DIR={} {why}: {who} will fail or use it unsafely; init would {}",
@@ -219,6 +221,7 @@ impl RuntimeDir {
                 });
             }
             Inherited::Unset if !self.programs.is_empty() => out.push(Finding {
+                code: Code::RuntimeDirUnset,
                 severity: Severity::Info,
                 message: format!(
                     "XDG_RUNTIME_DIR is not set ({who} need it); init would {}",
@@ -232,6 +235,7 @@ impl RuntimeDir {
             && self.logind == Some(Err(Invalid::Missing))
         {
             out.push(Finding {
+                code: Code::GnupgNoRunUser,
                 severity: Severity::Info,
                 message: format!(
                     "{} does not exist, so gpg-agent puts its sockets in ~/.gnupg (it ignores XDG_RUNTIME_DIR)",

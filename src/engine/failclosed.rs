@@ -8,6 +8,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use crate::engine::effects::Fs;
 use crate::engine::env::Snapshot;
 use crate::engine::pathnorm::abspath;
 use crate::engine::privdir::{self, Found, Problem, Unsafe};
@@ -71,7 +72,7 @@ pub fn judge(found: &Found, uid: u32, in_job: bool) -> Option<String> {
 
 /// The inherited `TMPDIR`, `TMP` and `TEMP` that are unsafe, looked at
 /// without changing anything. Called only when tmpguard failed.
-pub fn unsafe_inherited(snap: &Snapshot) -> Vec<Replaced> {
+pub fn unsafe_inherited(fs: &dyn Fs, snap: &Snapshot) -> Vec<Replaced> {
     let vars = [
         ("TMPDIR", &snap.tmpdir),
         ("TMP", &snap.tmp),
@@ -82,7 +83,7 @@ pub fn unsafe_inherited(snap: &Snapshot) -> Vec<Replaced> {
             let v = v.as_ref().filter(|v| !v.is_empty())?;
             let path = abspath(v).ok()?;
             let why = judge(
-                &privdir::find(&path, snap.uid),
+                &privdir::find(fs, &path, snap.uid),
                 snap.uid,
                 snap.job.is_some(),
             )?;
@@ -109,7 +110,6 @@ pub fn message(r: &Replaced) -> String {
 mod tests {
     use super::*;
     use crate::engine::privdir::{Dir, Error, Kind, Stat};
-    use std::os::fd::OwnedFd;
 
     const ME: u32 = 1000;
 
@@ -126,9 +126,8 @@ mod tests {
         }
     }
     fn dir(uid: u32, perm: u32) -> Found {
-        let fd: OwnedFd = std::fs::File::open("/").unwrap().into();
         Found::Dir(Dir {
-            fd,
+            fd: crate::engine::effects::Handle::Fake(0),
             path: "/x".into(),
             stat: stat(uid, perm),
         })

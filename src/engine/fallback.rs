@@ -7,16 +7,15 @@
 //! names of that shape cannot plant one we would use.
 
 use std::ffi::OsStr;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::sys::stat::{Mode, mkdirat};
-use rand::{Rng, SeedableRng};
+
+use crate::engine::effects::Fs;
 
 use crate::engine::privdir::{self, Dir, Error, Op, Problem, Unsafe, Verified};
+use crate::engine::random::Chars;
 
 /// Random characters after `<name>.`.
 pub const SUFFIX_LEN: usize = 8;
@@ -46,59 +45,52 @@ pub fn is_fallback_of(entry: &[u8], name: &[u8]) -> bool {
         && entry[name.len() + 1..].iter().all(|b| ALPHABET.contains(b))
 }
 
-/// An existing fallback of `name` in `base` that passes verification, else a
-/// new one. The caller probes and confirms it, as for the target.
-pub fn ensure(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
-    if let Some(dir) = existing(base, name, uid) {
+/// An existing fallback of `name` in `base` that passes verification (mode
+/// exactly `mode`), else a new one. The caller probes and confirms it, as for
+/// the target.
+pub fn ensure(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Result<Verified, Error> {
+    if let Some(dir) = existing(fs, base, name, uid, mode) {
         return Ok(Verified {
             dir,
             created: false,
             tightened_from: None,
         });
     }
-    create(base, name, uid)
+    create(fs, base, name, uid, mode)
 }
 
 /// The first (by name, so every shell picks the same) fallback of `name` that
 /// is a directory of `uid` with mode exactly 0700. Entries that fail are left
 /// alone: they may be someone else's. An unlistable base finds none.
-fn existing(base: &Dir, name: &str, uid: u32) -> Option<Dir> {
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let mut listing = nix::dir::Dir::openat(base.fd.as_fd(), ".", flags, Mode::empty()).ok()?;
-    let mut names: Vec<Vec<u8>> = listing
-        .iter()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_bytes().to_vec())
+fn existing(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Option<Dir> {
+    let mut names: Vec<Vec<u8>> = fs
+        .list(&base.fd)
+        .ok()?
+        .into_iter()
         .filter(|e| is_fallback_of(e, name.as_bytes()))
         .collect();
     names.sort();
     names.into_iter().find_map(|n| {
-        privdir::open_private(base, OsStr::from_bytes(&n), uid)
+        privdir::open_private(fs, base, OsStr::from_bytes(&n), uid)
             .ok()
-            .filter(|d| d.stat.perm() == 0o700)
+            .filter(|d| d.stat.perm() == mode)
     })
 }
 
 /// Make a new fallback: `mkdirat` at fresh random names until one is free,
 /// then the target's own create-and-verify sequence on it.
-fn create(base: &Dir, name: &str, uid: u32) -> Result<Verified, Error> {
+fn create(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Result<Verified, Error> {
     // Seeded from the kernel's random source: nobody else can predict the names.
-    let mut rng = rand::rngs::SmallRng::from_os_rng();
+    let mut rng = Chars::new();
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {
-        let suffix: String = (0..SUFFIX_LEN)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
+        let suffix: String = rng.take(ALPHABET, SUFFIX_LEN).map(char::from).collect();
         let candidate = format!("{name}.{suffix}");
         let path = base.path.join(&candidate);
-        match mkdirat(
-            base.fd.as_fd(),
-            candidate.as_str(),
-            Mode::from_bits_truncate(0o700),
-        ) {
+        match fs.mkdir_at(&base.fd, OsStr::new(&candidate), mode) {
             Ok(()) => {
                 // ensure sees EEXIST, verifies what we made and undoes a umask.
-                let mut v = privdir::ensure(base, OsStr::new(&candidate), uid)?;
+                let mut v = privdir::ensure(fs, base, OsStr::new(&candidate), uid, mode)?;
                 v.created = true;
                 return Ok(v);
             }
@@ -193,6 +185,7 @@ impl Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::effects::RealFs;
     use crate::engine::privdir::{Kind, open_base};
     use std::os::unix::fs::{PermissionsExt, symlink};
     use std::path::PathBuf;
@@ -226,13 +219,13 @@ mod tests {
     #[test]
     fn creates_then_reuses_the_same_one() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
-        let first = ensure(&base, "me", uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let first = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
         assert!(first.created);
         let name = first.dir.path.file_name().unwrap().as_bytes().to_vec();
         assert!(is_fallback_of(&name, b"me"), "{:?}", first.dir.path);
         assert_eq!(mode(&first.dir.path), 0o700);
-        let again = ensure(&base, "me", uid()).unwrap();
+        let again = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
         assert!(!again.created);
         assert_eq!(again.dir.path, first.dir.path);
         assert_eq!(std::fs::read_dir(&b).unwrap().count(), 1);
@@ -241,7 +234,7 @@ mod tests {
     #[test]
     fn reuses_only_verified_candidates_and_the_smallest_name() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         // Shaped like fallbacks but unusable: a symlink, a file, a loose dir.
         std::fs::create_dir(b.join("elsewhere")).unwrap();
         symlink(b.join("elsewhere"), b.join("me.aaaaaaaa")).unwrap();
@@ -256,7 +249,7 @@ mod tests {
             std::fs::create_dir(b.join(good)).unwrap();
             std::fs::set_permissions(b.join(good), std::fs::Permissions::from_mode(0o700)).unwrap();
         }
-        let v = ensure(&base, "me", uid()).unwrap();
+        let v = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
         assert_eq!(v.dir.path, b.join("me.mmmmmmmm"));
         assert!(!v.created);
         // The loose one was not tightened: a candidate is only ever read.

@@ -3,6 +3,8 @@
 //! The fast path trusts `$USER` when `<base>/$USER` already belongs to the uid,
 //! so a normal shell start does no passwd/NSS lookup (those hang when LDAP is down).
 
+use std::cell::Cell;
+
 use nix::unistd::{Uid, User};
 
 /// Longest name accepted, in bytes.
@@ -110,10 +112,46 @@ pub fn from_uid(uid: u32, passwd: &dyn Passwd) -> Identity {
     }
 }
 
-/// A name for a uid in messages: `1001 (mallory)` or `1001`. Looks up passwd,
-/// so only for error paths.
+/// uid -> passwd name, looked up beforehand.
+pub type Names = Vec<(u32, Option<String>)>;
+
+thread_local! {
+    /// Names already looked up, while [`with_names`] runs: messages built
+    /// then (doctor's judge and renderers, unit tests) do no NSS lookup. A
+    /// `Copy` cell: a thread-local with a destructor would make every shell
+    /// start resolve four more libc symbols.
+    static KNOWN: Cell<Option<&'static Names>> = const { Cell::new(None) };
+}
+
+/// Run `f` with uids named from `names` only (an unlisted uid shows as a number).
+pub fn with_names<R>(names: &Names, f: impl FnOnce() -> R) -> R {
+    // Leaked: a few bytes, once per report (and per unit test).
+    let names: &'static Names = Box::leak(Box::new(names.clone()));
+    let saved = KNOWN.with(|k| k.replace(Some(names)));
+    let r = f();
+    KNOWN.with(|k| k.set(saved));
+    r
+}
+
+/// Look up the names of `uids` (each once), for [`with_names`].
+pub fn lookup_names(uids: impl IntoIterator<Item = u32>, passwd: &dyn Passwd) -> Names {
+    let mut names: Names = Vec::new();
+    for uid in uids {
+        if !names.iter().any(|n| n.0 == uid) {
+            names.push((uid, passwd.name_of(uid)));
+        }
+    }
+    names
+}
+
+/// A name for a uid in messages: `1001 (mallory)` or `1001`. Looks up passwd
+/// (unless [`with_names`] gave the names), so only for error paths.
 pub fn describe_uid(uid: u32) -> String {
-    match SystemPasswd.name_of(uid) {
+    let known = KNOWN.with(|k| {
+        k.get()
+            .map(|names| names.iter().find(|n| n.0 == uid).and_then(|n| n.1.clone()))
+    });
+    match known.unwrap_or_else(|| SystemPasswd.name_of(uid)) {
         Some(name) => format!("{uid} ({name})"),
         None => uid.to_string(),
     }

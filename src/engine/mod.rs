@@ -4,18 +4,25 @@
 
 pub mod ancestry;
 pub mod decide;
+pub mod dryrun;
+pub mod effects;
+pub mod ensure;
 pub mod env;
 pub mod errno;
 pub mod failclosed;
 pub mod fallback;
+pub mod fsinfo;
 pub mod identity;
 pub mod localfs;
 pub mod mounts;
 pub mod pathnorm;
 pub mod privdir;
 pub mod probe;
+pub mod random;
 pub mod resolve;
 pub mod runtime;
 pub mod scheduler;
+#[cfg(test)]
+pub mod scripted;
 pub mod syslog;
 pub mod userrun;

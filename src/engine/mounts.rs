@@ -19,8 +19,8 @@
 //! the kernel records that user in the superblock as `user_id=` (verified on
 //! Linux 6.18 with bindfs: `... - fuse /src rw,user_id=2002,group_id=2002,...`).
 
-use std::cell::RefCell;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -121,10 +121,10 @@ pub fn find(text: &[u8], key: Key) -> Option<Mount> {
 /// `f_type` of FUSE filesystems (`fuse`, `fuseblk`, `fuse.*`).
 const FUSE_SUPER_MAGIC: u64 = 0x6573_5546;
 
-thread_local! {
-    /// mountinfo, read at the first mount that needs it in this run.
-    static TABLE: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
-}
+/// mountinfo, read at the first mount that needs it in this run. A static,
+/// not a thread-local: one with a destructor makes every shell start resolve
+/// four more libc symbols (pthread keys), about 2,000 instructions.
+static TABLE: Mutex<Option<Vec<u8>>> = Mutex::new(None);
 
 /// mountinfo in one or two reads (std's `fs::read` starts with 32 bytes
 /// for a file whose size /proc does not know).
@@ -161,8 +161,8 @@ pub fn check(st: &Stat, uid: u32) -> Result<Accepted, Foreign> {
         }
     }
     let key = key(st);
-    TABLE.with(|t| {
-        let mut t = t.borrow_mut();
+    {
+        let mut t = TABLE.lock().unwrap_or_else(|e| e.into_inner());
         for fresh in [false, true] {
             if fresh || t.is_none() {
                 *t = Some(read_table());
@@ -181,7 +181,7 @@ pub fn check(st: &Stat, uid: u32) -> Result<Accepted, Foreign> {
             // Another device but no mount of it: a btrfs subvolume.
             _ => Ok(Accepted::Kernel),
         }
-    })
+    }
 }
 
 /// One line of `/proc/self/mountinfo`.
@@ -322,7 +322,9 @@ mod tests {
     /// superblock is procfs (where statmount exists).
     #[test]
     fn statmount_reads_the_superblock_magic() {
-        let (_, st) = crate::engine::privdir::chase(Path::new("/proc"), 0).unwrap();
+        let (_, st) =
+            crate::engine::privdir::chase(&crate::engine::effects::RealFs, Path::new("/proc"), 0)
+                .unwrap();
         assert_eq!(st.mount_root, Some(true));
         match (st.mnt_id, st.mnt_id_unique) {
             (Some(id), true) => assert_eq!(crate::sys::statx::sb_magic(id), Ok(0x9fa0)),
@@ -332,9 +334,13 @@ mod tests {
 
     #[test]
     fn the_root_mount_is_in_mountinfo_and_roots() {
-        let root = crate::engine::privdir::chase(std::path::Path::new("/"), 0)
-            .unwrap()
-            .1;
+        let root = crate::engine::privdir::chase(
+            &crate::engine::effects::RealFs,
+            std::path::Path::new("/"),
+            0,
+        )
+        .unwrap()
+        .1;
         assert!(check(&root, 12345).is_ok());
     }
 }

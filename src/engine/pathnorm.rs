@@ -18,6 +18,18 @@ pub fn abspath(p: &OsStr) -> io::Result<PathBuf> {
     Ok(PathBuf::from(OsString::from_vec(normalize(&joined))))
 }
 
+/// [`abspath`] against a current directory read before (`None`: there is none).
+pub fn abspath_in(p: &OsStr, cwd: Option<&std::path::Path>) -> Option<PathBuf> {
+    let bytes = p.as_bytes();
+    if bytes.first() == Some(&b'/') {
+        return Some(PathBuf::from(OsString::from_vec(normalize(bytes))));
+    }
+    let mut joined = cwd?.as_os_str().as_bytes().to_vec();
+    joined.push(b'/');
+    joined.extend_from_slice(bytes);
+    Some(PathBuf::from(OsString::from_vec(normalize(&joined))))
+}
+
 /// Exactly `os.path.abspath`, which keeps a leading `//` (POSIX leaves two
 /// initial slashes implementation-defined): for `doctor`, which must print
 /// what Python prints. `init` exports [`abspath`]'s form, also a fixed point.
@@ -90,6 +102,20 @@ mod tests {
         assert_eq!(p("///tmp/x"), "/tmp/x");
         assert_eq!(p("//"), "//");
         assert_eq!(p("/tmp"), "/tmp");
+    }
+
+    #[test]
+    fn abspath_in_a_given_cwd() {
+        let cwd = std::path::Path::new("/home/a");
+        assert_eq!(
+            abspath_in(OsStr::new("x/../y/"), Some(cwd)).unwrap(),
+            cwd.join("y")
+        );
+        assert_eq!(
+            abspath_in(OsStr::new("/t//u/"), None).unwrap(),
+            std::path::Path::new("/t/u")
+        );
+        assert_eq!(abspath_in(OsStr::new("rel"), None), None);
     }
 
     #[test]

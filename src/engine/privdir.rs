@@ -7,20 +7,19 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{AT_FDCWD, OFlag, openat, readlinkat};
-use nix::sys::stat::{Mode, SFlag, mkdirat};
+use nix::sys::stat::SFlag;
 
 use crate::engine::ancestry::{self, Trust};
+use crate::engine::effects::{Fs, Handle};
+use crate::engine::mounts;
+
 use crate::engine::errno;
 use crate::engine::identity::describe_uid;
-use crate::engine::mounts;
 use crate::engine::probe::ProbeError;
-use crate::sys::statx::{self, Statx};
 
 /// Symlinks followed in one path before giving up, as the kernel's limit.
 const MAX_LINKS: u32 = 40;
@@ -72,19 +71,6 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn from(st: &Statx) -> Stat {
-        Stat {
-            dev: st.dev,
-            ino: st.ino,
-            uid: st.uid,
-            mode: st.mode,
-            nlink: st.nlink,
-            mnt_id: st.mnt_id,
-            mnt_id_unique: st.mnt_id_unique,
-            mount_root: st.mount_root,
-        }
-    }
-
     /// The object's type.
     pub fn kind(&self) -> Kind {
         match SFlag::from_bits_truncate(self.mode & SFlag::S_IFMT.bits()) {
@@ -124,7 +110,7 @@ impl Stat {
         self.kind() == Kind::Dir && self.uid == 0 && self.mode & 0o002 != 0 && self.sticky()
     }
 
-    fn same_inode(&self, other: &Stat) -> bool {
+    pub fn same_inode(&self, other: &Stat) -> bool {
         self.dev == other.dev && self.ino == other.ino
     }
 }
@@ -336,13 +322,13 @@ pub struct Error {
 }
 
 impl Error {
-    fn new(path: impl Into<PathBuf>, problem: Problem) -> Error {
+    pub fn new(path: impl Into<PathBuf>, problem: Problem) -> Error {
         Error {
             path: path.into(),
             problem,
         }
     }
-    fn os(path: impl Into<PathBuf>, op: Op, errno: Errno) -> Error {
+    pub fn os(path: impl Into<PathBuf>, op: Op, errno: Errno) -> Error {
         Error::new(path, Problem::Os { op, errno })
     }
 
@@ -357,6 +343,19 @@ impl Error {
                 errno: Errno::ENOENT | Errno::ELOOP | Errno::ENOTDIR | Errno::EACCES,
             }
         )
+    }
+
+    /// The uids whose objects made it fail (for their names in messages).
+    pub fn offenders(&self) -> Vec<u32> {
+        match &self.problem {
+            Problem::Unsafe(u) => u.offender().into_iter().collect(),
+            Problem::NoFallback { taken, fallback } => {
+                let mut v = taken.offenders();
+                v.extend(fallback.offenders());
+                v
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The errno behind the failure, if a system call or the probe failed.
@@ -393,7 +392,7 @@ impl std::error::Error for Error {}
 /// A directory opened and checked, with the path it will be exported as.
 #[derive(Debug)]
 pub struct Dir {
-    pub fd: OwnedFd,
+    pub fd: Handle,
     pub path: PathBuf,
     pub stat: Stat,
 }
@@ -408,18 +407,8 @@ pub struct Verified {
     pub tightened_from: Option<u32>,
 }
 
-/// The stat of the object `fd` holds, without a round trip to its filesystem.
-fn stat_fd(fd: &OwnedFd, path: &Path) -> Result<Stat, Error> {
-    statx::statx(fd.as_fd(), c"", false)
-        .map(|s| Stat::from(&s))
-        .map_err(|e| Error::os(path, Op::Stat, e))
-}
-
-/// What is at `<dir>/<name>`, not following a symlink, without a round trip
-/// to a filesystem mounted there.
-pub fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
-    let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
-    statx::statx(dir.fd.as_fd(), &name, false).map(|s| Stat::from(&s))
+fn stat_fd(fs: &dyn Fs, fd: &Handle, path: &Path) -> Result<Stat, Error> {
+    fs.fstat(fd).map_err(|e| Error::os(path, Op::Stat, e))
 }
 
 /// `child` (held by `fd`), reached from the directory `parent`, is not the
@@ -428,16 +417,17 @@ pub fn lstat_at(dir: &Dir, name: &OsStr) -> Result<Stat, Errno> {
 /// user's, `child` is stat'ed again asking the filesystem (a FUSE root's
 /// attributes are placeholders until its daemon was asked).
 fn check_mount(
+    fs: &dyn Fs,
     parent: &Stat,
     child: &mut Stat,
-    fd: &OwnedFd,
+    fd: &Handle,
     path: &Path,
     uid: u32,
 ) -> Result<(), Error> {
     if !mounts::is_crossing(parent, child) {
         return Ok(());
     }
-    match mounts::check(child, uid) {
+    match fs.mount(child, uid) {
         Ok(mounts::Accepted::Kernel) => return Ok(()),
         Ok(mounts::Accepted::MaybeFuse) => {}
         Err(m) => {
@@ -450,8 +440,9 @@ fn check_mount(
             return Err(Error::new(path, Problem::Unsafe(u)));
         }
     }
-    let fresh = statx::statx(fd.as_fd(), c"", true).map_err(|e| Error::os(path, Op::Stat, e))?;
-    *child = Stat::from(&fresh);
+    *child = fs
+        .fresh_stat(fd)
+        .map_err(|e| Error::os(path, Op::Stat, e))?;
     Ok(())
 }
 
@@ -463,24 +454,20 @@ fn check_mount(
 /// (`ancestry`); a mount met on the way must be root's or `uid`'s (`mounts`),
 /// judged before anything inside it is looked up; a symlink on procfs is
 /// refused (per-process). The object reached is judged by the caller.
-pub fn chase(path: &Path, uid: u32) -> Result<(OwnedFd, Stat), Error> {
-    chase_trusting(path, uid, &Trust::NONE)
+pub fn chase(fs: &dyn Fs, path: &Path, uid: u32) -> Result<(Handle, Stat), Error> {
+    chase_trusting(fs, path, uid, &Trust::NONE)
 }
 
 /// [`chase`], with owners and directories the site vouches for on the way.
-pub fn chase_trusting(path: &Path, uid: u32, trust: &Trust<'_>) -> Result<(OwnedFd, Stat), Error> {
-    let path_flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let open_root = || {
-        openat(
-            AT_FDCWD,
-            "/",
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Error::os("/", Op::Open, e))
-    };
+pub fn chase_trusting(
+    fs: &dyn Fs,
+    path: &Path,
+    uid: u32,
+    trust: &Trust<'_>,
+) -> Result<(Handle, Stat), Error> {
+    let open_root = || fs.root().map_err(|e| Error::os("/", Op::Open, e));
     let mut fd = open_root()?;
-    let root_stat = stat_fd(&fd, Path::new("/"))?;
+    let root_stat = stat_fd(fs, &fd, Path::new("/"))?;
     // The stat of `fd`.
     let mut fd_stat = root_stat;
     let mut at = PathBuf::from("/");
@@ -506,10 +493,11 @@ pub fn chase_trusting(path: &Path, uid: u32, trust: &Trust<'_>) -> Result<(Owned
                 Error::new(path, Problem::Unsafe(u))
             })?;
         }
-        let next = openat(fd.as_fd(), name, path_flags, Mode::empty())
+        let next = fs
+            .open_at(&fd, name, false)
             .map_err(|e| Error::os(at.join(name), Op::Open, e))?;
-        let mut st = stat_fd(&next, &at.join(name))?;
-        check_mount(&fd_stat, &mut st, &next, path, uid)?;
+        let mut st = stat_fd(fs, &next, &at.join(name))?;
+        check_mount(fs, &fd_stat, &mut st, &next, path, uid)?;
         if st.kind() == Kind::Symlink {
             if st.uid != 0 && st.uid != uid {
                 return Err(Error::new(
@@ -520,7 +508,7 @@ pub fn chase_trusting(path: &Path, uid: u32, trust: &Trust<'_>) -> Result<(Owned
                     }),
                 ));
             }
-            if statx::on_procfs(next.as_fd()) {
+            if fs.on_procfs(&next) {
                 let u = Unsafe::PerProcess {
                     link: at.join(name),
                 };
@@ -530,10 +518,10 @@ pub fn chase_trusting(path: &Path, uid: u32, trust: &Trust<'_>) -> Result<(Owned
             if links > MAX_LINKS {
                 return Err(Error::os(path, Op::Resolve, Errno::ELOOP));
             }
-            let target = readlinkat(next.as_fd(), "")
+            let target = fs
+                .readlink(&next)
                 .map_err(|e| Error::os(at.join(name), Op::ReadLink, e))?;
-            let target = target.as_bytes();
-            let mut parts = components(target);
+            let mut parts = components(&target);
             parts.reverse();
             todo.extend(parts);
             if target.first() == Some(&b'/') {
@@ -563,8 +551,8 @@ fn components(p: &[u8]) -> Vec<Vec<u8>> {
 
 /// Open a base directory: owned by root or `uid`, sticky if others can write
 /// it, reached only through symlinks owned by root or `uid`.
-pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
-    let (fd, stat) = chase(path, uid)?;
+pub fn open_base(fs: &dyn Fs, path: &Path, uid: u32) -> Result<Dir, Error> {
+    let (fd, stat) = chase(fs, path, uid)?;
     if stat.kind() != Kind::Dir {
         let u = Unsafe::NotDirectory {
             kind: stat.kind(),
@@ -598,14 +586,13 @@ pub fn open_base(path: &Path, uid: u32) -> Result<Dir, Error> {
 /// The fd is `O_PATH`: it needs no read permission (a umask of 0777 makes a
 /// mode-000 directory that is still ours to fix), opens a FIFO without
 /// blocking, and serves as the `dirfd` of the probe.
-pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
+pub fn open_private(fs: &dyn Fs, base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
     let path = base.path.join(name);
-    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let fd = match openat(base.fd.as_fd(), name, flags, Mode::empty()) {
+    let fd = match fs.open_at(&base.fd, name, true) {
         Ok(fd) => fd,
         Err(errno) => {
             // Say what is there instead, from an lstat of the name.
-            return Err(match lstat_at(base, name) {
+            return Err(match fs.lstat_at(&base.fd, name) {
                 Ok(st) => match unsafe_object(&st, uid) {
                     Some(u) => Error::new(path, Problem::Unsafe(u)),
                     None => Error::os(path, Op::Open, errno),
@@ -614,26 +601,13 @@ pub fn open_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Dir, Error> {
             });
         }
     };
-    let mut stat = stat_fd(&fd, &path)?;
+    let mut stat = stat_fd(fs, &fd, &path)?;
     // Before anything looks inside: a mount there is judged by who made it.
-    check_mount(&base.stat, &mut stat, &fd, &path, uid)?;
+    check_mount(fs, &base.stat, &mut stat, &fd, &path, uid)?;
     if let Some(u) = unsafe_object(&stat, uid) {
         return Err(Error::new(path, Problem::Unsafe(u)));
     }
     Ok(Dir { fd, path, stat })
-}
-
-/// `fchmod` for an `O_PATH` fd: through its `/proc/self/fd` link, which names
-/// exactly the inode the fd holds (no path lookup that could be raced).
-fn fchmod_opath(dir: &Dir, mode: u32) -> Result<(), Error> {
-    let link = format!("/proc/self/fd/{}", dir.fd.as_raw_fd());
-    nix::sys::stat::fchmodat(
-        AT_FDCWD,
-        link.as_str(),
-        Mode::from_bits_truncate(mode),
-        nix::sys::stat::FchmodatFlags::FollowSymlink,
-    )
-    .map_err(|e| Error::os(&dir.path, Op::Chmod, e))
 }
 
 /// Why `st` is not a directory `uid` may use privately, if it is not.
@@ -655,20 +629,27 @@ fn unsafe_object(st: &Stat, uid: u32) -> Option<Unsafe> {
 }
 
 /// Make `<base>/<name>` exist as a private directory of `uid` with mode
-/// exactly 0700: `mkdirat` (EEXIST is a concurrent shell: go verify), then
-/// [`open_private`], then `fchmod` through the fd if other bits are set.
-pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
-    let created = match mkdirat(base.fd.as_fd(), name, Mode::from_bits_truncate(0o700)) {
+/// exactly `mode`: `mkdirat` (EEXIST is a concurrent shell: go verify), then
+/// [`open_private`], then `chmod` through the fd if other bits are set.
+pub fn ensure(
+    fs: &dyn Fs,
+    base: &Dir,
+    name: &OsStr,
+    uid: u32,
+    mode: u32,
+) -> Result<Verified, Error> {
+    let created = match fs.mkdir_at(&base.fd, name, mode) {
         Ok(()) => true,
         Err(Errno::EEXIST) => false,
         Err(e) => return Err(Error::os(base.path.join(name), Op::Create, e)),
     };
-    let mut dir = open_private(base, name, uid)?;
+    let mut dir = open_private(fs, base, name, uid)?;
     let mut tightened_from = None;
-    if dir.stat.perm() != 0o700 {
-        fchmod_opath(&dir, 0o700)?;
+    if dir.stat.perm() != mode {
+        fs.chmod(&dir.fd, mode)
+            .map_err(|e| Error::os(&dir.path, Op::Chmod, e))?;
         tightened_from = Some(dir.stat.perm());
-        dir.stat.mode = (dir.stat.mode & !0o7777) | 0o700;
+        dir.stat.mode = (dir.stat.mode & !0o7777) | mode;
     }
     Ok(Verified {
         dir,
@@ -678,8 +659,8 @@ pub fn ensure(base: &Dir, name: &OsStr, uid: u32) -> Result<Verified, Error> {
 }
 
 /// Confirm `<base>/<name>` still names the inode that was verified.
-pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
-    match lstat_at(base, name) {
+pub fn confirm_at(fs: &dyn Fs, base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
+    match fs.lstat_at(&base.fd, name) {
         Ok(st) if st.same_inode(&dir.stat) => Ok(()),
         Ok(_) => Err(Error::new(&dir.path, Problem::Moved)),
         Err(e) => Err(Error::os(&dir.path, Op::Stat, e)),
@@ -687,8 +668,8 @@ pub fn confirm_at(base: &Dir, name: &OsStr, dir: &Dir) -> Result<(), Error> {
 }
 
 /// Confirm `path`, resolved again, still reaches the inode that was verified.
-pub fn confirm_path(path: &Path, dir: &Dir, uid: u32) -> Result<(), Error> {
-    let (_, st) = chase(path, uid)?;
+pub fn confirm_path(fs: &dyn Fs, path: &Path, dir: &Dir, uid: u32) -> Result<(), Error> {
+    let (_, st) = chase(fs, path, uid)?;
     if st.same_inode(&dir.stat) {
         Ok(())
     } else {
@@ -709,8 +690,8 @@ pub enum Found {
 }
 
 /// Look at `path` (absolute, normalised) without changing anything.
-pub fn find(path: &Path, uid: u32) -> Found {
-    match chase(path, uid) {
+pub fn find(fs: &dyn Fs, path: &Path, uid: u32) -> Found {
+    match chase(fs, path, uid) {
         Ok((fd, stat)) if stat.kind() == Kind::Dir => Found::Dir(Dir {
             fd,
             path: path.to_owned(),
@@ -725,10 +706,10 @@ pub fn find(path: &Path, uid: u32) -> Found {
             }),
         )),
         Err(e) if e.errno() == Some(Errno::ENOENT) => {
-            let parent = path.parent().and_then(|p| open_parent(p, uid).ok());
+            let parent = path.parent().and_then(|p| open_parent(fs, p, uid).ok());
             match parent {
                 // Only "missing" if the last name itself is absent (not a dangling link).
-                Some(p) => match lstat_at(&p, path.file_name().unwrap_or_default()) {
+                Some(p) => match fs.lstat_at(&p.fd, path.file_name().unwrap_or_default()) {
                     Err(Errno::ENOENT) => Found::Missing {
                         parent: Some(p.stat),
                     },
@@ -742,8 +723,8 @@ pub fn find(path: &Path, uid: u32) -> Found {
 }
 
 /// Open the parent directory of a missing `$TMPDIR`.
-pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
-    let (fd, stat) = chase(path, uid)?;
+pub fn open_parent(fs: &dyn Fs, path: &Path, uid: u32) -> Result<Dir, Error> {
+    let (fd, stat) = chase(fs, path, uid)?;
     if stat.kind() != Kind::Dir {
         let u = Unsafe::NotDirectory {
             kind: stat.kind(),
@@ -762,6 +743,7 @@ pub fn open_parent(path: &Path, uid: u32) -> Result<Dir, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::effects::RealFs;
     use std::os::unix::fs::{PermissionsExt, symlink};
 
     fn scratch() -> PathBuf {
@@ -772,8 +754,8 @@ mod tests {
     #[test]
     fn creates_0700_and_is_idempotent() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
-        let v = ensure(&base, OsStr::new("me"), uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let v = ensure(&RealFs, &base, OsStr::new("me"), uid(), 0o700).unwrap();
         assert!(v.created);
         assert_eq!(
             std::fs::metadata(b.join("me"))
@@ -783,26 +765,26 @@ mod tests {
                 & 0o7777,
             0o700
         );
-        let again = ensure(&base, OsStr::new("me"), uid()).unwrap();
+        let again = ensure(&RealFs, &base, OsStr::new("me"), uid(), 0o700).unwrap();
         assert!(!again.created && again.tightened_from.is_none());
-        confirm_at(&base, OsStr::new("me"), &again.dir).unwrap();
+        confirm_at(&RealFs, &base, OsStr::new("me"), &again.dir).unwrap();
     }
 
     #[test]
     fn tightens_read_bits_but_refuses_writable() {
         let b = scratch();
-        let base = open_base(&b, uid()).unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         std::fs::create_dir(b.join("r")).unwrap();
         std::fs::set_permissions(b.join("r"), std::fs::Permissions::from_mode(0o755)).unwrap();
         assert_eq!(
-            ensure(&base, OsStr::new("r"), uid())
+            ensure(&RealFs, &base, OsStr::new("r"), uid(), 0o700)
                 .unwrap()
                 .tightened_from,
             Some(0o755)
         );
         std::fs::create_dir(b.join("w")).unwrap();
         std::fs::set_permissions(b.join("w"), std::fs::Permissions::from_mode(0o777)).unwrap();
-        let e = ensure(&base, OsStr::new("w"), uid()).unwrap_err();
+        let e = ensure(&RealFs, &base, OsStr::new("w"), uid(), 0o700).unwrap_err();
         assert!(matches!(
             e.problem,
             Problem::Unsafe(Unsafe::OpenToOthers { .. })
@@ -818,8 +800,8 @@ mod tests {
         let b = scratch();
         std::fs::create_dir(b.join("real")).unwrap();
         symlink(b.join("real"), b.join("me")).unwrap();
-        let base = open_base(&b, uid()).unwrap();
-        let e = ensure(&base, OsStr::new("me"), uid()).unwrap_err();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let e = ensure(&RealFs, &base, OsStr::new("me"), uid(), 0o700).unwrap_err();
         assert!(
             matches!(e.problem, Problem::Unsafe(Unsafe::Symlink { .. })),
             "{e:?}"
@@ -830,10 +812,14 @@ mod tests {
     fn a_file_or_fifo_is_not_a_directory() {
         let b = scratch();
         std::fs::write(b.join("f"), "x").unwrap();
-        nix::unistd::mkfifo(&b.join("p"), Mode::from_bits_truncate(0o600)).unwrap();
-        let base = open_base(&b, uid()).unwrap();
+        nix::unistd::mkfifo(
+            &b.join("p"),
+            nix::sys::stat::Mode::from_bits_truncate(0o600),
+        )
+        .unwrap();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
         for (n, k) in [("f", Kind::File), ("p", Kind::Fifo)] {
-            let e = ensure(&base, OsStr::new(n), uid()).unwrap_err();
+            let e = ensure(&RealFs, &base, OsStr::new(n), uid(), 0o700).unwrap_err();
             assert_eq!(
                 e.problem,
                 Problem::Unsafe(Unsafe::NotDirectory {
@@ -851,20 +837,23 @@ mod tests {
         std::fs::create_dir_all(b.join("a/b")).unwrap();
         symlink("a/b", b.join("l")).unwrap();
         symlink(b.join("a"), b.join("abs")).unwrap();
-        let (_, st) = chase(&b.join("l"), uid()).unwrap();
+        let (_, st) = chase(&RealFs, &b.join("l"), uid()).unwrap();
         assert_eq!(st.kind(), Kind::Dir);
-        let (_, st2) = chase(&b.join("abs/b"), uid()).unwrap();
+        let (_, st2) = chase(&RealFs, &b.join("abs/b"), uid()).unwrap();
         assert_eq!(st.ino, st2.ino);
         assert!(matches!(
-            find(&b.join("a/none"), uid()),
+            find(&RealFs, &b.join("a/none"), uid()),
             Found::Missing { parent: Some(_) }
         ));
         assert!(matches!(
-            find(&b.join("none/none"), uid()),
+            find(&RealFs, &b.join("none/none"), uid()),
             Found::Missing { parent: None }
         ));
         symlink(b.join("nowhere"), b.join("dangling")).unwrap();
-        assert!(matches!(find(&b.join("dangling"), uid()), Found::Bad(_)));
+        assert!(matches!(
+            find(&RealFs, &b.join("dangling"), uid()),
+            Found::Bad(_)
+        ));
     }
 
     #[test]
@@ -883,7 +872,7 @@ mod tests {
             &b.join("a/b/.."),
             &b.join("a/f"),
         ] {
-            let (_, st) = chase(p, uid()).unwrap();
+            let (_, st) = chase(&RealFs, p, uid()).unwrap();
             let m = std::fs::metadata(p).unwrap();
             assert_eq!(
                 (st.dev, st.ino, st.mode),

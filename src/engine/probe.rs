@@ -12,10 +12,10 @@ use std::path::Path;
 use nix::errno::Errno;
 
 use crate::engine::errno;
+use crate::engine::random::Chars;
 use nix::fcntl::{AT_FDCWD, OFlag, openat};
 use nix::sys::stat::Mode;
 use nix::unistd::{UnlinkatFlags, unlinkat, write};
-use rand::{Rng, SeedableRng};
 
 /// Names tried per directory. CPython up to 3.12 uses `TMP_MAX` (100 on
 /// Linux); 3.13+ uses 20 (gh-66305). We follow 3.12 and earlier, Debian 12's
@@ -68,11 +68,11 @@ pub fn probe_path(dir: &Path) -> Result<(), ProbeError> {
 }
 
 fn probe_at(dirfd: BorrowedFd<'_>, prefix: &[u8]) -> Result<(), ProbeError> {
-    let mut rng = rand::rngs::SmallRng::from_os_rng();
+    let mut rng = Chars::new();
     let mut last = Errno::EEXIST;
     for _ in 0..ATTEMPTS {
         let mut name = prefix.to_vec();
-        name.extend((0..8).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())]));
+        name.extend(rng.take(ALPHABET, 8));
         let name = std::ffi::OsStr::from_bytes(&name);
         match try_name(dirfd, name) {
             Ok(()) => return Ok(()),

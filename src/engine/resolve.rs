@@ -1,19 +1,20 @@
-//! One decision, end to end: read the world, decide, create and verify,
-//! probe, confirm. Shared by `init`, `path` and `exec`.
+//! One decision, end to end, in two steps: [`plan`] reads the world and
+//! applies the rules (creating nothing); [`apply`] carries the plan out
+//! through the effects it is given. `init`, `path` and `exec` run both over
+//! the real system calls ([`resolve`]); doctor runs the same two over a dry
+//! run, so what it says init would do is what init does.
 
 use std::ffi::OsStr;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
+use crate::engine::effects::{Fs, RealFs};
+use crate::engine::ensure::{self, Attempt, Fallback, TMPDIR};
 use crate::engine::env::Snapshot;
-use crate::engine::fallback::{self, Taken};
-use crate::engine::identity::{self, Identity, SystemPasswd};
+use crate::engine::identity::{self, Identity};
 use crate::engine::pathnorm::abspath;
 use crate::engine::privdir::{self, Dir, Found, Problem};
-use crate::engine::probe::probe_fd;
-use crate::engine::syslog;
 
 /// The flags `init`, `path` and `exec` share.
 #[derive(Debug, Clone, Default)]
@@ -40,11 +41,11 @@ pub struct Resolved {
 pub type Failure = privdir::Error;
 
 /// The default base.
-pub const DEFAULT_BASE: &str = "/tmp";
+pub const DEFAULT_BASE: &str = TMPDIR.default_base;
 
-/// What `init` would do, worked out without creating or changing anything (an
-/// existing `$TMPDIR` is probed, as Python would). `doctor` shows it;
-/// [`resolve`] carries it out.
+/// What `init` will do, worked out without creating or changing anything (an
+/// existing `$TMPDIR` is probed, as Python would, which leaves nothing
+/// behind). [`apply`] carries it out.
 #[derive(Debug)]
 pub struct Plan {
     /// The base in use: the configured one, else `/tmp`; `Err` when even that fails.
@@ -65,7 +66,7 @@ pub struct Plan {
 }
 
 /// Gather the facts and apply the rules; creates nothing.
-pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
+pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
     let uid = snap.uid;
     // The base: configured, else /tmp; a refused configured base falls back to /tmp.
     let configured = snap.configured_base(opts.base.as_ref());
@@ -73,19 +74,20 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     let configured_dir = configured.as_ref().and_then(|b| {
         let opened = abspath(b)
             .map_err(|e| e.to_string())
-            .and_then(|p| privdir::open_base(&p, uid).map_err(|e| e.to_string()));
+            .and_then(|p| privdir::open_base(fs, &p, uid).map_err(|e| e.to_string()));
         opened
             .map_err(|why| base_refused = Some(format!("base {}: {why}", Path::new(b).display())))
             .ok()
     });
     let base_configured = configured_dir.is_some();
-    let base = configured_dir.map_or_else(|| privdir::open_base(Path::new(DEFAULT_BASE), uid), Ok);
+    let base =
+        configured_dir.map_or_else(|| privdir::open_base(fs, Path::new(DEFAULT_BASE), uid), Ok);
 
     let ident = identity::resolve(
         uid,
         snap.user.as_deref().map(OsStrExt::as_bytes),
-        |name| base.as_ref().is_ok_and(|b| owned_by(b, name, uid)),
-        &SystemPasswd,
+        |name| base.as_ref().is_ok_and(|b| owned_by(fs, b, name, uid)),
+        fs.passwd(),
     );
     let target = base
         .as_ref()
@@ -101,9 +103,9 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     let found = tmpdir
         .as_deref()
         .filter(|p| !opts.force && *p != target)
-        .map(|p| privdir::find(p, uid));
+        .map(|p| privdir::find(fs, p, uid));
     let facts = match (&found, &tmpdir) {
-        (Some(f), Some(p)) => facts_of(f, p, uid),
+        (Some(f), Some(p)) => facts_of(fs, f, p, uid),
         // Not looked at: the rules do not need it (unset, --force, or the target).
         _ => Facts::Missing {
             parent: Parent::Other,
@@ -130,8 +132,46 @@ pub fn plan(snap: &Snapshot, opts: &Options) -> Plan {
     }
 }
 
+impl Plan {
+    /// The directory the plan exports, whatever a fallback may make of it.
+    pub fn dir(&self) -> Option<PathBuf> {
+        match &self.decision.choice {
+            Choice::Keep | Choice::CreateInOwn => self.tmpdir.clone(),
+            Choice::Target => Some(self.target.clone()),
+            Choice::TargetIn(shared) => Some(shared.join(&self.ident.name)),
+        }
+    }
+}
+
+/// What [`apply`] did on the way, for doctor to read back from a dry run.
+#[derive(Debug, Default)]
+pub struct Trace {
+    /// The directory the private one is made in could not be opened.
+    pub parent_error: Option<Failure>,
+    /// What happened at the name the plan chose (before any fallback).
+    pub attempt: Option<Attempt>,
+}
+
 /// Run the whole decision for this process: plan, then create, verify, probe, confirm.
 pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
+    let plan = plan(&RealFs, snap, opts);
+    apply(&RealFs, plan, snap).0
+}
+
+/// Carry out the plan: make the directory it chose exist, verified and probed
+/// (or confirm the kept one), through `fs`.
+pub fn apply(fs: &dyn Fs, plan: Plan, snap: &Snapshot) -> (Result<Resolved, Failure>, Trace) {
+    let mut trace = Trace::default();
+    let result = carry_out(fs, plan, snap, &mut trace);
+    (result, trace)
+}
+
+fn carry_out(
+    fs: &dyn Fs,
+    plan: Plan,
+    snap: &Snapshot,
+    trace: &mut Trace,
+) -> Result<Resolved, Failure> {
     let Plan {
         base,
         base_refused,
@@ -140,35 +180,45 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
         found,
         decision,
         ..
-    } = plan(snap, opts);
+    } = plan;
     let uid = snap.uid;
     let mut warnings: Vec<String> = base_refused
         .map(|why| format!("refusing {why}; using {DEFAULT_BASE}"))
         .into_iter()
         .collect();
     let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
+    let name = OsStr::new(&ident.name);
 
+    let mut made = |dir: Result<Dir, Failure>, name: &OsStr, fallback| {
+        let dir = dir.inspect_err(|e| trace.parent_error = Some(e.clone()))?;
+        let ensured = ensure::ensure_private(fs, &TMPDIR, &dir, name, uid, fallback);
+        trace.attempt = Some(ensured.attempt);
+        warnings.extend(ensured.warning);
+        ensured
+            .result
+            .map(|m| (m.path, m.created, m.tightened_from))
+    };
     let (dir, created, tightened) = match &decision.choice {
         Choice::Keep => {
             let Some(Found::Dir(dir)) = found else {
                 unreachable!("Keep is only decided for a directory")
             };
-            privdir::confirm_path(&dir.path, &dir, uid)?;
+            privdir::confirm_path(fs, &dir.path, &dir, uid)?;
             (dir.path, false, None)
         }
-        Choice::Target => private_or_fallback(&base?, &ident.name, uid, &mut warnings)?,
+        Choice::Target => made(base, name, Fallback::Kind)?,
         Choice::TargetIn(shared) => {
-            let shared = privdir::open_base(shared, uid)?;
-            private_or_fallback(&shared, &ident.name, uid, &mut warnings)?
+            made(privdir::open_base(fs, shared, uid), name, Fallback::Kind)?
         }
         Choice::CreateInOwn => {
             let path = tmpdir_path.as_deref().expect("CreateInOwn needs TMPDIR");
-            let parent = privdir::open_parent(path.parent().unwrap_or(Path::new("/")), uid)?;
-            let name = path.file_name().unwrap_or_default();
-            let v = privdir::ensure(&parent, name, uid)?;
-            check_usable(&v.dir)?;
-            privdir::confirm_at(&parent, name, &v.dir)?;
-            (v.dir.path, v.created, v.tightened_from)
+            let parent = privdir::open_parent(fs, path.parent().unwrap_or(Path::new("/")), uid);
+            // The user's own directory: nobody else can hold a name in it.
+            made(
+                parent,
+                path.file_name().unwrap_or_default(),
+                Fallback::Never,
+            )?
         }
     };
 
@@ -190,69 +240,15 @@ pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     })
 }
 
-/// A directory ready to export: path, made in this run, mode before 0700.
-pub type Made = (PathBuf, bool, Option<u32>);
-
-/// `<base>/<name>`, or, when someone else holds that name, a private fallback
-/// beside it: warned about, and written to the system log when it is a squat.
-/// Every kind of private directory (TMPDIR's, XDG_RUNTIME_DIR's) is made here.
-pub fn private_or_fallback(
-    base: &Dir,
-    name: &str,
-    uid: u32,
-    warnings: &mut Vec<String>,
-) -> Result<Made, Failure> {
-    let error = match make_private(base, OsStr::new(name), uid) {
-        Err(e) if fallback::taken(&e) => e,
-        other => return other,
-    };
-    let taken = Taken { error, victim: uid };
-    let made = fallback::ensure(base, name, uid).and_then(|v| finish(base, v));
-    let logged = taken.is_squat()
-        && syslog::warn(&taken.log_line(made.as_ref().ok().map(|m| m.0.as_path())));
-    match made {
-        Ok(m) => {
-            warnings.push(taken.warning(&m.0, logged));
-            Ok(m)
-        }
-        Err(fallback) => Err(privdir::Error {
-            path: taken.error.path.clone(),
-            problem: Problem::NoFallback {
-                taken: Box::new(taken.error),
-                fallback: Box::new(fallback),
-            },
-        }),
-    }
-}
-
-/// `<base>/<name>`: create or tighten to 0700, verify, probe, confirm.
-fn make_private(base: &Dir, name: &OsStr, uid: u32) -> Result<Made, Failure> {
-    let v = privdir::ensure(base, name, uid)?;
-    finish(base, v)
-}
-
-/// Probe a verified directory in `base`, then confirm its name still refers to it.
-fn finish(base: &Dir, v: privdir::Verified) -> Result<Made, Failure> {
-    check_usable(&v.dir)?;
-    privdir::confirm_at(base, v.dir.path.file_name().unwrap_or_default(), &v.dir)?;
-    Ok((v.dir.path, v.created, v.tightened_from))
-}
-
-fn check_usable(dir: &Dir) -> Result<(), Failure> {
-    probe_fd(dir.fd.as_fd()).map_err(|p| privdir::Error {
-        path: dir.path.clone(),
-        problem: Problem::Probe(p),
-    })
-}
-
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
-fn owned_by(base: &Dir, name: &str, uid: u32) -> bool {
+fn owned_by(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> bool {
     // statx without a round trip: a stopped FUSE daemon at the name must not hang.
-    privdir::lstat_at(base, OsStr::new(name)).is_ok_and(|st| st.uid == uid)
+    fs.lstat_at(&base.fd, OsStr::new(name))
+        .is_ok_and(|st| st.uid == uid)
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
-fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
+fn facts_of(fs: &dyn Fs, found: &Found, path: &Path, uid: u32) -> Facts {
     match found {
         Found::Dir(dir) => {
             let st = &dir.stat;
@@ -262,7 +258,7 @@ fn facts_of(found: &Found, path: &Path, uid: u32) -> Facts {
                 open: st.writable_by_others(),
                 shared_sticky: st.shared_sticky(),
                 usable: if worth_probing {
-                    probe_fd(dir.fd.as_fd()).map_err(Unusable::Probe)
+                    fs.probe(&dir.fd).map_err(Unusable::Probe)
                 } else {
                     Err(Unusable::NotProbed)
                 },
@@ -311,4 +307,104 @@ fn note(
         return None;
     }
     Some(format!("{reason}{what}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::dryrun::DryRun;
+    use crate::engine::scripted::Scripted;
+
+    const ALICE: u32 = 1000;
+
+    fn alice(tmpdir: Option<&str>) -> Snapshot {
+        Snapshot {
+            uid: ALICE,
+            user: Some("alice".into()),
+            tmpdir: tmpdir.map(Into::into),
+            ..Snapshot::default()
+        }
+    }
+
+    fn run(fs: &dyn Fs, snap: &Snapshot) -> Result<Resolved, Failure> {
+        apply(fs, plan(fs, snap, &Options::default()), snap).0
+    }
+
+    #[test]
+    fn plan_then_apply_through_the_effects() {
+        let fs = Scripted::new(ALICE);
+        let r = run(&fs, &alice(None)).unwrap();
+        assert_eq!(r.dir, Path::new("/tmp/alice"));
+        assert_eq!(r.note.as_deref(), Some("created /tmp/alice (mode 0700)"));
+        // The next shell: the fast path trusts $USER, no passwd lookup, nothing made.
+        fs.calls.borrow_mut().clear();
+        let r = run(&fs, &alice(Some("/tmp/alice"))).unwrap();
+        assert!(r.unchanged && r.note.is_none());
+        assert_eq!(fs.count("probe"), 2);
+    }
+
+    #[test]
+    fn a_file_at_tmpdir_is_replaced_with_the_reason() {
+        let fs = Scripted::new(ALICE);
+        fs.file("/tmp/f", 2000);
+        let names = vec![(2000, Some("mallory".to_owned()))];
+        let r = identity::with_names(&names, || run(&fs, &alice(Some("/tmp/f")))).unwrap();
+        assert_eq!(r.dir, Path::new("/tmp/alice"));
+        assert_eq!(
+            r.note.as_deref(),
+            Some(
+                "TMPDIR=/tmp/f is a regular file, not a directory, owned by uid 2000 (mallory); \
+                 created /tmp/alice (mode 0700)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_kept_directory_swapped_before_confirmation_is_refused() {
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/home", 0, 0o755);
+        fs.mkdir("/home/alice", ALICE, 0o700);
+        fs.mkdir("/home/alice/t", ALICE, 0o700);
+        // Kept as private and usable; swapped between the probe and the final look.
+        fs.before("probe", 1, |fs| {
+            fs.rename("/home/alice/t", "/home/alice/old");
+            fs.mkdir("/home/alice/t", ALICE, 0o700);
+        });
+        let e = run(&fs, &alice(Some("/home/alice/t"))).unwrap_err();
+        assert_eq!(e.problem, Problem::Moved);
+    }
+
+    #[test]
+    fn the_dry_run_predicts_the_real_run() {
+        type Setup = fn(&Scripted);
+        let worlds: [(&str, Option<&str>, Setup); 5] = [
+            ("missing", None, |_| {}),
+            ("loose", None, |fs| fs.mkdir("/tmp/alice", ALICE, 0o755)),
+            ("squatted", None, |fs| fs.mkdir("/tmp/alice", 2000, 0o700)),
+            ("shared TMPDIR", Some("/scratch"), |fs| {
+                fs.mkdir("/scratch", 0, 0o1777)
+            }),
+            ("missing own", Some("/home/alice/t"), |fs| {
+                fs.mkdir("/home", 0, 0o755);
+                fs.mkdir("/home/alice", ALICE, 0o700);
+            }),
+        ];
+        for (what, tmpdir, setup) in worlds {
+            let snap = alice(tmpdir);
+            let (real, dry) = (Scripted::new(ALICE), Scripted::new(ALICE));
+            setup(&real);
+            setup(&dry);
+            let predicted = run(&DryRun::new(&dry, ALICE), &snap).unwrap();
+            assert_eq!(dry.count("mkdir_at") + dry.count("chmod"), 0, "{what}");
+            let done = run(&real, &snap).unwrap();
+            let shape = |p: &Path| {
+                let s = p.to_string_lossy().into_owned();
+                // A fallback's random part differs from run to run.
+                s.rsplit_once('.').map_or(s.clone(), |(a, _)| a.to_owned())
+            };
+            assert_eq!(shape(&predicted.dir), shape(&done.dir), "{what}");
+            assert_eq!(predicted.why, done.why, "{what}");
+            assert_eq!(predicted.note.is_some(), done.note.is_some(), "{what}");
+        }
+    }
 }

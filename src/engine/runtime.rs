@@ -13,7 +13,6 @@
 
 use std::ffi::OsStr;
 use std::fmt;
-use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -21,9 +20,10 @@ use nix::errno::Errno;
 use nix::fcntl::{AT_FDCWD, AtFlags};
 use nix::sys::stat::{FileStat, fstatat};
 
+use crate::engine::effects::{Fs, RealFs};
+use crate::engine::ensure::{self, Fallback};
 use crate::engine::localfs::{self, Locality};
 use crate::engine::privdir::{self, Problem, Unsafe};
-use crate::engine::resolve::private_or_fallback;
 
 /// The variable.
 pub const VAR: &str = "XDG_RUNTIME_DIR";
@@ -31,7 +31,7 @@ pub const VAR: &str = "XDG_RUNTIME_DIR";
 pub const LOGIND_PARENT: &str = "/run/user";
 /// Where tmpguard makes one when logind has not: local on every machine we
 /// know, outside `/dev/shm` (logind's `RemoveIPC` empties it).
-pub const BASE: &str = "/tmp";
+pub const BASE: &str = ensure::RUNTIME.default_base;
 
 /// logind's directory for `uid`: `/run/user/<uid>`.
 pub fn logind_dir(uid: u32) -> PathBuf {
@@ -152,7 +152,7 @@ fn plain(value: &[u8]) -> bool {
 /// resolved by the engine's rules (symlinks only root's or the user's), the
 /// name is opened without following it and must be a directory of the user's
 /// with mode exactly 0700 on a local filesystem.
-pub fn check(value: &OsStr, uid: u32) -> Result<privdir::Dir, Invalid> {
+pub fn check(fs: &dyn Fs, value: &OsStr, uid: u32) -> Result<privdir::Dir, Invalid> {
     if value.as_bytes().first() != Some(&b'/') {
         return Err(Invalid::Relative);
     }
@@ -165,11 +165,11 @@ pub fn check(value: &OsStr, uid: u32) -> Result<privdir::Dir, Invalid> {
         }));
     };
     let missing = |e: &privdir::Error| e.errno() == Some(Errno::ENOENT);
-    let parent = privdir::open_parent(parent, uid).map_err(|e| match e {
+    let parent = privdir::open_parent(fs, parent, uid).map_err(|e| match e {
         _ if missing(&e) => Invalid::Missing,
         e => Invalid::Error(e),
     })?;
-    let dir = privdir::open_private(&parent, name, uid).map_err(|e| match e.problem {
+    let dir = privdir::open_private(fs, &parent, name, uid).map_err(|e| match e.problem {
         _ if missing(&e) => Invalid::Missing,
         Problem::Unsafe(u) => Invalid::Unsafe(u),
         _ => Invalid::Error(e),
@@ -177,7 +177,7 @@ pub fn check(value: &OsStr, uid: u32) -> Result<privdir::Dir, Invalid> {
     if dir.stat.perm() != 0o700 {
         return Err(Invalid::Mode(dir.stat.perm()));
     }
-    match localfs::of_fd(dir.fd.as_fd()) {
+    match dir.fd.fd().and_then(localfs::of_fd) {
         Ok(Locality::Local) => Ok(dir),
         Ok(other) => Err(Invalid::NotLocal(other)),
         Err(e) => Err(Invalid::Error(privdir::Error {
@@ -246,11 +246,11 @@ pub struct Resolved {
 
 /// Look at the inherited value: the cheap check first, the full one (with
 /// the reason) when that is not enough.
-pub fn judge(value: Option<&OsStr>, uid: u32) -> Inherited {
+pub fn judge(fs: &dyn Fs, value: Option<&OsStr>, uid: u32) -> Inherited {
     match value.filter(|v| !v.is_empty()) {
         None => Inherited::Unset,
         Some(v) if quick_valid(v.as_bytes(), uid) => Inherited::Valid,
-        Some(v) => match check(v, uid) {
+        Some(v) => match check(fs, v, uid) {
             Ok(_) => Inherited::Valid,
             Err(why) => Inherited::Invalid(why),
         },
@@ -260,7 +260,8 @@ pub fn judge(value: Option<&OsStr>, uid: u32) -> Inherited {
 /// Decide and carry it out for this process: keep, point at logind's
 /// directory, make one, or take an invalid value away.
 pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
-    let inherited = judge(value, uid);
+    let fs = &RealFs;
+    let inherited = judge(fs, value, uid);
     let logind = logind_dir(uid);
     let logind_verdict = match &inherited {
         Inherited::Valid => None,
@@ -270,7 +271,7 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
         }
         _ => Some(match quick_valid(logind.as_os_str().as_bytes(), uid) {
             true => Ok(()),
-            false => check(logind.as_os_str(), uid).map(|_| ()),
+            false => check(fs, logind.as_os_str(), uid).map(|_| ()),
         }),
     };
     let mut warnings = Vec::new();
@@ -289,7 +290,7 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
     let (dir, created) = match choice {
         Choice::Keep => unreachable!("returned above"),
         Choice::Logind => (logind, false),
-        Choice::Create => match make(uid, &mut warnings) {
+        Choice::Create => match make(fs, uid, &mut warnings) {
             Ok(made) => made,
             Err(e) => return failed(&inherited, old.as_deref(), &e, warnings),
         },
@@ -314,15 +315,26 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
 
 /// `/tmp/xdg-runtime-$UID` private, or a private fallback beside it; on a
 /// local filesystem (checked on `/tmp` before anything is made).
-fn make(uid: u32, warnings: &mut Vec<String>) -> Result<(PathBuf, bool), String> {
-    let base = privdir::open_base(Path::new(BASE), uid).map_err(|e| e.to_string())?;
-    match localfs::of_fd(base.fd.as_fd()) {
+fn make(fs: &dyn Fs, uid: u32, warnings: &mut Vec<String>) -> Result<(PathBuf, bool), String> {
+    let base = privdir::open_base(fs, Path::new(BASE), uid).map_err(|e| e.to_string())?;
+    match base.fd.fd().and_then(localfs::of_fd) {
         Ok(Locality::Local) => {}
         Ok(other) => return Err(format!("{BASE} {other}")),
         Err(e) => return Err(format!("cannot stat {BASE}: {e}")),
     }
-    private_or_fallback(&base, &name(uid), uid, warnings)
-        .map(|(dir, created, _)| (dir, created))
+    let name = name(uid);
+    let ensured = ensure::ensure_private(
+        fs,
+        &ensure::RUNTIME,
+        &base,
+        OsStr::new(&name),
+        uid,
+        Fallback::Kind,
+    );
+    warnings.extend(ensured.warning);
+    ensured
+        .result
+        .map(|m| (m.path, m.created))
         .map_err(|e| e.to_string())
 }
 
@@ -403,11 +415,11 @@ mod tests {
         chmod(&d, 0o700);
         // The test's /tmp may sit under a group-writable directory; the full
         // check must accept it in any case.
-        assert!(check(d.as_os_str(), uid()).is_ok());
+        assert!(check(&RealFs, d.as_os_str(), uid()).is_ok());
         chmod(&d, 0o755);
         assert!(!quick_valid(d.as_os_str().as_bytes(), uid()));
         assert_eq!(
-            check(d.as_os_str(), uid()).unwrap_err(),
+            check(&RealFs, d.as_os_str(), uid()).unwrap_err(),
             Invalid::Mode(0o755)
         );
     }
@@ -416,36 +428,39 @@ mod tests {
     fn full_check_reasons() {
         let s = scratch("runtime");
         assert_eq!(
-            check(OsStr::new("run/user"), uid()).unwrap_err(),
+            check(&RealFs, OsStr::new("run/user"), uid()).unwrap_err(),
             Invalid::Relative
         );
         assert_eq!(
-            check(s.join("none").as_os_str(), uid()).unwrap_err(),
+            check(&RealFs, s.join("none").as_os_str(), uid()).unwrap_err(),
             Invalid::Missing
         );
         assert_eq!(
-            check(s.join("none/deeper").as_os_str(), uid()).unwrap_err(),
+            check(&RealFs, s.join("none/deeper").as_os_str(), uid()).unwrap_err(),
             Invalid::Missing
         );
         std::fs::create_dir(s.join("real")).unwrap();
         chmod(&s.join("real"), 0o700);
         symlink(s.join("real"), s.join("link")).unwrap();
         assert!(matches!(
-            check(s.join("link").as_os_str(), uid()).unwrap_err(),
+            check(&RealFs, s.join("link").as_os_str(), uid()).unwrap_err(),
             Invalid::Unsafe(Unsafe::Symlink { .. })
         ));
         assert!(!quick_valid(s.join("link").as_os_str().as_bytes(), uid()));
         std::fs::write(s.join("file"), "").unwrap();
         assert!(matches!(
-            check(s.join("file").as_os_str(), uid()).unwrap_err(),
+            check(&RealFs, s.join("file").as_os_str(), uid()).unwrap_err(),
             Invalid::Unsafe(Unsafe::NotDirectory { .. })
         ));
     }
 
     #[test]
     fn judge_unset_and_empty() {
-        assert_eq!(judge(None, uid()), Inherited::Unset);
-        assert_eq!(judge(Some(OsStr::new("")), uid()), Inherited::Unset);
+        assert_eq!(judge(&RealFs, None, uid()), Inherited::Unset);
+        assert_eq!(
+            judge(&RealFs, Some(OsStr::new("")), uid()),
+            Inherited::Unset
+        );
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn create(uid: u32, gid: u32, job: &str, size: &str) -> Result<Outcome, Stri
     })?;
     drop(marker);
     if exists_at(&parent, &name) {
-        return match runtime::check(path.as_os_str(), uid) {
+        return match runtime::check(&crate::engine::effects::RealFs, path.as_os_str(), uid) {
             Ok(_) => Ok(Outcome::Kept(path)),
             Err(why) => Err(format!("{} {why}: left as it is", path.display())),
         };

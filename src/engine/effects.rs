@@ -1,0 +1,203 @@
+//! Every read and write the engine makes, behind one small interface.
+//!
+//! [`RealFs`] makes the system calls. doctor runs the same engine over
+//! [`DryRun`](crate::engine::dryrun::DryRun), which reads for real and only
+//! pretends to write, so "what init would do" cannot drift from what init
+//! does. Unit tests run it over a scripted double (`engine::scripted`) that
+//! makes races and faults happen exactly where a test wants them.
+
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::{AT_FDCWD, AtFlags, OFlag, openat, readlinkat};
+use nix::sys::stat::{Mode, mkdirat};
+
+use crate::engine::fsinfo::{self, FsInfo};
+use crate::engine::identity::{Passwd, SystemPasswd};
+use crate::engine::mounts::{self, Accepted, Foreign};
+use crate::engine::privdir::Stat;
+use crate::engine::probe::{self, ProbeError};
+use crate::engine::syslog;
+use crate::sys::statx::{self, Statx};
+
+/// An open object: a real file descriptor, or a stand-in of a test double or
+/// of a directory a dry run only pretends to have made.
+#[derive(Debug)]
+pub enum Handle {
+    Os(OwnedFd),
+    Fake(u64),
+}
+
+impl Handle {
+    /// The real descriptor; EBADF for a stand-in (never given to [`RealFs`]).
+    pub fn fd(&self) -> Result<BorrowedFd<'_>, Errno> {
+        match self {
+            Handle::Os(fd) => Ok(fd.as_fd()),
+            Handle::Fake(_) => Err(Errno::EBADF),
+        }
+    }
+}
+
+/// The reads and writes of the engine (and of doctor's gathering).
+pub trait Fs {
+    /// `/`, opened `O_PATH`.
+    fn root(&self) -> Result<Handle, Errno>;
+    /// `openat(dir, name, O_PATH | O_NOFOLLOW)`, `O_DIRECTORY` too when `dir_only`:
+    /// whatever is at the name, never following a symlink there.
+    fn open_at(&self, dir: &Handle, name: &OsStr, dir_only: bool) -> Result<Handle, Errno>;
+    /// The stat of the object `h` holds, without a round trip to its
+    /// filesystem (a stopped FUSE daemon cannot hang it).
+    fn fstat(&self, h: &Handle) -> Result<Stat, Errno>;
+    /// [`Fs::fstat`], asking the filesystem (once its mount is known to be trusted).
+    fn fresh_stat(&self, h: &Handle) -> Result<Stat, Errno>;
+    /// What is at `<dir>/<name>`, not following a symlink, without a round trip.
+    fn lstat_at(&self, dir: &Handle, name: &OsStr) -> Result<Stat, Errno>;
+    /// `h` (a symlink) is on procfs: it means something else in every process.
+    fn on_procfs(&self, h: &Handle) -> bool;
+    /// Judge the mount whose root `root` is (statmount, `/proc/self/mountinfo`).
+    fn mount(&self, root: &Stat, uid: u32) -> Result<Accepted, Foreign>;
+    /// The target of the symlink open as `link`.
+    fn readlink(&self, link: &Handle) -> Result<Vec<u8>, Errno>;
+    /// The names in a directory (`readdir`).
+    fn list(&self, dir: &Handle) -> Result<Vec<Vec<u8>>, Errno>;
+    /// `mkdirat(dir, name, mode)`.
+    fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno>;
+    /// Set the permission bits of the object open as `h` (no path lookup).
+    fn chmod(&self, h: &Handle, mode: u32) -> Result<(), Errno>;
+    /// CPython's probe in the directory open as `dir`.
+    fn probe(&self, dir: &Handle) -> Result<(), ProbeError>;
+    /// CPython's probe by path, following symlinks as Python does (doctor).
+    fn probe_path(&self, dir: &Path) -> Result<(), ProbeError>;
+    /// Could a name be made in `dir` (write and search permission)? Changes nothing.
+    fn can_create_in(&self, dir: &Handle) -> Result<(), Errno>;
+    /// One line to the system log; whether it was sent.
+    fn log(&self, msg: &str) -> bool;
+    /// passwd lookups (NSS).
+    fn passwd(&self) -> &dyn Passwd;
+    /// The filesystem under `dir` (`statvfs`, `/proc/self/mountinfo`): for doctor.
+    fn fs_info(&self, dir: &Path) -> Result<FsInfo, Errno>;
+}
+
+impl From<&Statx> for Stat {
+    fn from(st: &Statx) -> Stat {
+        Stat {
+            dev: st.dev,
+            ino: st.ino,
+            uid: st.uid,
+            mode: st.mode,
+            nlink: st.nlink,
+            mnt_id: st.mnt_id,
+            mnt_id_unique: st.mnt_id_unique,
+            mount_root: st.mount_root,
+        }
+    }
+}
+
+/// The real system calls.
+pub struct RealFs;
+
+impl Fs for RealFs {
+    fn root(&self) -> Result<Handle, Errno> {
+        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        openat(AT_FDCWD, "/", flags, Mode::empty()).map(Handle::Os)
+    }
+
+    fn open_at(&self, dir: &Handle, name: &OsStr, dir_only: bool) -> Result<Handle, Errno> {
+        let mut flags = OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        if dir_only {
+            flags |= OFlag::O_DIRECTORY;
+        }
+        openat(dir.fd()?, name, flags, Mode::empty()).map(Handle::Os)
+    }
+
+    fn fstat(&self, h: &Handle) -> Result<Stat, Errno> {
+        statx::statx(h.fd()?, c"", false).map(|s| Stat::from(&s))
+    }
+
+    fn fresh_stat(&self, h: &Handle) -> Result<Stat, Errno> {
+        statx::statx(h.fd()?, c"", true).map(|s| Stat::from(&s))
+    }
+
+    fn lstat_at(&self, dir: &Handle, name: &OsStr) -> Result<Stat, Errno> {
+        let name = std::ffi::CString::new(name.as_bytes()).map_err(|_| Errno::EINVAL)?;
+        statx::statx(dir.fd()?, &name, false).map(|s| Stat::from(&s))
+    }
+
+    fn on_procfs(&self, h: &Handle) -> bool {
+        h.fd().is_ok_and(statx::on_procfs)
+    }
+
+    fn mount(&self, root: &Stat, uid: u32) -> Result<Accepted, Foreign> {
+        mounts::check(root, uid)
+    }
+
+    fn readlink(&self, link: &Handle) -> Result<Vec<u8>, Errno> {
+        readlinkat(link.fd()?, "").map(|t| t.as_bytes().to_vec())
+    }
+
+    fn list(&self, dir: &Handle) -> Result<Vec<Vec<u8>>, Errno> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let mut listing = nix::dir::Dir::openat(dir.fd()?, ".", flags, Mode::empty())?;
+        Ok(listing
+            .iter()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_bytes().to_vec())
+            .collect())
+    }
+
+    fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno> {
+        mkdirat(dir.fd()?, name, Mode::from_bits_truncate(mode))
+    }
+
+    fn chmod(&self, h: &Handle, mode: u32) -> Result<(), Errno> {
+        // fchmod does not take an O_PATH fd: go through its /proc/self/fd
+        // link, which names exactly the inode the fd holds (no path lookup
+        // that could be raced).
+        let link = format!("/proc/self/fd/{}", h.fd()?.as_raw_fd());
+        nix::sys::stat::fchmodat(
+            AT_FDCWD,
+            link.as_str(),
+            Mode::from_bits_truncate(mode),
+            nix::sys::stat::FchmodatFlags::FollowSymlink,
+        )
+    }
+
+    fn probe(&self, dir: &Handle) -> Result<(), ProbeError> {
+        match dir.fd() {
+            Ok(fd) => probe::probe_fd(fd),
+            Err(errno) => Err(ProbeError {
+                step: probe::Step::Create,
+                errno,
+            }),
+        }
+    }
+
+    fn probe_path(&self, dir: &Path) -> Result<(), ProbeError> {
+        probe::probe_path(dir)
+    }
+
+    fn can_create_in(&self, dir: &Handle) -> Result<(), Errno> {
+        use nix::unistd::{AccessFlags, faccessat};
+        faccessat(
+            dir.fd()?,
+            ".",
+            AccessFlags::W_OK | AccessFlags::X_OK,
+            AtFlags::empty(),
+        )
+    }
+
+    fn log(&self, msg: &str) -> bool {
+        syslog::warn(msg)
+    }
+
+    fn passwd(&self) -> &dyn Passwd {
+        &SystemPasswd
+    }
+
+    fn fs_info(&self, dir: &Path) -> Result<FsInfo, Errno> {
+        fsinfo::inspect(dir)
+    }
+}
