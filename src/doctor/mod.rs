@@ -590,6 +590,7 @@ impl Report {
                 decide::Bad::Error(e) => uids.extend(e.offenders()),
             }
         }
+        uids.extend(self.runtime_dir.uids());
         uids
     }
 

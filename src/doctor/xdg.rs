@@ -120,6 +120,27 @@ pub fn view(snap: &Snapshot) -> RuntimeDir {
 }
 
 impl RuntimeDir {
+    /// The uids the section names (owners of what was refused), for the
+    /// names doctor looks up while gathering.
+    pub fn uids(&self) -> Vec<u32> {
+        let of = |i: &Invalid| match i {
+            Invalid::Unsafe(u) => u.offender(),
+            Invalid::Error(e) => e.offenders().into_iter().next(),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        if let Inherited::Invalid(i) = &self.verdict {
+            out.extend(of(i));
+        }
+        if let Some(Err(i)) = &self.logind {
+            out.extend(of(i));
+        }
+        if let Some((_, Err(i))) = &self.target {
+            out.extend(of(i));
+        }
+        out
+    }
+
     fn shown(&self) -> String {
         match &self.value {
             Some(v) if !v.is_empty() => Path::new(v).display().to_string(),
