@@ -16,9 +16,14 @@
 # A site that already has a TaskProlog can run this at its end; if the site's
 # part prints `export TMPDIR=DIR`, it should also `export TMPDIR=DIR` in the
 # script itself, so that tmpguard sees the job's directory and keeps it.
+#
+# Per-job directories (<base>/<user>/job.<id>, removed by the Epilog in
+# slurm-epilog.sh): set flags="--per-job".
 tmpguard=/usr/local/bin/tmpguard
+flags=""
 if [ -x "$tmpguard" ]; then
-    "$tmpguard" init slurm
+    # shellcheck disable=SC2086 # flags is a list of words
+    "$tmpguard" init slurm $flags
 else
     echo "tmpguard-taskprolog: $tmpguard is missing; TMPDIR not changed" >&2
 fi

@@ -33,13 +33,25 @@ pub enum Cmd {
     /// one-line warning (unless --strict). Exit status 127: CMD not found;
     /// 126: CMD cannot be executed.
     #[command(
-        override_usage = "tmpguard exec [--base DIR] [--force] [--strict] [--] CMD [ARGS]..."
+        override_usage = "tmpguard exec [--base DIR] [--force] [--per-job] [--strict] [--no-lock] [--] CMD [ARGS]..."
     )]
     Exec(ExecArgs),
     /// Show where temp files really go, and why; change nothing
     Doctor(DoctorArgs),
     /// Print a completion script for a shell: tmpguard completions bash > ...
     Completions(CompletionsArgs),
+    /// Remove job directories (root): for Slurm's Epilog, or --stale for cron
+    ///
+    /// `clean --job ID --uid UID` (default: SLURM_JOB_ID, SLURM_JOB_UID) removes
+    /// the directories tmpguard made for that job, acting as their owner; a
+    /// directory with a `.keep` file is kept. `clean --stale` removes those of
+    /// jobs that no longer run on this node (asked of the local slurmd), and
+    /// kept ones after --keep-days; it deletes nothing when it cannot tell.
+    // The arguments of `clean` are parsed by their own parser (CleanArgs), so that building this command line
+    // at every shell start costs nothing for them (measured: ~75,000
+    // instructions when they were full subcommands here).
+    #[command(disable_help_flag = true)]
+    Clean(Raw),
 }
 
 /// Flags shared by every command that picks a directory.
@@ -51,6 +63,9 @@ pub struct Common {
     /// Use <base>/<user> even when TMPDIR already names a usable directory
     #[arg(long)]
     pub force: bool,
+    /// Inside a batch job, use a private directory for the job: <base>/<user>/job.<id>
+    #[arg(long)]
+    pub per_job: bool,
 }
 
 /// `--no-runtime-dir`, for the commands that set XDG_RUNTIME_DIR (`init`,
@@ -108,6 +123,9 @@ pub struct ExecArgs {
     /// Do not run CMD when no safe TMPDIR can be had: exit 1 with the reason
     #[arg(long)]
     pub strict: bool,
+    /// Take no lock on the directory while CMD runs (see README: age-based cleaners)
+    #[arg(long)]
+    pub no_lock: bool,
     /// The command to run, and its arguments (passed through byte for byte)
     #[arg(value_name = "CMD", required = true, trailing_var_arg = true)]
     pub command: Vec<OsString>,
@@ -187,6 +205,62 @@ impl Common {
         crate::engine::resolve::Options {
             base: self.base.clone(),
             force: self.force,
+            per_job: self.per_job,
         }
     }
+}
+
+/// A subcommand's arguments, passed through to its own parser.
+#[derive(Debug, Args)]
+pub struct Raw {
+    #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<OsString>,
+}
+
+impl Raw {
+    /// `tmpguard NAME ARGS...`, for the subcommand's own parser.
+    pub fn argv(&self, name: &str) -> Vec<OsString> {
+        let mut v = vec![OsString::from(format!("tmpguard {name}"))];
+        v.extend(self.args.iter().cloned());
+        v
+    }
+}
+
+/// `tmpguard clean` (see src/cmd/clean.rs).
+#[derive(Debug, Parser)]
+#[command(
+    about = "Remove job directories (root): for Slurm's Epilog, or --stale for cron",
+    long_about = None
+)]
+pub struct CleanArgs {
+    /// The job whose directories to remove (default: $SLURM_JOB_ID)
+    #[arg(long, value_name = "ID", conflicts_with = "stale")]
+    pub job: Option<String>,
+    /// The job's uid (default: $SLURM_JOB_UID); never looked up by name
+    #[arg(long, value_name = "UID")]
+    pub uid: Option<String>,
+    /// Remove job directories whose job no longer runs on this node
+    #[arg(long)]
+    pub stale: bool,
+    /// Say what would be removed; remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// A base to look in (repeatable; default /tmp)
+    #[arg(long, value_name = "DIR")]
+    pub base: Vec<PathBuf>,
+    /// With --stale: remove a directory kept with .keep after this many days
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub keep_days: u64,
+    /// Give up after this many seconds, saying what is left
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub timeout: u64,
+    /// Internal: the part that runs as the owner
+    #[arg(long, hide = true)]
+    pub as_owner: bool,
+    /// Internal: the jobs running on this node, for the owner's part
+    #[arg(long, hide = true)]
+    pub running: Option<String>,
+    /// Internal: the time left, for the owner's part
+    #[arg(long, hide = true)]
+    pub timeout_ms: Option<u64>,
 }

@@ -46,6 +46,7 @@ fn run(args: Vec<OsString>) -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
+        cli::Cmd::Clean(raw) => cmd::clean::run(&cli::CleanArgs::parse_from(raw.argv("clean"))),
     }
 }
 
@@ -61,5 +62,7 @@ fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
         }
         // Writes a script and creates no file.
         cli::Cmd::Completions(_) => &[Signal::Pipe],
+        // Report lines, and a lock; no file written.
+        cli::Cmd::Clean(_) => &[Signal::Pipe],
     }
 }

@@ -228,6 +228,55 @@ pub fn flock_exclusive(fd: std::os::fd::BorrowedFd<'_>) -> Result<(), nix::errno
     }
 }
 
+/// `fork()`. tmpguard never starts a thread, so the child may run any code
+/// (no lock can be held by a thread that does not exist in the child).
+pub fn fork() -> nix::Result<nix::unistd::ForkResult> {
+    // SAFETY: the process is single-threaded (tmpguard starts no thread), so
+    // the child's copy of the allocator and of every lock is consistent.
+    unsafe { nix::unistd::fork() }
+}
+
+/// `_exit(code)`: end a forked child without running the parent's exit handlers.
+pub fn exit_now(code: c_int) -> ! {
+    // SAFETY: _exit has no preconditions and does not return.
+    unsafe { libc::_exit(code) }
+}
+
+/// Close every descriptor numbered `first` or above but those in `keep`:
+/// what a process started by root inherited and must not keep once it acts
+/// as a user (`clean`'s owner process), or what a detached helper must not
+/// hold (exec's lock holder).
+pub fn close_fds_from(first: c_int, keep: &[c_int]) {
+    // Collected first: the listing's own descriptor is among them.
+    let fds: Vec<c_int> = match std::fs::read_dir("/proc/self/fd") {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+            .filter(|&fd| fd >= first && !keep.contains(&fd))
+            .collect(),
+        Err(_) => (first..1024).filter(|fd| !keep.contains(fd)).collect(),
+    };
+    for fd in fds {
+        // SAFETY: closing a descriptor number. Called first thing in those
+        // processes, before they open or wrap any descriptor of their own, so
+        // no OwnedFd refers to one of these numbers.
+        unsafe { libc::close(fd) };
+    }
+}
+
+/// `pidfd_open(pid, 0)`: a descriptor that becomes readable when `pid` exits.
+pub fn pidfd_open(pid: c_int) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the system call takes two integers and returns a new
+    // descriptor or -1; no memory is passed.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor the kernel just created, owned by nothing else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as c_int) })
+}
+
 // `statx` and `statmount` for the security checks (issue 13).
 pub mod statx {
     //! `statx(2)` without a round trip to the filesystem, `statmount(2)` for

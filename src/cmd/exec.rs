@@ -65,6 +65,11 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
     };
     let mut set: Vec<(&str, Option<&OsStr>)> = Vec::new();
     if let Some(dir) = &dir {
+        // Age-based cleaners skip a directory locked while CMD runs. Not as
+        // a container's pid 1: the holder would become CMD's child.
+        if !args.no_lock && std::process::id() != 1 {
+            super::lock::start(dir);
+        }
         set.push(("TMPDIR", Some(dir.as_os_str())));
         // TMP and TEMP follow TMPDIR only when the caller set them, as in `init`.
         if snap.tmp.is_some() {

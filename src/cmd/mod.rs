@@ -1,11 +1,14 @@
 //! One module per subcommand, each with a `run` returning the exit status.
 
+pub mod clean;
 pub mod completions;
 pub mod doctor;
 pub mod exec;
 pub mod init;
+pub mod lock;
 pub mod path;
 pub mod runtime_dir;
+pub mod spawn;
 
 use std::io::Write;
 

@@ -810,6 +810,7 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
     let opts = resolve::Options {
         base: w.base_flag.clone(),
         force: false,
+        per_job: false,
     };
     let dry = DryRun::new(fs, uid);
     let plan = resolve::plan(&dry, snap, &opts);

@@ -24,6 +24,8 @@ pub struct Snapshot {
     pub runtime_dir: Option<OsString>,
     /// The batch system this process runs a job of, if any.
     pub job: Option<&'static Scheduler>,
+    /// The job's id, for per-job directories (read only inside a job).
+    pub job_id: Option<crate::engine::jobdir::JobId>,
 }
 
 impl Snapshot {
@@ -39,7 +41,17 @@ impl Snapshot {
             base_env: var("TMPGUARD_BASE"),
             runtime_dir: var("XDG_RUNTIME_DIR"),
             job: scheduler::detect(|m| std::env::var_os(m).is_some()),
+            job_id: None,
         }
+        .with_job_id(var)
+    }
+
+    /// The job's id, looked up only inside a job.
+    fn with_job_id(mut self, var: impl Fn(&str) -> Option<OsString>) -> Self {
+        if self.job.is_some() {
+            self.job_id = crate::engine::jobdir::JobId::from_env(var);
+        }
+        self
     }
 
     /// The configured base: `--base` wins over `TMPGUARD_BASE`; empty means unset.

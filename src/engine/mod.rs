@@ -3,6 +3,7 @@
 //! exist and verifies it through file descriptors. Nothing here prints.
 
 pub mod ancestry;
+pub mod clean;
 pub mod decide;
 pub mod dryrun;
 pub mod effects;
@@ -13,6 +14,7 @@ pub mod failclosed;
 pub mod fallback;
 pub mod fsinfo;
 pub mod identity;
+pub mod jobdir;
 pub mod localfs;
 pub mod mounts;
 pub mod pathnorm;

@@ -21,6 +21,8 @@ use crate::engine::privdir::{self, Dir, Found, Problem};
 pub struct Options {
     pub base: Option<PathBuf>,
     pub force: bool,
+    /// Inside a batch job, export `<dir>/job.<id>` (see jobdir.rs).
+    pub per_job: bool,
 }
 
 /// A directory to export, and what to tell the user about it.
@@ -63,6 +65,8 @@ pub struct Plan {
     /// What is at `tmpdir`, when the rules needed to look.
     pub found: Option<Found>,
     pub decision: decide::Decision,
+    /// Inside a batch job, export the job's own directory (`--per-job`).
+    pub per_job: bool,
 }
 
 /// Gather the facts and apply the rules; creates nothing.
@@ -129,6 +133,7 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         tmpdir,
         found,
         decision,
+        per_job: opts.per_job,
     }
 }
 
@@ -176,9 +181,11 @@ fn carry_out(
         base,
         base_refused,
         ident,
+        target,
         tmpdir: tmpdir_path,
         found,
         decision,
+        per_job,
         ..
     } = plan;
     let uid = snap.uid;
@@ -222,6 +229,29 @@ fn carry_out(
         }
     };
 
+    // Per-job: the job's own directory inside the user's (never inside a
+    // directory the scheduler or the user chose and the rules kept).
+    let job_parent = match (&snap.job_id, &decision.choice) {
+        (Some(_), Choice::Target | Choice::TargetIn(_)) if per_job => Some(dir.clone()),
+        (Some(_), Choice::Keep) if per_job => jobdir_parent(&dir, &target, &ident.name),
+        _ => None,
+    };
+    let (dir, created, tightened) = match (job_parent, &snap.job_id) {
+        (Some(parent), Some(job)) => match make_job_dir(fs, &parent, job, uid) {
+            Ok(m) => m,
+            Err(e) => {
+                // The user's own verified directory is still far better than
+                // what the job inherited: use it, and say why.
+                warnings.push(format!(
+                    "{e}; no per-job directory, using {}",
+                    parent.display()
+                ));
+                (parent, created, tightened)
+            }
+        },
+        _ => (dir, created, tightened),
+    };
+
     let unchanged = tmpdir.map(Path::new) == Some(dir.as_path());
     let note = note(
         &decision.why,
@@ -238,6 +268,70 @@ fn carry_out(
         unchanged,
         why: decision.why,
     })
+}
+
+/// Where the job directory goes when `$TMPDIR` was kept as `dir`: inside it
+/// when it is the user's target's fallback (`<base>/<name>.XXXXXXXX`),
+/// beside it when it is an earlier job's directory in the target or a
+/// fallback; `None` (keep it) for anything else, such as a directory the
+/// scheduler made for this job.
+fn jobdir_parent(dir: &Path, target: &Path, name: &str) -> Option<PathBuf> {
+    let users = |p: &Path| {
+        p == target
+            || (p.parent() == target.parent()
+                && p.file_name().is_some_and(|f| {
+                    crate::engine::fallback::is_fallback_of(f.as_bytes(), name.as_bytes())
+                }))
+    };
+    if users(dir) {
+        return Some(dir.to_owned());
+    }
+    let parent = dir.parent()?;
+    let old_job = dir
+        .file_name()
+        .is_some_and(|f| f.as_bytes().starts_with(b"job."));
+    (old_job && users(parent)).then(|| parent.to_owned())
+}
+
+/// `<parent>/job.<id>`, made by the same engine as the user's directory
+/// (verified, probed, confirmed; no fallback: only the user can make names
+/// in it), with its marker. `parent` is opened again and must be a private
+/// directory of the uid.
+fn make_job_dir(
+    fs: &dyn Fs,
+    parent: &Path,
+    job: &crate::engine::jobdir::JobId,
+    uid: u32,
+) -> Result<(PathBuf, bool, Option<u32>), Failure> {
+    use crate::engine::jobdir;
+    let p = privdir::open_base(fs, parent, uid)?;
+    if !p.stat.private_to(uid) {
+        return Err(privdir::Error {
+            path: parent.to_owned(),
+            problem: Problem::Moved,
+        });
+    }
+    let name = job.dir_name().ok_or_else(|| privdir::Error {
+        path: parent.join("job.?"),
+        problem: Problem::Os {
+            op: privdir::Op::Create,
+            errno: nix::errno::Errno::ENAMETOOLONG,
+        },
+    })?;
+    let m = ensure::ensure_private(fs, &jobdir::KIND, &p, &name, uid, Fallback::Never).result?;
+    let marker_error = |errno| privdir::Error {
+        path: m.path.join(jobdir::MARKER),
+        problem: Problem::Os {
+            op: privdir::Op::Create,
+            errno,
+        },
+    };
+    let h = fs.open_at(&p.fd, &name, true).map_err(marker_error)?;
+    // A dry run has no real descriptor, and writes nothing.
+    if let Ok(fd) = h.fd() {
+        jobdir::write_marker(fd, job).map_err(marker_error)?;
+    }
+    Ok((m.path, m.created, m.tightened_from))
 }
 
 /// `<base>/<name>` exists and belongs to `uid` (one `fstatat`, no passwd lookup).
@@ -406,5 +500,29 @@ mod tests {
             assert_eq!(predicted.why, done.why, "{what}");
             assert_eq!(predicted.note.is_some(), done.note.is_some(), "{what}");
         }
+    }
+}
+
+#[cfg(test)]
+mod job_tests {
+    use super::*;
+
+    #[test]
+    fn where_a_job_directory_goes_when_tmpdir_was_kept() {
+        let t = Path::new("/tmp/alice");
+        let p = |s: &str| jobdir_parent(Path::new(s), t, "alice");
+        assert_eq!(p("/tmp/alice"), Some(t.to_owned()));
+        assert_eq!(p("/tmp/alice.abcd1234"), Some("/tmp/alice.abcd1234".into()));
+        // An earlier job's directory: beside it.
+        assert_eq!(p("/tmp/alice/job.7"), Some(t.to_owned()));
+        assert_eq!(
+            p("/tmp/alice.abcd1234/job.7"),
+            Some("/tmp/alice.abcd1234".into())
+        );
+        // Anything else was chosen by someone on purpose: kept.
+        assert_eq!(p("/var/tmp/job.7"), None);
+        assert_eq!(p("/tmp/alice.toolong123"), None);
+        assert_eq!(p("/tmp/alice/sub"), None);
+        assert_eq!(p("/scratch/alice"), None);
     }
 }

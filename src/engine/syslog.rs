@@ -17,8 +17,13 @@ const AUTH_WARNING: u8 = 4 * 8 + 4;
 const MAX_LEN: usize = 1024;
 
 /// The datagram for `msg`: one line, control characters replaced by `?`.
+#[cfg(test)]
 pub fn format(pid: u32, msg: &str) -> Vec<u8> {
-    let mut line = format!("<{AUTH_WARNING}>tmpguard[{pid}]: ").into_bytes();
+    format_pri(AUTH_WARNING, pid, msg)
+}
+
+fn format_pri(pri: u8, pid: u32, msg: &str) -> Vec<u8> {
+    let mut line = format!("<{pri}>tmpguard[{pid}]: ").into_bytes();
     line.extend(
         msg.bytes()
             .map(|b| if b.is_ascii_control() { b'?' } else { b }),
@@ -27,15 +32,28 @@ pub fn format(pid: u32, msg: &str) -> Vec<u8> {
     line
 }
 
+/// `LOG_DAEMON | LOG_NOTICE` and `LOG_DAEMON | LOG_WARNING`: what `clean` did.
+pub const DAEMON_NOTICE: u8 = 3 * 8 + 5;
+pub const DAEMON_WARNING: u8 = 3 * 8 + 4;
+
+/// Send `msg` at priority `pri` to the system log; whether it was sent.
+pub fn send(pri: u8, msg: &str) -> bool {
+    send_to(Path::new(SOCKET), pri, msg)
+}
+
 /// Send `msg` at auth.warning to `socket`; whether it was sent.
 pub fn warn_to(socket: &Path, msg: &str) -> bool {
+    send_to(socket, AUTH_WARNING, msg)
+}
+
+fn send_to(socket: &Path, pri: u8, msg: &str) -> bool {
     let Ok(sock) = UnixDatagram::unbound() else {
         return false;
     };
     // A syslog daemon that stopped reading must not hang a login.
     sock.set_nonblocking(true).is_ok()
         && sock
-            .send_to(&format(std::process::id(), msg), socket)
+            .send_to(&format_pri(pri, std::process::id(), msg), socket)
             .is_ok()
 }
 
