@@ -95,6 +95,10 @@ pub struct InitArgs {
     /// Do not register the prompt hook that re-checks TMPDIR in interactive shells
     #[arg(long)]
     pub no_hook: bool,
+    /// Print only the hook's code (what init's output runs in an interactive
+    /// shell; kept out of it so that non-interactive shells need not parse it)
+    #[arg(long, hide = true, conflicts_with = "no_hook")]
+    pub hook_only: bool,
 }
 
 /// `tmpguard path`.

@@ -277,6 +277,45 @@ pub fn pidfd_open(pid: c_int) -> std::io::Result<std::os::fd::OwnedFd> {
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as c_int) })
 }
 
+/// In a detached child: /dev/null as fds 0-2, every other fd but `keep`
+/// closed, so the child holds no pipe or terminal of whoever started us.
+/// Fds owned by Rust objects are closed under them: the child never drops
+/// them (it leaves through `_exit`).
+pub fn keep_only(keep: &[std::os::fd::RawFd]) {
+    // SAFETY: plain system calls on this process's fd table; the path is a
+    // NUL-terminated literal.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            for fd in 0..3 {
+                libc::dup2(null, fd);
+            }
+        }
+    }
+    let mut keep: Vec<u32> = keep
+        .iter()
+        .chain(&[0, 1, 2])
+        .filter_map(|&f| u32::try_from(f).ok())
+        .collect();
+    keep.sort_unstable();
+    keep.dedup();
+    let mut from = 0u32;
+    for k in keep.into_iter().chain([u32::MAX]) {
+        if k > from {
+            // SAFETY: closes fds of this process only (see above).
+            let r = unsafe { libc::syscall(libc::SYS_close_range, from, k - 1, 0) };
+            if r != 0 {
+                // A kernel before 5.9: one by one, as far as fds usually go.
+                for fd in from..=(k - 1).min(4095) {
+                    // SAFETY: as above.
+                    unsafe { libc::close(fd as c_int) };
+                }
+            }
+        }
+        from = k.saturating_add(1);
+    }
+}
+
 // `statx` and `statmount` for the security checks (issue 13).
 pub mod statx {
     //! `statx(2)` without a round trip to the filesystem, `statmount(2)` for

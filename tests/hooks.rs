@@ -326,7 +326,7 @@ fn kept_job_directory_is_only_checked_for_being_a_directory() {
         let run = interactive(shell, &lines)
             .replacen("as alice ", "as alice env SLURM_JOB_ID=1 TMPDIR=/tmp/job strace -f -qq -e trace=execve -o $AUX/trace ", 1);
         let script = format!(
-            "chmod 777 $AUX; mkdir -m 777 /tmp/job\n{run}\necho \"runs=$(grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace)\" >> $AUX/res"
+            "chmod 777 $AUX; mkdir -m 777 /tmp/job\n{run}\necho \"runs=$(grep 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace | grep -vc hook-only)\" >> $AUX/res"
         );
         let out = sb.run(&with_results(&script)).ok();
         assert_eq!(
@@ -352,6 +352,9 @@ fn failed_repair_is_reported_once_in_a_hundred_prompts() {
     if !shells_ok() {
         return;
     }
+    // A read-only tmpfs mounted over /tmp (not a remount: the shell still
+    // holds the removed directory open until its next check, and a
+    // filesystem with an open removed inode cannot be remounted read-only).
     for shell in HOOKED {
         // TMP is set at login, so init exports it too; TEMP stays unset.
         let lines = format!(
@@ -364,7 +367,7 @@ fn failed_repair_is_reported_once_in_a_hundred_prompts() {
             sh("echo \"R=${TMPDIR-unset} ${TMP-unset} ${TEMP-unset}\" >> $AUX/res")
         );
         let script = format!(
-            "(for i in $(seq 400); do [ -e $AUX/sync/removed ] && break; sleep 0.05; done; mount -o remount,ro /tmp; touch $AUX/sync/ro) &\n\
+            "(for i in $(seq 400); do [ -e $AUX/sync/removed ] && break; sleep 0.05; done; mount -t tmpfs -o ro,mode=1777 tmpfs /tmp; touch $AUX/sync/ro) &\n\
              {}\necho \"failures=$(grep -o 'tmpguard: ' $AUX/err | wc -l)\" >> $AUX/res",
             interactive(shell, &lines).replacen("as alice ", "as alice env TMP=/tmp ", 1)
         );
@@ -521,4 +524,263 @@ as alice xonsh --no-rc -c 'execx($($TG init xonsh)); print("x=" + " ".join(h.__n
     let lines = "execx($($TG init xonsh --no-hook))\n$PC = ' '.join(h.__name__ for h in events.on_pre_prompt); echo \"n=$PC\" >> $AUX/res";
     let out = sb.run(&with_results(&interactive("xonsh", lines))).ok();
     assert_eq!(last(&out, "n="), "", "xonsh: {}", out.stdout);
+}
+
+/// Runs `pre`, loads tmpguard twice (with --base /tmp, so the repair passes
+/// it), removes the directory, and reports: the shell is alive, TMPDIR was
+/// repaired before the next line, and what the hook registrations look like.
+fn option_case(shell: &str, pre: &str, show: &str) -> Out {
+    let sb = sandbox().unwrap();
+    let init = init_line(shell).replace(
+        &format!("init {shell}"),
+        &format!("init {shell} --base /tmp"),
+    );
+    // A failing command errexit lets through, after init, before a prompt.
+    let lines = format!(
+        "{pre}\n{init}\n{init}\nfalse && true\n{}\n{}\n{show}\necho ALIVE >> $AUX/res",
+        sh("rm -rf /tmp/alice"),
+        sh("echo \"R=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res")
+    );
+    sb.run(&with_results(&interactive(shell, &lines))).ok()
+}
+
+/// (Bad words are looked for in the shell's stderr, which also echoes the
+/// input: words of `pre` itself are not looked for.)
+fn assert_option_case(what: &str, pre: &str, out: &Out) {
+    assert!(
+        out.lines().contains(&"ALIVE"),
+        "{what}: the shell died: {}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(
+        last(out, "R="),
+        "/tmp/alice 700:alice",
+        "{what}: {}",
+        out.stderr
+    );
+    for bad in [
+        "not found",
+        "syntax error",
+        "readonly",
+        "unbound",
+        "parameter not set",
+        "created globally",
+        "bad substitution",
+        "no such",
+        "rror",
+    ]
+    .into_iter()
+    .filter(|b| !pre.to_lowercase().contains(b))
+    {
+        assert!(
+            !out.stderr.to_lowercase().contains(bad),
+            "{what}: {bad}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// bash's options and odd PROMPT_COMMANDs: the shell survives, the user's
+/// own prompt command still runs, tmpguard is registered once (or, where it
+/// must not touch PROMPT_COMMAND, not at all), the repair works.
+#[test]
+fn bash_option_matrix() {
+    if sandbox().is_none() || !shells_ok() {
+        return;
+    }
+    let user = "userhook() { echo USER-HOOK >> $AUX/res; }";
+    let cases: &[(&str, &str, usize)] = &[
+        ("set -e", "set -e", 1),
+        ("set -euo pipefail", "set -euo pipefail", 1),
+        ("set -o posix", "set -o posix", 1),
+        ("IFS=''", "IFS=''\nPROMPT_COMMAND=(userhook)", 1),
+        ("IFS=:", "IFS=:\nPROMPT_COMMAND=(userhook)", 1),
+        ("IFS=-", "IFS=-", 1),
+        ("IFS=newline", "IFS=$'\\n'\nPROMPT_COMMAND=(userhook)", 1),
+        (
+            "readonly PROMPT_COMMAND",
+            "readonly PROMPT_COMMAND=userhook",
+            0,
+        ),
+        (
+            "exported PROMPT_COMMAND",
+            "export PROMPT_COMMAND=userhook",
+            0,
+        ),
+        ("trailing backslash", "PROMPT_COMMAND='userhook \\'", 1),
+        (
+            "aliases",
+            "alias local=false return=false test=false shopt=false",
+            1,
+        ),
+    ];
+    for (what, pre, n) in cases {
+        let out = option_case(
+            "bash",
+            &format!("{user}\n{pre}"),
+            r#"echo "PC=$(IFS=' '; echo "${PROMPT_COMMAND[*]@Q}")" >> $AUX/res"#,
+        );
+        assert_option_case(what, pre, &out);
+        let pc = last(&out, "PC=");
+        assert_eq!(pc.matches("__tmpguard_hook").count(), *n, "{what}: {pc}");
+        if pre.contains("userhook") {
+            assert!(out.lines().contains(&"USER-HOOK"), "{what}: {}", out.stdout);
+        }
+    }
+    // A child bash without tmpguard inherits an exported PROMPT_COMMAND
+    // untouched: nothing of ours in it.
+    let out = option_case(
+        "bash",
+        &format!("{user}\nexport PROMPT_COMMAND=userhook"),
+        "bash --norc -i -c true </dev/null 2>&1 | grep -c tmpguard_hook | sed 's/^/CHILD=/' >> $AUX/res",
+    );
+    assert_eq!(last(&out, "CHILD="), "0", "{}", out.stderr);
+}
+
+/// zsh's options: the shell survives, the user's precmd and preexec hooks
+/// stay where they were, tmpguard's are there once, the repair works.
+#[test]
+fn zsh_option_matrix() {
+    if sandbox().is_none() || !shells_ok() {
+        return;
+    }
+    let user = "ha() { :; }; hb() { :; }; pa() { :; }; pb() { :; }\n\
+                precmd_functions=(ha hb); preexec_functions=(pa pb)";
+    for (what, opts) in [
+        ("err_exit", "setopt err_exit"),
+        ("ksh_arrays", "setopt ksh_arrays"),
+        ("sh_word_split IFS=-", "setopt sh_word_split; IFS=-"),
+        ("no_unset", "setopt no_unset"),
+        ("warn_create_global", "setopt warn_create_global"),
+        ("emulate sh", "emulate sh"),
+        ("emulate ksh", "emulate ksh"),
+        ("aliases", "alias local=false return=false typeset=false"),
+    ] {
+        let out = option_case(
+            "zsh",
+            &format!("{user}\n{opts}"),
+            r#"echo "PC=${precmd_functions[*]}"; echo "PE=${preexec_functions[*]}" >> $AUX/res; echo "PC=${precmd_functions[*]}" >> $AUX/res"#,
+        );
+        assert_option_case(what, opts, &out);
+        // (Joined with IFS's first character.)
+        let words = |k| last(&out, k).replace('-', " ");
+        assert_eq!(words("PC="), "ha hb __tmpguard_hook", "{what}");
+        assert_eq!(words("PE="), "pa pb __tmpguard_hook", "{what}");
+    }
+}
+
+/// fish: a user function shadowing `test` (fish allows it) does not change
+/// the hook's check.
+#[test]
+fn fish_shadowed_builtins() {
+    if sandbox().is_none() || !shells_ok() {
+        return;
+    }
+    let out = option_case("fish", "function test; return 0; end", "");
+    assert_option_case("function test", "function test", &out);
+}
+
+/// A long-lived shell that loaded the hook of the release before this one
+/// (main at 3cefb87, tests/fixtures/hook-3cefb87) and is repaired by this
+/// binary after an upgrade: the old hook's repair runs the new init, whose
+/// code replaces the old hook; TMPDIR is repaired, the hook is registered
+/// once, nothing is printed but tmpguard's note, and a second removal is
+/// repaired by the new hook.
+#[test]
+fn hook_of_the_previous_release_is_repaired_by_this_binary() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/hook-3cefb87");
+    let sb = sb.with_dir(std::path::Path::new(fixtures), "old");
+    for (shell, load, show) in [
+        (
+            "bash",
+            ". $AUX/oldhook.xsh",
+            r#"echo "PC=$(IFS=' '; echo "${PROMPT_COMMAND[*]@Q}")" >> $AUX/res"#,
+        ),
+        (
+            "zsh",
+            ". $AUX/oldhook.xsh",
+            r#"echo "PC=$precmd_functions" >> $AUX/res"#,
+        ),
+        (
+            "fish",
+            "source $AUX/oldhook.xsh",
+            r#"echo "PC="(functions -a | string match '*tmpguard_hook*' | string join ' ') >> $AUX/res"#,
+        ),
+        (
+            "tcsh",
+            "source $AUX/oldhook.xsh",
+            r#"echo "PC=`alias precmd`" >> $AUX/res"#,
+        ),
+        (
+            "xonsh",
+            "source $AUX/oldhook.xsh",
+            "$PC = ' '.join(getattr(h, '__name__', '?') for h in events.on_pre_prompt); echo \"PC=$PC\" >> $AUX/res",
+        ),
+    ] {
+        let lines = format!(
+            "{load}\n{}\n{}\n{show}\n{}\n{}\necho ALIVE >> $AUX/res",
+            sh("rm -rf /tmp/alice"),
+            sh("echo \"R=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res"),
+            sh("rm -rf /tmp/alice"),
+            sh("echo \"R2=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res"),
+        );
+        let script = format!(
+            "as alice mkdir -m 700 /tmp/alice\n\
+             sed \"s|@TG@|$TG|g; s|@DIR@|/tmp/alice|g\" $AUX/old/{shell} > $AUX/oldhook.xsh; chmod 644 $AUX/oldhook.xsh\n{}",
+            interactive(shell, &lines)
+        );
+        let out = sb.run(&with_results(&script)).ok();
+        assert!(
+            out.lines().contains(&"ALIVE"),
+            "{shell}: {}\n{}",
+            out.stdout,
+            out.stderr
+        );
+        assert_eq!(
+            last(&out, "R="),
+            "/tmp/alice 700:alice",
+            "{shell}: {}",
+            out.stderr
+        );
+        assert_eq!(
+            last(&out, "R2="),
+            "/tmp/alice 700:alice",
+            "{shell}: {}",
+            out.stderr
+        );
+        let pc = last(&out, "PC=");
+        assert_eq!(pc.matches("tmpguard_hook").count(), 1, "{shell}: {pc}");
+        for bad in ["not found", "rror", "Undefined", "Traceback", "Faulty"] {
+            assert!(!out.stderr.contains(bad), "{shell}: {bad}: {}", out.stderr);
+        }
+    }
+}
+
+/// bash: `$_` survives the DEBUG trap and PROMPT_COMMAND entry, and under
+/// `extdebug` (where a failing DEBUG trap skips the command) every command
+/// still runs, the first after a repair too.
+#[test]
+fn bash_keeps_underscore_and_runs_commands_under_extdebug() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    let lines = format!(
+        "shopt -s extdebug\n{}\n: one two\necho \"U=$_\" >> $AUX/res\n{}\necho RAN >> $AUX/res",
+        init_line("bash"),
+        sh("rm -rf /tmp/alice")
+    );
+    let out = sb.run(&with_results(&interactive("bash", &lines))).ok();
+    assert_eq!(last(&out, "U="), "two", "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.lines().contains(&"RAN"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
 }

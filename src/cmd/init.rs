@@ -44,6 +44,9 @@ fn exports<'a>(
         job_dir: resolved.why == Why::JobDir,
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
+        remote: false,
+        hook_only: false,
+        id: None,
     }
 }
 
@@ -71,6 +74,9 @@ fn runtime_notes(runtime: Option<&runtime::Resolved>, quiet: bool) {
 
 /// Decide, then print the code for the shell; nothing on stdout on failure.
 fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
+    if args.hook_only {
+        return hook_code(shell, args);
+    }
     let snap = Snapshot::read();
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
@@ -98,7 +104,15 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
     let runtime = args.runtime.runtime(&snap);
-    let ex = exports(&resolved, &snap, &exe, base.as_deref());
+    let mut ex = exports(&resolved, &snap, &exe, base.as_deref());
+    // tcsh cannot hold the directory open: its hook compares the identity
+    // init verified (one stat, only for tcsh with a hook).
+    if shell == Shell::Tcsh && ex.hook {
+        use std::os::unix::fs::MetadataExt;
+        ex.id = std::fs::metadata(&resolved.dir)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+    }
     let code = match render(shell, &ex).and_then(|mut code| {
         // XDG_RUNTIME_DIR after the template's code, only when it changes.
         if let Some(line) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
@@ -141,6 +155,38 @@ fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotabl
                 .map(|q| [b"export XDG_RUNTIME_DIR=", &q[..], b"\n"].concat()),
         ),
         runtime::Action::Unset => Some(Ok(b"unset XDG_RUNTIME_DIR\n".to_vec())),
+    }
+}
+
+/// `init SHELL --hook-only`: the hook's code, which init's output runs in an
+/// interactive shell. Nothing is decided or checked here (init just did).
+fn hook_code(shell: Shell, args: &InitArgs) -> u8 {
+    if !shell.hook_apart() {
+        say(format_args!(
+            "--hook-only: {shell:?} has no hook code apart"
+        ));
+        return FAILED;
+    }
+    let exe = exe::invoked();
+    let base = args
+        .common
+        .base
+        .as_deref()
+        .and_then(|b| abspath(b.as_os_str()).ok());
+    let ex = Exports {
+        hook: true,
+        hook_only: true,
+        tmpguard: exe.as_os_str().as_bytes(),
+        base: base.as_deref().map(|b| b.as_os_str().as_bytes()),
+        ..Default::default()
+    };
+    match render(shell, &ex) {
+        Ok(code) if emit(&code) => OK,
+        Ok(_) => FAILED,
+        Err(e) => {
+            say(format_args!("cannot print the hook: {e}"));
+            FAILED
+        }
     }
 }
 

@@ -11,9 +11,10 @@ use super::Seen;
 use super::{CandidateError, Code, DirState, Finding, Origin, Report, Severity, Tmpdir, World};
 use crate::engine::decide::{Choice, Why};
 use crate::engine::errno::text as errno_text;
-use crate::engine::fsinfo::{SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, socket_room};
+use crate::engine::fsinfo::{SOCKET_PATH_MAX, human_bytes, socket_tools};
 use crate::engine::identity::describe_uid;
 use crate::engine::privdir::{Kind, Problem, Unsafe};
+use crate::engine::resolve::DEFAULT_BASE;
 use crate::engine::scheduler::Scheduler;
 use crate::render::quote;
 use crate::render::shell::{Family, Login, Shell};
@@ -92,6 +93,17 @@ impl Setup {
             .unwrap_or_default();
         self.family
             .eval_line(&format!("tmpguard init {}{base}", self.login.name))
+    }
+
+    /// The line that makes init use `<base>/<name>` even where it would keep
+    /// the current `TMPDIR` (a private, usable one: `--base` alone changes
+    /// nothing then).
+    pub fn init_line_forced(&self, base: &Path) -> String {
+        let base = self.quote(base.as_os_str());
+        self.family.eval_line(&format!(
+            "tmpguard init {} --force --base {base}",
+            self.login.name
+        ))
     }
 
     /// `NAME=value` in this shell, where `value` is another variable's value.
@@ -283,7 +295,7 @@ impl Judge<'_> {
             return;
         };
         if t.raw.is_empty() {
-            let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust the current directory".into();
+            let msg = "TMPDIR is set but empty: Python, Go, Node and mktemp use /tmp, Rust and Ruby the current directory".into();
             self.add(
                 Code::TmpdirEmpty,
                 Severity::Warning,
@@ -668,7 +680,7 @@ impl Judge<'_> {
         let d = show(&fs.dir);
         let bigger = format!(
             "{}  # BIGGER_DIR: a directory on a larger filesystem",
-            self.setup.init_line(Some(Path::new("BIGGER_DIR")))
+            self.setup.init_line_forced(Path::new("BIGGER_DIR"))
         );
         if info.size > 0 && (info.avail < MIN_FREE_BYTES || info.avail_percent() < MIN_FREE_PERCENT)
         {
@@ -691,21 +703,40 @@ impl Judge<'_> {
             );
             let fix = format!(
                 "{}  # EXEC_DIR: a directory on a filesystem without noexec",
-                self.setup.init_line(Some(Path::new("EXEC_DIR")))
+                self.setup.init_line_forced(Path::new("EXEC_DIR"))
             );
             self.add(Code::Noexec, Severity::Warning, msg, Some(fix));
         }
-        if !socket_room(&fs.dir) {
+        let tools = socket_tools();
+        let failing: Vec<String> = tools
+            .iter()
+            .filter(|t| !t.fits(&fs.dir))
+            .map(|t| format!("{} ({}: up to {} bytes)", t.name, t.what, t.max_dir()))
+            .collect();
+        if !failing.is_empty() {
+            let len = fs.dir.as_os_str().len();
+            // `/tmp/<name>` helps only when the tools fit there.
+            let short = Path::new(DEFAULT_BASE).join(&self.r.private.ident.name);
+            let helps = short != fs.dir && tools.iter().all(|t| t.fits(&short));
             let msg = format!(
-                "{d} is {} bytes long: a Unix socket under it (ssh-agent, tmux, Open MPI/PMIx, Jupyter) needs about {SOCKET_SUFFIX} more and passes the {SOCKET_PATH_MAX}-byte limit",
-                fs.dir.as_os_str().len()
+                "{d} is {len} bytes long: Unix sockets under it pass the {SOCKET_PATH_MAX}-byte limit for {}",
+                names(&failing.iter().map(String::as_str).collect::<Vec<_>>())
             );
-            self.add(
-                Code::SocketPathLong,
-                Severity::Warning,
-                msg,
-                Some(self.setup.init_line(Some(Path::new("/tmp")))),
-            );
+            match helps {
+                true => self.add(
+                    Code::SocketPathLong,
+                    Severity::Warning,
+                    msg,
+                    Some(self.setup.init_line_forced(Path::new(DEFAULT_BASE))),
+                ),
+                // Nothing shorter to move to: say so, as an info.
+                false => self.add(
+                    Code::SocketPathLong,
+                    Severity::Info,
+                    format!("{msg}; no shorter private directory can be had here"),
+                    None,
+                ),
+            }
         }
         if info.is_network() {
             let t = info.fstype.as_deref().unwrap_or_default();

@@ -6,9 +6,7 @@ use std::fmt::Write;
 use super::findings::{MIN_FREE_PERCENT, kind_word, show};
 use super::{DirState, Finding, Report, Severity, source_words};
 use crate::engine::errno::text as errno_text;
-use crate::engine::fsinfo::{
-    SOCKET_PATH_MAX, SOCKET_SUFFIX, human_bytes, human_count, socket_room,
-};
+use crate::engine::fsinfo::{SOCKET_PATH_MAX, human_bytes, human_count, socket_tools};
 use crate::engine::identity::describe_uid;
 use crate::engine::scheduler::Scheduler;
 
@@ -119,6 +117,10 @@ fn finding(out: &mut String, p: Paint, f: &Finding) {
 }
 
 /// Break `text` at spaces into lines of at most `width` characters (longer words stay whole).
+/// Widest a padded column gets: a longer value (a 128 KiB TMPDIR) just
+/// overflows its row. `format!` panics on a width above 65,535.
+const MAX_COLUMN: usize = 60;
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -183,7 +185,8 @@ fn python(out: &mut String, p: Paint, r: &Report) {
         .iter()
         .map(|c| show(&c.dir).chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_COLUMN);
     let mut tries = String::new();
     for c in &r.python.candidates {
         let result = match c.result {
@@ -222,7 +225,12 @@ fn runtimes(out: &mut String, p: Paint, r: &Report) {
             )
         })
         .collect();
-    let width = shown.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let width = shown
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(MAX_COLUMN);
     for (rt, dir) in r.runtimes.iter().zip(shown) {
         let from = rt.pick.as_ref().map_or(String::new(), |pk| pk.from.clone());
         let mut verdict = match (&rt.usable, &rt.abs) {
@@ -363,14 +371,22 @@ fn filesystem(out: &mut String, p: Paint, r: &Report) {
     ];
     row(out, "mount", flags.join(", "));
     let len = fs.dir.as_os_str().len();
-    let sockets = format!("{len} + {SOCKET_SUFFIX} bytes of {SOCKET_PATH_MAX}");
+    let tools = socket_tools();
+    let failing: Vec<String> = tools
+        .iter()
+        .filter(|t| !t.fits(&fs.dir))
+        .map(|t| format!("{}: up to {} bytes", t.name, t.max_dir()))
+        .collect();
+    let all: Vec<&str> = tools.iter().map(|t| t.name).collect();
     row(
         out,
         "sockets",
-        if socket_room(&fs.dir) {
-            format!("{sockets}: fits")
-        } else {
-            p.bad(&format!("{sockets}: too long"))
+        match failing.is_empty() {
+            true => format!("{len} bytes: fits each tool's socket ({})", all.join(", ")),
+            false => p.bad(&format!(
+                "{len} bytes: too long for {SOCKET_PATH_MAX}-byte socket paths of\n{}",
+                failing.join("\n")
+            )),
         },
     );
 }
@@ -387,6 +403,14 @@ fn rc_files(out: &mut String, p: Paint, r: &Report) {
             read.join("\n")
         },
     );
+    if !r.rc.skipped.is_empty() {
+        let skipped: Vec<String> =
+            r.rc.skipped
+                .iter()
+                .map(|(f, why)| format!("{}: {why}", show(f)))
+                .collect();
+        row(out, "not read", skipped.join("\n"));
+    }
     let hits = |list: &[crate::doctor::rcfiles::Hit]| {
         list.iter()
             .map(|h| format!("{}:{}  {}", show(&h.path), h.line, show(&h.text)))

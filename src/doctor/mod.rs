@@ -17,6 +17,7 @@ pub mod json;
 #[cfg(test)]
 mod judge_tests;
 pub mod rcfiles;
+pub mod rcread;
 pub mod runtimes;
 pub mod xdg;
 
@@ -611,7 +612,16 @@ impl Probes<'_> {
         if let Some(r) = self.1.borrow().get(dir) {
             return *r;
         }
-        let r = self.0.probe_path(dir);
+        // Resolved first the way init does (symlinks and all, asking each
+        // network or FUSE mount on the way): one that does not answer is not probed.
+        let uid = nix::unistd::getuid().as_raw();
+        let r = match dir.is_absolute().then(|| privdir::chase(self.0, dir, uid)) {
+            Some(Err(e)) if matches!(e.problem, Problem::NoAnswer(_)) => Err(ProbeError {
+                step: crate::engine::probe::Step::NoAnswer,
+                errno: Errno::ETIMEDOUT,
+            }),
+            _ => self.0.probe_path(dir),
+        };
         self.1.borrow_mut().insert(dir.to_owned(), r);
         r
     }
@@ -631,13 +641,16 @@ pub fn gather(fs: &dyn Fs, w: &World) -> Report {
         && privdir::open_base(fs, shm, snap.uid).is_ok()
         && fs.probe_path(shm).is_ok();
     let home = w.home.clone().unwrap_or_default();
-    let rc = rcfiles::scan(&rcfiles::rc_files(
-        &home,
-        w.zdotdir.as_deref().unwrap_or(&home),
-        &w.config_home
-            .clone()
-            .unwrap_or_else(|| home.join(".config")),
-    ));
+    let rc = rcfiles::scan(
+        &rcfiles::rc_files(
+            &home,
+            w.zdotdir.as_deref().unwrap_or(&home),
+            &w.config_home
+                .clone()
+                .unwrap_or_else(|| home.join(".config")),
+        ),
+        crate::doctor::rcread::rights_for(&home),
+    );
     let job = job_view(w, tmpdir.as_ref());
     let mut report = Report {
         uid: snap.uid,
@@ -759,18 +772,21 @@ impl RealChecks {
     }
 }
 
+// A directory on a filesystem that does not answer is not touched: it fails
+// every runtime's check, as it would (after a long wait) for the runtime.
 impl runtimes::Checks for RealChecks {
     fn dir_access_writable(&self, p: &Path) -> bool {
-        p.is_dir() && nix::unistd::access(p, nix::unistd::AccessFlags::W_OK).is_ok()
+        answers(p) && p.is_dir() && nix::unistd::access(p, nix::unistd::AccessFlags::W_OK).is_ok()
     }
     fn dir_mode_writable(&self, p: &Path) -> bool {
-        std::fs::metadata(p).is_ok_and(|m| m.is_dir() && self.mode_writable(&m))
+        answers(p) && std::fs::metadata(p).is_ok_and(|m| m.is_dir() && self.mode_writable(&m))
     }
     fn ruby_accepts(&self, p: &Path) -> bool {
-        std::fs::metadata(p).is_ok_and(|m| {
-            let world_writable_unsticky = m.mode() & 0o002 != 0 && m.mode() & 0o1000 == 0;
-            m.is_dir() && self.mode_writable(&m) && !world_writable_unsticky
-        })
+        answers(p)
+            && std::fs::metadata(p).is_ok_and(|m| {
+                let world_writable_unsticky = m.mode() & 0o002 != 0 && m.mode() & 0o1000 == 0;
+                m.is_dir() && self.mode_writable(&m) && !world_writable_unsticky
+            })
     }
 }
 
@@ -819,7 +835,7 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
         .as_ref()
         .map_or_else(|_| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
     let base_error = plan.base.as_ref().err().cloned();
-    let passwd_name = fs.passwd().name_of(uid);
+    let passwd_name = fs.passwd().name_of(uid).ok().flatten();
     let abs = plan.tmpdir.clone();
     let dir = plan.dir();
     // Doctor looks at TMPDIR even where init's fast path need not.
@@ -919,7 +935,7 @@ fn filesystem_view(fs: &dyn Fs, python: &Python, tmpdir: Option<&Tmpdir>) -> Opt
     // Nothing works: describe where TMPDIR points if it exists, else /tmp.
     let stand_in = tmpdir
         .and_then(|t| t.abs.clone())
-        .filter(|p| p.is_dir())
+        .filter(|p| answers(p) && p.is_dir())
         .unwrap_or_else(|| PathBuf::from("/tmp"));
     let info = fs.fs_info(&stand_in);
     Some(Filesystem {
@@ -971,6 +987,15 @@ fn job_view(w: &World, tmpdir: Option<&Tmpdir>) -> Job {
         job.tmpdir_is_job_dir = Some(true);
     }
     job
+}
+
+/// `p` is not on a filesystem that failed to answer (relative: made absolute first).
+fn answers(p: &Path) -> bool {
+    let abs = match p.is_absolute() {
+        true => Some(p.to_owned()),
+        false => abspath(p.as_os_str()).ok(),
+    };
+    abs.is_none_or(|a| crate::engine::hang::check_path(&a).is_ok())
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -63,14 +63,30 @@ pub struct Scan {
     pub tmpguard: Vec<Hit>,
     /// The files that exist and were read.
     pub read: Vec<PathBuf>,
+    /// Files that exist but were not read (or only in part), and why.
+    pub skipped: Vec<(PathBuf, String)>,
 }
 
-/// Read each file that exists and collect the lines of interest.
-pub fn scan(files: &[RcFile]) -> Scan {
+/// Read each file that exists (safely: see `rcread`) and collect the lines of
+/// interest. `rights`: whose rights to open them with.
+pub fn scan(files: &[RcFile], rights: Option<crate::doctor::rcread::Rights>) -> Scan {
+    use crate::doctor::rcread::{self, Skip};
     let mut out = Scan::default();
     for file in files {
-        let Ok(text) = std::fs::read(&file.path) else {
-            continue;
+        let text = match rcread::read(&file.path, rights) {
+            Ok((text, more)) => {
+                if more {
+                    let cap = rcread::CAP >> 20;
+                    out.skipped
+                        .push((file.path.clone(), format!("only its first {cap} MiB read")));
+                }
+                text
+            }
+            Err(Skip::Missing) => continue,
+            Err(Skip::Refused(why)) => {
+                out.skipped.push((file.path.clone(), why));
+                continue;
+            }
         };
         out.read.push(file.path.clone());
         let (assign, tg) = scan_text(&text, file.family);

@@ -156,9 +156,15 @@ pub const RULES: &[Rule] = &[
         ignores_tmpdir: false,
         checks: "a writable directory, sticky if world-writable",
         // Dir.tmpdir: TMPDIR, TMP, TEMP, the system tmpdir (/tmp), /tmp, "."; raises if none.
+        // A set but empty variable is not skipped: File.expand_path("") is the
+        // current directory, taken if it passes (Ruby 3.1, Debian 12).
         pick: |v, c| {
-            if let Some(p) = first_accepted(v, |d| c.ruby_accepts(d)) {
-                return Some(p);
+            for (name, val) in [("TMPDIR", v.tmpdir), ("TMP", v.tmp), ("TEMP", v.temp)] {
+                let Some(val) = val else { continue };
+                let dir = if val.is_empty() { OsStr::new(".") } else { val };
+                if c.ruby_accepts(Path::new(dir)) {
+                    return pick(val, name);
+                }
             }
             if c.ruby_accepts(Path::new("/tmp")) {
                 return pick("/tmp", "default");

@@ -148,20 +148,21 @@ impl Fs for DryRun<'_> {
         self.real.readlink(link)
     }
 
-    fn list(&self, dir: &Handle) -> Result<Vec<Vec<u8>>, Errno> {
-        let key = self.key(dir)?;
-        let mut names = match stand_in(dir) {
-            Some(_) => Vec::new(),
-            None => self.real.list(dir)?,
-        };
-        names.extend(
-            self.made
-                .borrow()
-                .iter()
-                .filter(|m| m.parent == key)
-                .map(|m| m.name.as_encoded_bytes().to_vec()),
-        );
-        Ok(names)
+    /// An existing record, read-only (a dry run makes none, and writing to
+    /// this one fails quietly); none in a stand-in.
+    fn open_record(&self, dir: &Handle, name: &OsStr) -> Result<std::fs::File, Errno> {
+        use nix::fcntl::{OFlag, openat};
+        if stand_in(dir).is_some() {
+            return Err(Errno::ENOSYS);
+        }
+        let flags = OFlag::O_RDONLY
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_NONBLOCK
+            | OFlag::O_NOCTTY
+            | OFlag::O_CLOEXEC;
+        openat(dir.fd()?, name, flags, nix::sys::stat::Mode::empty())
+            .map(std::fs::File::from)
+            .map_err(|e| if e == Errno::ENOENT { Errno::ENOSYS } else { e })
     }
 
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno> {

@@ -61,10 +61,12 @@ pub trait Fs {
     fn mount(&self, root: &Stat, uid: u32) -> Result<Accepted, Foreign>;
     /// The target of the symlink open as `link`.
     fn readlink(&self, link: &Handle) -> Result<Vec<u8>, Errno>;
-    /// The names in a directory (`readdir`).
-    fn list(&self, dir: &Handle) -> Result<Vec<Vec<u8>>, Errno>;
     /// `mkdirat(dir, name, mode)`.
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno>;
+    /// The fallback's record `name` in `dir` (see `fallback`): opened read-write,
+    /// made (mode 0600) if absent, never through a symlink, never blocking on
+    /// a FIFO. ENOSYS where there is no real file to have.
+    fn open_record(&self, dir: &Handle, name: &OsStr) -> Result<std::fs::File, Errno>;
     /// Set the permission bits of the object open as `h` (no path lookup).
     fn chmod(&self, h: &Handle, mode: u32) -> Result<(), Errno>;
     /// CPython's probe in the directory open as `dir`.
@@ -138,14 +140,14 @@ impl Fs for RealFs {
         readlinkat(link.fd()?, "").map(|t| t.as_bytes().to_vec())
     }
 
-    fn list(&self, dir: &Handle) -> Result<Vec<Vec<u8>>, Errno> {
-        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-        let mut listing = nix::dir::Dir::openat(dir.fd()?, ".", flags, Mode::empty())?;
-        Ok(listing
-            .iter()
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_bytes().to_vec())
-            .collect())
+    fn open_record(&self, dir: &Handle, name: &OsStr) -> Result<std::fs::File, Errno> {
+        let flags = OFlag::O_RDWR
+            | OFlag::O_CREAT
+            | OFlag::O_NOFOLLOW
+            | OFlag::O_NONBLOCK
+            | OFlag::O_NOCTTY
+            | OFlag::O_CLOEXEC;
+        openat(dir.fd()?, name, flags, Mode::from_bits_truncate(0o600)).map(std::fs::File::from)
     }
 
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno> {

@@ -126,13 +126,20 @@ pub fn ensure_private(
     let taken = Taken { error, victim: uid };
     // Fallback names are ASCII: `<name>.<suffix>`, where `name` passed identity's rules.
     let stem = name.to_string_lossy();
-    let made = fallback::ensure(fs, base, &stem, uid, kind.mode)
-        .and_then(|v| finish(fs, kind, base, v, None));
+    let mut unrecorded = None;
+    let made = fallback::ensure(fs, base, &stem, uid, kind.mode).and_then(|f| {
+        unrecorded = f.unrecorded;
+        finish(fs, kind, base, f.verified, None)
+    });
     let logged =
         taken.is_squat() && fs.log(&taken.log_line(made.as_ref().ok().map(|m| m.path.as_path())));
     match made {
         Ok(m) => {
-            let warning = Some(taken.warning(&m.path, logged));
+            let mut warning = taken.warning(&m.path, logged);
+            if let Some(why) = unrecorded {
+                warning.push_str(&format!(" Also, {why}."));
+            }
+            let warning = Some(warning);
             Ensured {
                 result: Ok(m),
                 attempt,
@@ -332,7 +339,7 @@ mod tests {
             e.result.unwrap_err().to_string(),
             "cannot create /tmp/alice: EDQUOT: Disk quota exceeded"
         );
-        assert_eq!(fs.count("list"), 0, "no fallback tried");
+        assert_eq!(fs.count("open_record"), 0, "no fallback tried");
         assert!(fs.logged.borrow().is_empty());
     }
 
@@ -396,7 +403,7 @@ mod tests {
             Fallback::Kind,
         );
         assert!(matches!(e.result.unwrap_err().problem, Problem::Unsafe(_)));
-        assert_eq!(fs.count("list"), 0);
+        assert_eq!(fs.count("open_record"), 0);
     }
 
     #[test]

@@ -1,16 +1,28 @@
 //! The fallback when `<base>/<name>` is taken: a private directory at a name
 //! nobody can predict, `<base>/<name>.<8 random characters>`.
 //!
-//! Later shells find it again by that shape and accept only one that passes
-//! the same verification as the target, with mode exactly 0700: only the uid
-//! itself (or root) can make a directory owned by the uid, so whoever planted
-//! names of that shape cannot plant one we would use.
+//! Later shells find it again through a record, `<base>/.<name>.tmpguard`: a
+//! regular file of the uid, mode 0600 (nobody else can read the name in it),
+//! one link, holding the fallback's name. Reading it costs the same few system
+//! calls whatever the base holds (no listing: 200,000 decoys cost nothing,
+//! and a base others cannot list, mode 1733, works the same). What it names is
+//! used only if it has the fallback shape and passes the same verification as
+//! the target, with mode exactly 0700: only the uid itself (or root) can make
+//! a file or directory owned by the uid, so nobody else can plant a record or
+//! a fallback we would use. Shells that find no usable record make the
+//! fallback under an exclusive `flock` of the record, so shells starting at
+//! once share one. Why the base and not `$HOME`: see the README ("The
+//! fallback record").
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
 
 use crate::engine::effects::Fs;
 
@@ -25,6 +37,10 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Fresh names tried before giving up; a collision is already unlikely once.
 const CREATE_ATTEMPTS: usize = 10;
+
+/// How long a shell waits for another one making the fallback (it holds the
+/// record's lock for a few system calls); after that it goes on alone.
+const LOCK_WAIT: Duration = Duration::from_millis(500);
 
 /// Whether a failure to use `<base>/<name>` means someone else holds the name
 /// (so a fallback is the answer) rather than a fault that a fallback in the
@@ -45,36 +61,134 @@ pub fn is_fallback_of(entry: &[u8], name: &[u8]) -> bool {
         && entry[name.len() + 1..].iter().all(|b| ALPHABET.contains(b))
 }
 
-/// An existing fallback of `name` in `base` that passes verification (mode
-/// exactly `mode`), else a new one. The caller probes and confirms it, as for
-/// the target.
-pub fn ensure(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Result<Verified, Error> {
-    if let Some(dir) = existing(fs, base, name, uid, mode) {
-        return Ok(Verified {
+/// The name of the record of `name`'s fallback in the base.
+pub fn record_name(name: &str) -> String {
+    format!(".{name}.tmpguard")
+}
+
+/// A fallback, and what to add to the warning when it could not be recorded.
+#[derive(Debug)]
+pub struct Found {
+    pub verified: Verified,
+    /// Why later shells will not find this one again (a squatted record).
+    pub unrecorded: Option<String>,
+}
+
+/// The recorded fallback of `name` in `base` when it passes verification
+/// (mode exactly `mode`), else a new one (recorded). The caller probes and
+/// confirms it, as for the target.
+pub fn ensure(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Result<Found, Error> {
+    let record = match open_record(fs, base, name, uid) {
+        Ok(r) => r,
+        Err(why) => {
+            return create(fs, base, name, uid, mode).map(|verified| Found {
+                verified,
+                unrecorded: why,
+            });
+        }
+    };
+    let found = |dir| Found {
+        verified: Verified {
             dir,
             created: false,
             tightened_from: None,
-        });
+        },
+        unrecorded: None,
+    };
+    if let Some(dir) = recorded(fs, &record, base, name, uid, mode) {
+        return Ok(found(dir));
     }
-    create(fs, base, name, uid, mode)
+    // None yet (or a stale one): make it under the lock, unless another shell
+    // did while we waited.
+    let locked = lock(record);
+    let file: &File = match &locked {
+        Ok(l) => l,
+        Err(f) => f,
+    };
+    if let Some(dir) = recorded(fs, file, base, name, uid, mode) {
+        return Ok(found(dir));
+    }
+    let verified = create(fs, base, name, uid, mode)?;
+    let entry = verified.dir.path.file_name().unwrap_or_default().as_bytes();
+    // Best effort: a full or size-limited base fails the probe anyway.
+    let _ = file.set_len(0).and_then(|()| file.write_all_at(entry, 0));
+    Ok(Found {
+        verified,
+        unrecorded: None,
+    })
 }
 
-/// The first (by name, so every shell picks the same) fallback of `name` that
-/// is a directory of `uid` with mode exactly 0700. Entries that fail are left
-/// alone: they may be someone else's. An unlistable base finds none.
-fn existing(fs: &dyn Fs, base: &Dir, name: &str, uid: u32, mode: u32) -> Option<Dir> {
-    let mut names: Vec<Vec<u8>> = fs
-        .list(&base.fd)
-        .ok()?
-        .into_iter()
-        .filter(|e| is_fallback_of(e, name.as_bytes()))
-        .collect();
-    names.sort();
-    names.into_iter().find_map(|n| {
-        privdir::open_private(fs, base, OsStr::from_bytes(&n), uid)
-            .ok()
-            .filter(|d| d.stat.perm() == mode)
-    })
+/// Open (creating if absent) the record: a regular file of `uid`, one link,
+/// that nobody else can read or write. `Err` says what holds its name instead
+/// (`None`: no record to be had here, as in a dry run or a test double).
+fn open_record(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> Result<File, Option<String>> {
+    let rec = record_name(name);
+    let path = base.path.join(&rec);
+    let file = match fs.open_record(&base.fd, OsStr::new(&rec)) {
+        Ok(f) => f,
+        Err(Errno::ENOSYS | Errno::EBADF | Errno::ENOENT) => return Err(None),
+        Err(e) => {
+            return Err(Some(format!(
+                "its record {} cannot be opened ({e})",
+                path.display()
+            )));
+        }
+    };
+    let m = file.metadata().map_err(|e| {
+        Some(format!(
+            "its record {} cannot be checked ({e})",
+            path.display()
+        ))
+    })?;
+    let ours = m.file_type().is_file() && m.uid() == uid && m.nlink() == 1;
+    if ours && m.mode() & 0o077 == 0 {
+        Ok(file)
+    } else {
+        Err(Some(format!(
+            "its record {} is not a private file of yours (owner uid {}, mode {:04o}): \
+             later shells cannot find this fallback again",
+            path.display(),
+            m.uid(),
+            m.mode() & 0o7777
+        )))
+    }
+}
+
+/// The fallback the record names, if it is one of `uid`'s with mode `mode`.
+fn recorded(
+    fs: &dyn Fs,
+    record: &File,
+    base: &Dir,
+    name: &str,
+    uid: u32,
+    mode: u32,
+) -> Option<Dir> {
+    let mut buf = [0u8; crate::engine::identity::MAX_NAME + 1 + SUFFIX_LEN + 1];
+    let n = record.read_at(&mut buf, 0).ok()?;
+    let entry = &buf[..n];
+    if !is_fallback_of(entry, name.as_bytes()) {
+        return None;
+    }
+    privdir::open_private(fs, base, OsStr::from_bytes(entry), uid)
+        .ok()
+        .filter(|d| d.stat.perm() == mode)
+}
+
+/// Take the record's exclusive lock, waiting at most [`LOCK_WAIT`]; `Err`
+/// gives the file back unlocked (a stopped shell holding it must not hold us).
+fn lock(record: File) -> Result<Flock<File>, File> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    let mut file = record;
+    loop {
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(l) => return Ok(l),
+            Err((f, Errno::EWOULDBLOCK | Errno::EINTR)) if Instant::now() < deadline => {
+                file = f;
+                crate::engine::detach::sleep_ms(5);
+            }
+            Err((f, _)) => return Err(f),
+        }
+    }
 }
 
 /// Make a new fallback: `mkdirat` at fresh random names until one is free,
@@ -221,21 +335,29 @@ mod tests {
         let b = scratch();
         let base = open_base(&RealFs, &b, uid()).unwrap();
         let first = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
+        assert!(first.unrecorded.is_none());
+        let first = first.verified;
         assert!(first.created);
         let name = first.dir.path.file_name().unwrap().as_bytes().to_vec();
         assert!(is_fallback_of(&name, b"me"), "{:?}", first.dir.path);
         assert_eq!(mode(&first.dir.path), 0o700);
-        let again = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
+        let rec = b.join(record_name("me"));
+        assert_eq!(std::fs::read(&rec).unwrap(), name);
+        assert_eq!(mode(&rec) & 0o077, 0);
+        let again = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap().verified;
         assert!(!again.created);
         assert_eq!(again.dir.path, first.dir.path);
-        assert_eq!(std::fs::read_dir(&b).unwrap().count(), 1);
+        // The fallback and its record, nothing else.
+        assert_eq!(std::fs::read_dir(&b).unwrap().count(), 2);
     }
 
     #[test]
-    fn reuses_only_verified_candidates_and_the_smallest_name() {
+    fn a_record_naming_anything_unverified_is_replaced() {
         let b = scratch();
         let base = open_base(&RealFs, &b, uid()).unwrap();
-        // Shaped like fallbacks but unusable: a symlink, a file, a loose dir.
+        let rec = b.join(record_name("me"));
+        // Shaped like fallbacks but unusable: a symlink, a file, a loose dir;
+        // not of the shape; of another name's shape; missing.
         std::fs::create_dir(b.join("elsewhere")).unwrap();
         symlink(b.join("elsewhere"), b.join("me.aaaaaaaa")).unwrap();
         std::fs::write(b.join("me.aaaaaaab"), "x").unwrap();
@@ -245,15 +367,64 @@ mod tests {
             std::fs::Permissions::from_mode(0o755),
         )
         .unwrap();
-        for good in ["me.zzzzzzzz", "me.mmmmmmmm"] {
-            std::fs::create_dir(b.join(good)).unwrap();
-            std::fs::set_permissions(b.join(good), std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::create_dir(b.join("you.aaaaaaaa")).unwrap();
+        for bad in [
+            "me.aaaaaaaa",
+            "me.aaaaaaab",
+            "me.aaaaaaac",
+            "elsewhere",
+            "../me.aaaaaaad",
+            "you.aaaaaaaa",
+            "me.zzzzzzzz",
+        ] {
+            std::fs::write(&rec, bad).unwrap();
+            std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o600)).unwrap();
+            let f = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
+            assert!(f.unrecorded.is_none(), "{bad}");
+            let v = f.verified;
+            assert!(v.created, "{bad}");
+            assert_ne!(v.dir.path, b.join(bad));
+            let written = std::fs::read(&rec).unwrap();
+            assert_eq!(written, v.dir.path.file_name().unwrap().as_bytes());
+            std::fs::remove_dir(&v.dir.path).unwrap();
         }
-        let v = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
-        assert_eq!(v.dir.path, b.join("me.mmmmmmmm"));
-        assert!(!v.created);
         // The loose one was not tightened: a candidate is only ever read.
         assert_eq!(mode(&b.join("me.aaaaaaac")), 0o755);
+    }
+
+    #[test]
+    fn an_unsafe_record_is_never_used_nor_changed() {
+        let b = scratch();
+        let base = open_base(&RealFs, &b, uid()).unwrap();
+        let rec = b.join(record_name("me"));
+        std::fs::create_dir(b.join("me.goodgood")).unwrap();
+        std::fs::set_permissions(
+            b.join("me.goodgood"),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
+        // Readable by others; a symlink to a good record; a hard link.
+        std::fs::write(b.join("good"), "me.goodgood").unwrap();
+        std::fs::set_permissions(b.join("good"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        for setup in ["loose", "symlink", "hardlink", "dir"] {
+            let _ = std::fs::remove_file(&rec);
+            let _ = std::fs::remove_dir(&rec);
+            match setup {
+                "loose" => {
+                    std::fs::write(&rec, "me.goodgood").unwrap();
+                    std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o644)).unwrap();
+                }
+                "symlink" => symlink(b.join("good"), &rec).unwrap(),
+                "hardlink" => std::fs::hard_link(b.join("good"), &rec).unwrap(),
+                _ => std::fs::create_dir(&rec).unwrap(),
+            }
+            let f = ensure(&RealFs, &base, "me", uid(), 0o700).unwrap();
+            assert!(f.unrecorded.is_some(), "{setup}");
+            assert!(f.verified.created, "{setup}");
+            assert_ne!(f.verified.dir.path, b.join("me.goodgood"), "{setup}");
+            std::fs::remove_dir(&f.verified.dir.path).unwrap();
+        }
+        assert_eq!(std::fs::read(b.join("good")).unwrap(), b"me.goodgood");
     }
 
     #[test]

@@ -8,11 +8,66 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::sys::statvfs::{FsFlags, statvfs};
 
+pub use crate::engine::mounts::{Mount, is_network_type, parse_mountinfo};
+
 /// `sun_path` holds 108 bytes on Linux, one of them the terminating NUL.
 pub const SOCKET_PATH_MAX: usize = 107;
-/// Room left for what tools append under the directory (`/tmux-1000/default`,
-/// `/ssh-XXXXXXXXXX/agent.12345`, PMIx's names, ...).
-pub const SOCKET_SUFFIX: usize = 40;
+
+/// A tool that binds a Unix socket under `$TMPDIR`, and what it appends.
+/// (Not ssh-agent, which is setgid on Debian and so never sees `TMPDIR`, nor
+/// tmux, which reads `TMUX_TMPDIR`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketTool {
+    pub name: &'static str,
+    /// What it puts there, for the report.
+    pub what: &'static str,
+    /// Bytes it appends to the directory's path.
+    pub extra: usize,
+}
+
+impl SocketTool {
+    /// The longest directory it works in.
+    pub fn max_dir(&self) -> usize {
+        SOCKET_PATH_MAX.saturating_sub(self.extra)
+    }
+    /// It works with sockets under `dir`.
+    pub fn fits(&self, dir: &Path) -> bool {
+        dir.as_os_str().len() <= self.max_dir()
+    }
+}
+
+/// The tools, each with its own margin.
+pub fn socket_tools() -> Vec<SocketTool> {
+    // PMIx names its rendezvous socket after the host; Linux host names are
+    // at most 64 bytes.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim_end().len())
+        .unwrap_or(64)
+        .min(64);
+    vec![
+        // `/ssh-` and the 40 hex digits of %C; the master binds
+        // `<ControlPath>.<16 random characters>` first, then renames it
+        // (OpenSSH mux.c): 5 + 40 + 17.
+        SocketTool {
+            name: "ssh",
+            what: "ControlPath=$TMPDIR/ssh-%C",
+            extra: 62,
+        },
+        // multiprocessing's `/pymp-XXXXXXXX` directory, then
+        // `/listener-XXXXXXXX` (checked against the real python3).
+        SocketTool {
+            name: "Python multiprocessing",
+            what: "/pymp-XXXXXXXX/listener-XXXXXXXX",
+            extra: 32,
+        },
+        // `/pmix.<host>.tool.<pid>` (pid up to 7 digits).
+        SocketTool {
+            name: "Open MPI/PMIx",
+            what: "/pmix.<host>.tool.<pid>",
+            extra: 1 + 5 + host + 6 + 7,
+        },
+    ]
+}
 
 /// What `doctor` reports about the filesystem holding a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,24 +99,7 @@ impl FsInfo {
     }
     /// Shared between machines: files may be seen elsewhere, locks and sockets may misbehave.
     pub fn is_network(&self) -> bool {
-        let t = self.fstype.as_deref().unwrap_or_default();
-        [
-            "nfs",
-            "nfs4",
-            "lustre",
-            "gpfs",
-            "beegfs",
-            "cifs",
-            "smb3",
-            "ceph",
-            "glusterfs",
-            "panfs",
-            "wekafs",
-            "afs",
-        ]
-        .contains(&t)
-            || (t.starts_with("fuse.")
-                && ["sshfs", "gcsfuse", "s3fs"].iter().any(|f| t.ends_with(f)))
+        is_network_type(self.fstype.as_deref().unwrap_or_default())
     }
 }
 
@@ -73,13 +111,15 @@ fn percent(part: u64, whole: u64) -> f64 {
     }
 }
 
-/// Whether `dir/` plus [`SOCKET_SUFFIX`] bytes fits in a socket path.
+/// Whether every tool's socket fits under `dir`.
 pub fn socket_room(dir: &Path) -> bool {
-    dir.as_os_str().len() + SOCKET_SUFFIX <= SOCKET_PATH_MAX
+    socket_tools().iter().all(|t| t.fits(dir))
 }
 
 /// Look at the filesystem holding `dir` (following symlinks, as every program does).
 pub fn inspect(dir: &Path) -> Result<FsInfo, Errno> {
+    // A hung filesystem: not touched (doctor says so elsewhere).
+    crate::engine::hang::check_path(dir).map_err(|_| Errno::ETIMEDOUT)?;
     let vfs = statvfs(dir)?;
     let frag = vfs.fragment_size() as u64;
     let flags = vfs.flags();
@@ -99,8 +139,6 @@ pub fn inspect(dir: &Path) -> Result<FsInfo, Errno> {
         nosuid: flags.contains(FsFlags::ST_NOSUID),
     })
 }
-
-pub use crate::engine::mounts::{Mount, parse_mountinfo};
 
 /// The mount `dir` is on: the longest mount point that is a prefix of its real
 /// path, preferring one whose device matches and, on ties, the last (the one on top).
@@ -196,10 +234,16 @@ mod tests {
     }
 
     #[test]
-    fn socket_room_counts_bytes() {
+    fn socket_room_counts_bytes_per_tool() {
+        let dir = |n: usize| PathBuf::from(format!("/{}", "a".repeat(n - 1)));
+        let tools = socket_tools();
+        let ssh = tools.iter().find(|t| t.name == "ssh").unwrap();
+        let py = tools.iter().find(|t| t.name.starts_with("Python")).unwrap();
+        // ssh's ControlPath=$TMPDIR/ssh-%C: up to 45 bytes; Python: up to 75.
+        assert!(ssh.fits(&dir(45)) && !ssh.fits(&dir(46)));
+        assert!(py.fits(&dir(75)) && !py.fits(&dir(76)));
         assert!(socket_room(Path::new("/tmp/alice")));
-        assert!(socket_room(Path::new(&format!("/{}", "a".repeat(66)))));
-        assert!(!socket_room(Path::new(&format!("/{}", "a".repeat(67)))));
+        assert!(!socket_room(&dir(46)));
     }
 
     #[test]

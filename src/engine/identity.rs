@@ -2,10 +2,15 @@
 //!
 //! The fast path trusts `$USER` when `<base>/$USER` already belongs to the uid,
 //! so a normal shell start does no passwd/NSS lookup (those hang when LDAP is down).
+//! When one is needed it is asked in a detached process within the run's time
+//! budget (`hang`); with no answer, the run fails with that reason rather than
+//! take another name (`uid-N` would make `TMPDIR` flip with the health of LDAP).
 
 use std::cell::Cell;
 
 use nix::unistd::{Uid, User};
+
+use crate::engine::hang::NoAnswer;
 
 /// Longest name accepted, in bytes.
 pub const MAX_NAME: usize = 64;
@@ -46,25 +51,84 @@ pub struct Identity {
 
 /// The lookups identity needs, so tests can stand in for NSS.
 pub trait Passwd {
-    /// uid of the account called `name`; `None` if none or the lookup failed.
-    fn uid_of(&self, name: &str) -> Option<u32>;
-    /// name of the account with `uid`; `None` if none or the lookup failed.
-    fn name_of(&self, uid: u32) -> Option<String>;
+    /// uid of the account called `name`; `None` if none or the lookup failed;
+    /// `Err` if it did not answer in time.
+    fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer>;
+    /// name of the account with `uid`; as `uid_of`.
+    fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer>;
 }
 
-/// The system's passwd database, through NSS.
+/// The system's passwd database, through NSS. Where `nsswitch.conf` names a
+/// source that may not answer (LDAP, sssd, NIS, winbind: anything but local
+/// files), each lookup runs in a detached process within the run's time
+/// budget; with local sources only, in this process (no fork).
 pub struct SystemPasswd;
 
 impl Passwd for SystemPasswd {
-    fn uid_of(&self, name: &str) -> Option<u32> {
-        User::from_name(name).ok().flatten().map(|u| u.uid.as_raw())
-    }
-    fn name_of(&self, uid: u32) -> Option<String> {
-        User::from_uid(Uid::from_raw(uid))
+    fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
+        let name = name.to_owned();
+        let what = format!("the passwd lookup of {name}");
+        let answer = lookup(what, move || match User::from_name(&name).ok().flatten() {
+            Some(u) => u.uid.as_raw().to_string().into_bytes(),
+            None => Vec::new(),
+        })?;
+        Ok(std::str::from_utf8(&answer)
             .ok()
-            .flatten()
-            .map(|u| u.name)
+            .and_then(|t| t.parse().ok()))
     }
+    fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
+        let what = format!("the passwd lookup of uid {uid}");
+        let answer = lookup(what, move || {
+            match User::from_uid(Uid::from_raw(uid)).ok().flatten() {
+                Some(u) => u.name.into_bytes(),
+                None => Vec::new(),
+            }
+        })?;
+        Ok(String::from_utf8(answer).ok().filter(|n| !n.is_empty()))
+    }
+}
+
+/// Run a lookup here, or detached when a passwd source may hang.
+fn lookup(what: String, q: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, NoAnswer> {
+    if !passwd_may_hang() {
+        return Ok(q());
+    }
+    // One outstanding NSS lookup per user.
+    let key = format!("{}/nss", nix::unistd::getuid());
+    crate::engine::hang::ask(&key, what, crate::engine::hang::Young::Parallel, q)
+}
+
+/// Whether the `passwd:` line of /etc/nsswitch.conf names a source other
+/// than local files (read once per run; without the file, glibc uses files).
+fn passwd_may_hang() -> bool {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    static KNOWN: AtomicU8 = AtomicU8::new(0);
+    match KNOWN.load(Ordering::Relaxed) {
+        1 => return false,
+        2 => return true,
+        _ => {}
+    }
+    let hang = std::fs::read("/etc/nsswitch.conf")
+        .map(|t| remote_passwd_source(&String::from_utf8_lossy(&t)))
+        .unwrap_or(false);
+    KNOWN.store(if hang { 2 } else { 1 }, Ordering::Relaxed);
+    hang
+}
+
+/// The `passwd:` line names a source that is not local.
+pub fn remote_passwd_source(nsswitch: &str) -> bool {
+    const LOCAL: &[&str] = &["files", "compat", "systemd", "cache", "db", "altfiles"];
+    nsswitch
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter_map(|l| l.strip_prefix("passwd:"))
+        .next_back()
+        .is_some_and(|sources| {
+            sources
+                .split_whitespace()
+                .filter(|w| !w.starts_with('['))
+                .any(|w| !LOCAL.contains(&w))
+        })
 }
 
 /// Decide the name. `owns(name)` answers "does `<base>/<name>` exist and belong
@@ -74,42 +138,45 @@ pub fn resolve(
     user: Option<&[u8]>,
     owns: impl FnOnce(&str) -> bool,
     passwd: &dyn Passwd,
-) -> Identity {
+) -> Result<Identity, NoAnswer> {
     if let Some(user) = user.filter(|u| valid_name(u)) {
         // valid_name admits ASCII only, so this cannot fail.
         let user = std::str::from_utf8(user).expect("valid names are ASCII");
         if owns(user) {
-            return Identity {
+            return Ok(Identity {
                 uid,
                 name: user.to_owned(),
                 source: Source::EnvOwned,
-            };
+            });
         }
-        if passwd.uid_of(user) == Some(uid) {
-            return Identity {
+        if passwd.uid_of(user)? == Some(uid) {
+            return Ok(Identity {
                 uid,
                 name: user.to_owned(),
                 source: Source::EnvConfirmed,
-            };
+            });
         }
     }
     from_uid(uid, passwd)
 }
 
-/// The uid's own passwd name when valid, else `uid-<N>`.
-pub fn from_uid(uid: u32, passwd: &dyn Passwd) -> Identity {
-    match passwd.name_of(uid).filter(|n| valid_name(n.as_bytes())) {
-        Some(name) => Identity {
-            uid,
-            name,
-            source: Source::Passwd,
+/// The uid's own passwd name when valid, else `uid-<N>` (when passwd
+/// answered that there is none; not when it did not answer).
+pub fn from_uid(uid: u32, passwd: &dyn Passwd) -> Result<Identity, NoAnswer> {
+    Ok(
+        match passwd.name_of(uid)?.filter(|n| valid_name(n.as_bytes())) {
+            Some(name) => Identity {
+                uid,
+                name,
+                source: Source::Passwd,
+            },
+            None => Identity {
+                uid,
+                name: format!("uid-{uid}"),
+                source: Source::Uid,
+            },
         },
-        None => Identity {
-            uid,
-            name: format!("uid-{uid}"),
-            source: Source::Uid,
-        },
-    }
+    )
 }
 
 /// uid -> passwd name, looked up beforehand.
@@ -138,20 +205,22 @@ pub fn lookup_names(uids: impl IntoIterator<Item = u32>, passwd: &dyn Passwd) ->
     let mut names: Names = Vec::new();
     for uid in uids {
         if !names.iter().any(|n| n.0 == uid) {
-            names.push((uid, passwd.name_of(uid)));
+            names.push((uid, passwd.name_of(uid).ok().flatten()));
         }
     }
     names
 }
 
 /// A name for a uid in messages: `1001 (mallory)` or `1001`. Looks up passwd
-/// (unless [`with_names`] gave the names), so only for error paths.
+/// (unless [`with_names`] gave the names; within the run's time budget), so
+/// only for error paths.
 pub fn describe_uid(uid: u32) -> String {
     let known = KNOWN.with(|k| {
         k.get()
             .map(|names| names.iter().find(|n| n.0 == uid).and_then(|n| n.1.clone()))
     });
-    match known.unwrap_or_else(|| SystemPasswd.name_of(uid)) {
+    // Not answering within the time budget: the number alone.
+    match known.unwrap_or_else(|| SystemPasswd.name_of(uid).ok().flatten()) {
         Some(name) => format!("{uid} ({name})"),
         None => uid.to_string(),
     }
@@ -167,17 +236,64 @@ mod tests {
         calls: Cell<u32>,
     }
     impl Passwd for Fake {
-        fn uid_of(&self, name: &str) -> Option<u32> {
+        fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
             self.calls.set(self.calls.get() + 1);
-            self.users.iter().find(|u| u.0 == name).map(|u| u.1)
+            if name == "stuck" {
+                return Err(stuck());
+            }
+            Ok(self.users.iter().find(|u| u.0 == name).map(|u| u.1))
         }
-        fn name_of(&self, uid: u32) -> Option<String> {
+        fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
             self.calls.set(self.calls.get() + 1);
-            self.users
+            if uid == 666 {
+                return Err(stuck());
+            }
+            Ok(self
+                .users
                 .iter()
                 .find(|u| u.1 == uid)
-                .map(|u| u.0.to_owned())
+                .map(|u| u.0.to_owned()))
         }
+    }
+    fn stuck() -> NoAnswer {
+        NoAnswer {
+            what: "the passwd lookup".into(),
+            why: crate::engine::hang::Why::Timeout,
+        }
+    }
+
+    #[test]
+    fn only_non_local_passwd_sources_are_asked_detached() {
+        assert!(!remote_passwd_source(
+            "passwd:         files systemd\ngroup: files\n"
+        ));
+        assert!(!remote_passwd_source(
+            "passwd: compat [NOTFOUND=return] files\n"
+        ));
+        assert!(remote_passwd_source("passwd: files sss\n"));
+        assert!(remote_passwd_source("# c\npasswd:\tfiles ldap # x\n"));
+        assert!(!remote_passwd_source("passwd: files # sss\n"));
+        assert!(!remote_passwd_source(""));
+    }
+
+    #[test]
+    fn no_answer_fails_and_never_takes_another_name() {
+        assert_eq!(
+            resolve(1000, Some(b"stuck"), |_| false, &fake()),
+            Err(stuck())
+        );
+        assert_eq!(resolve(666, None, |_| false, &fake()), Err(stuck()));
+        assert_eq!(
+            resolve(666, Some(b"alice"), |_| false, &fake()),
+            Err(stuck())
+        );
+        // Its directory already ours: no lookup, no failure.
+        assert_eq!(
+            resolve(666, Some(b"stuck"), |_| true, &fake())
+                .unwrap()
+                .name,
+            "stuck"
+        );
     }
     fn fake() -> Fake {
         Fake {
@@ -210,7 +326,7 @@ mod tests {
     #[test]
     fn fast_path_does_no_lookup() {
         let p = fake();
-        let id = resolve(1000, Some(b"alice"), |n| n == "alice", &p);
+        let id = resolve(1000, Some(b"alice"), |n| n == "alice", &p).unwrap();
         assert_eq!(id.name, "alice");
         assert_eq!(id.source, Source::EnvOwned);
         assert_eq!(p.calls.get(), 0);
@@ -219,7 +335,7 @@ mod tests {
     #[test]
     fn missing_dir_confirms_by_passwd() {
         let p = fake();
-        let id = resolve(1000, Some(b"alice"), |_| false, &p);
+        let id = resolve(1000, Some(b"alice"), |_| false, &p).unwrap();
         assert_eq!(
             (id.name.as_str(), id.source),
             ("alice", Source::EnvConfirmed)
@@ -228,7 +344,7 @@ mod tests {
 
     #[test]
     fn su_without_dash_uses_uids_own_name() {
-        let id = resolve(0, Some(b"alice"), |_| false, &fake());
+        let id = resolve(0, Some(b"alice"), |_| false, &fake()).unwrap();
         assert_eq!((id.name.as_str(), id.source), ("root", Source::Passwd));
     }
 
@@ -241,16 +357,21 @@ mod tests {
             Some(b"a/b"),
             Some(b"$(touch x)"),
         ] {
-            assert_eq!(resolve(1000, user, |_| true, &fake()).name, "alice");
+            assert_eq!(
+                resolve(1000, user, |_| true, &fake()).unwrap().name,
+                "alice"
+            );
         }
     }
 
     #[test]
     fn no_entry_or_invalid_entry_gives_uid_name() {
         assert_eq!(
-            resolve(54321, Some(b"alice"), |_| false, &fake()).name,
+            resolve(54321, Some(b"alice"), |_| false, &fake())
+                .unwrap()
+                .name,
             "uid-54321"
         );
-        assert_eq!(resolve(7, None, |_| false, &fake()).name, "uid-7");
+        assert_eq!(resolve(7, None, |_| false, &fake()).unwrap().name, "uid-7");
     }
 }

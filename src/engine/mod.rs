@@ -5,6 +5,7 @@
 pub mod ancestry;
 pub mod clean;
 pub mod decide;
+pub mod detach;
 pub mod dryrun;
 pub mod effects;
 pub mod ensure;
@@ -13,6 +14,7 @@ pub mod errno;
 pub mod failclosed;
 pub mod fallback;
 pub mod fsinfo;
+pub mod hang;
 pub mod identity;
 pub mod jobdir;
 pub mod localfs;

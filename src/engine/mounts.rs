@@ -243,6 +243,26 @@ fn unescape(field: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A filesystem type shared between machines (for `hang` and doctor).
+pub fn is_network_type(t: &str) -> bool {
+    [
+        "nfs",
+        "nfs4",
+        "lustre",
+        "gpfs",
+        "beegfs",
+        "cifs",
+        "smb3",
+        "ceph",
+        "glusterfs",
+        "panfs",
+        "wekafs",
+        "afs",
+    ]
+    .contains(&t)
+        || (t.starts_with("fuse.") && ["sshfs", "gcsfuse", "s3fs"].iter().any(|f| t.ends_with(f)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

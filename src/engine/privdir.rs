@@ -37,6 +37,22 @@ pub enum Kind {
     Unknown,
 }
 
+impl Kind {
+    /// The type in an `st_mode`.
+    pub fn of_mode(mode: u32) -> Kind {
+        match SFlag::from_bits_truncate(mode & SFlag::S_IFMT.bits()) {
+            SFlag::S_IFDIR => Kind::Dir,
+            SFlag::S_IFLNK => Kind::Symlink,
+            SFlag::S_IFREG => Kind::File,
+            SFlag::S_IFIFO => Kind::Fifo,
+            SFlag::S_IFSOCK => Kind::Socket,
+            SFlag::S_IFCHR => Kind::CharDevice,
+            SFlag::S_IFBLK => Kind::BlockDevice,
+            _ => Kind::Unknown,
+        }
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -73,16 +89,7 @@ pub struct Stat {
 impl Stat {
     /// The object's type.
     pub fn kind(&self) -> Kind {
-        match SFlag::from_bits_truncate(self.mode & SFlag::S_IFMT.bits()) {
-            SFlag::S_IFDIR => Kind::Dir,
-            SFlag::S_IFLNK => Kind::Symlink,
-            SFlag::S_IFREG => Kind::File,
-            SFlag::S_IFIFO => Kind::Fifo,
-            SFlag::S_IFSOCK => Kind::Socket,
-            SFlag::S_IFCHR => Kind::CharDevice,
-            SFlag::S_IFBLK => Kind::BlockDevice,
-            _ => Kind::Unknown,
-        }
+        Kind::of_mode(self.mode)
     }
 
     /// Permission bits, including setuid/setgid/sticky.
@@ -307,6 +314,8 @@ pub enum Problem {
     Probe(ProbeError),
     /// The name stopped referring to the inode that was checked.
     Moved,
+    /// A network or FUSE filesystem (or the identity service) did not answer in time.
+    NoAnswer(crate::engine::hang::NoAnswer),
     /// The name is taken (`taken` says how) and no fallback could be made.
     NoFallback {
         taken: Box<Error>,
@@ -377,6 +386,8 @@ impl fmt::Display for Error {
             Problem::Os { op, errno } => write!(f, "cannot {op} {path}: {}", errno::text(*errno)),
             Problem::Probe(p) => write!(f, "{path} is not usable: {p}"),
             Problem::Moved => write!(f, "{path} was replaced while being checked"),
+            Problem::NoAnswer(na) if na.what.starts_with('/') => write!(f, "{path}: {na}"),
+            Problem::NoAnswer(na) => write!(f, "{na}"),
             Problem::NoFallback { taken, fallback } => {
                 write!(
                     f,
@@ -480,6 +491,12 @@ pub fn chase_trusting(
             continue;
         }
         let name = OsStr::from_bytes(&c);
+        // Outside the default base, a network or FUSE mount is asked first
+        // (within the run's time budget) and never touched if it does not answer.
+        if c != b".." {
+            crate::engine::hang::check_path(&at.join(name))
+                .map_err(|na| Error::new(path, Problem::NoAnswer(na)))?;
+        }
         // A name is about to be looked up in `at`: whoever can write it could
         // swap what the name refers to.
         if fd_stat.kind() == Kind::Dir {

@@ -32,6 +32,9 @@ pub enum Step {
     Write,
     Close,
     Remove,
+    /// Not tried: the directory is on a network or FUSE filesystem that did
+    /// not answer within the time budget (errno `ETIMEDOUT`).
+    NoAnswer,
 }
 
 /// Why a directory failed the probe.
@@ -48,6 +51,10 @@ impl fmt::Display for ProbeError {
             Step::Write => "writing a file",
             Step::Close => "closing a file",
             Step::Remove => "removing a file",
+            Step::NoAnswer => {
+                let s = crate::engine::hang::BUDGET.as_secs();
+                return write!(f, "its filesystem did not answer within {s} s");
+            }
         };
         write!(f, "{step} failed: {}", errno::text(self.errno))
     }
@@ -60,6 +67,12 @@ pub fn probe_fd(dir: BorrowedFd<'_>) -> Result<(), ProbeError> {
 
 /// Probe by path, as Python does (following symlinks in `dir`): for `doctor`.
 pub fn probe_path(dir: &Path) -> Result<(), ProbeError> {
+    if crate::engine::hang::check_path(dir).is_err() {
+        return Err(ProbeError {
+            step: Step::NoAnswer,
+            errno: Errno::ETIMEDOUT,
+        });
+    }
     let mut prefix = dir.as_os_str().as_bytes().to_vec();
     if prefix.last() != Some(&b'/') {
         prefix.push(b'/');

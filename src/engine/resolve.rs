@@ -57,6 +57,9 @@ pub struct Plan {
     /// Why a configured base was refused (then `/tmp` is used).
     pub base_refused: Option<String>,
     pub ident: Identity,
+    /// The identity service did not answer in time: `ident` is then only a
+    /// stand-in (`uid-N`) that must not be used to make a directory.
+    pub ident_error: Option<crate::engine::hang::NoAnswer>,
     /// `<base>/<name>`.
     pub target: PathBuf,
     /// `$TMPDIR` as `os.path.abspath` makes it; `None` when unset or empty
@@ -87,12 +90,22 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
     let base =
         configured_dir.map_or_else(|| privdir::open_base(fs, Path::new(DEFAULT_BASE), uid), Ok);
 
-    let ident = identity::resolve(
+    let (ident, ident_error) = match identity::resolve(
         uid,
         snap.user.as_deref().map(OsStrExt::as_bytes),
         |name| base.as_ref().is_ok_and(|b| owned_by(fs, b, name, uid)),
         fs.passwd(),
-    );
+    ) {
+        Ok(i) => (i, None),
+        Err(na) => (
+            Identity {
+                uid,
+                name: format!("uid-{uid}"),
+                source: identity::Source::Uid,
+            },
+            Some(na),
+        ),
+    };
     let target = base
         .as_ref()
         .map_or(Path::new(DEFAULT_BASE), |b| &b.path)
@@ -129,6 +142,7 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         base_configured,
         base_refused,
         ident,
+        ident_error,
         target,
         tmpdir,
         found,
@@ -181,6 +195,7 @@ fn carry_out(
         base,
         base_refused,
         ident,
+        ident_error,
         target,
         tmpdir: tmpdir_path,
         found,
@@ -188,6 +203,14 @@ fn carry_out(
         per_job,
         ..
     } = plan;
+    // The name is needed to make `<base>/<name>`; without an answer, no name
+    // (never another one).
+    if let (Some(na), Choice::Target | Choice::TargetIn(_)) = (ident_error, &decision.choice) {
+        return Err(privdir::Error {
+            path: target,
+            problem: Problem::NoAnswer(na),
+        });
+    }
     let uid = snap.uid;
     let mut warnings: Vec<String> = base_refused
         .map(|why| format!("refusing {why}; using {DEFAULT_BASE}"))

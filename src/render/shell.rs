@@ -85,6 +85,13 @@ pub struct Spec {
     /// elvish 0.19 cannot test a file's owner without a fork; sh would need a
     /// command substitution in PS1 (a fork per prompt).
     pub hook: bool,
+    /// `templates/<shell>-hook`: the hook's code printed apart, by
+    /// `init SHELL --hook-only`, which the template runs only in an
+    /// interactive shell, so that a non-interactive one parses a short line
+    /// instead of the hook (bash parses all of an `if` block it skips, or a
+    /// quoted string it does not evaluate, at some 350-570 instructions a
+    /// byte). "" when the template carries its hook inline.
+    pub hook_code: &'static str,
     /// The first is the shell itself.
     pub logins: &'static [Login],
 }
@@ -96,6 +103,7 @@ const fn rc(dir: RcDir, path: &'static str, order: u8) -> RcFile {
 use RcDir::{ConfigHome, Home, Zdotdir};
 
 const BASH: Spec = Spec {
+    hook_code: include_str!("templates/bash-hook.sh"),
     template: include_str!("templates/bash.sh"),
     family: Family::Posix,
     hook: true,
@@ -112,13 +120,14 @@ const BASH: Spec = Spec {
 };
 
 const ZSH: Spec = Spec {
+    hook_code: include_str!("templates/zsh-hook.zsh"),
     template: include_str!("templates/zsh.zsh"),
     family: Family::Posix,
     hook: true,
     logins: &[Login {
         name: "zsh",
         shell_names: &["zsh"],
-        rc: "~/.zshrc",
+        rc: "~/.zshenv",
         rc_files: &[
             rc(Zdotdir, ".zshenv", 4),
             rc(Zdotdir, ".zprofile", 5),
@@ -128,6 +137,7 @@ const ZSH: Spec = Spec {
 };
 
 const FISH: Spec = Spec {
+    hook_code: include_str!("templates/fish-hook.fish"),
     template: include_str!("templates/fish.fish"),
     family: Family::Fish,
     hook: true,
@@ -140,6 +150,7 @@ const FISH: Spec = Spec {
 };
 
 const SH: Spec = Spec {
+    hook_code: "",
     template: include_str!("templates/sh.sh"),
     family: Family::Posix,
     hook: false,
@@ -160,6 +171,7 @@ const SH: Spec = Spec {
 };
 
 const TCSH: Spec = Spec {
+    hook_code: "",
     template: include_str!("templates/tcsh.csh"),
     family: Family::Csh,
     hook: true,
@@ -172,6 +184,7 @@ const TCSH: Spec = Spec {
 };
 
 const ELVISH: Spec = Spec {
+    hook_code: "",
     template: include_str!("templates/elvish.elv"),
     family: Family::Elvish,
     hook: false,
@@ -184,6 +197,7 @@ const ELVISH: Spec = Spec {
 };
 
 const XONSH: Spec = Spec {
+    hook_code: "",
     template: include_str!("templates/xonsh.xsh"),
     family: Family::Python,
     hook: true,
@@ -212,6 +226,11 @@ impl Shell {
     /// The template has a prompt hook (which needs this binary's path).
     pub fn has_hook(self) -> bool {
         self.spec().hook
+    }
+
+    /// The hook's code is printed apart, by `init SHELL --hook-only`.
+    pub fn hook_apart(self) -> bool {
+        !self.spec().hook_code.is_empty()
     }
 
     /// Quote one value for this shell, or say why it cannot carry it.
@@ -321,18 +340,39 @@ pub struct Exports<'a> {
     pub tmpguard: &'a [u8],
     /// The `--base` init was given, for the hook to pass on when it runs again.
     pub base: Option<&'a [u8]>,
+    /// TMPDIR is on a network filesystem: no hook, because the shell's own
+    /// builtins would stat it at each prompt and block on a hung mount.
+    /// (Detection is the caller's; see the README's hook section.)
+    pub remote: bool,
+    /// Render only the hook's code (`--hook-only`; see [`Spec::hook_code`]).
+    pub hook_only: bool,
+    /// The directory's identity as init verified it, `st_dev:st_ino` in
+    /// decimal (tcsh's `-F` format), for shells that cannot hold it open.
+    pub id: Option<(u64, u64)>,
 }
 
 /// The slots an exports template may use.
 #[cfg(test)]
-pub const EXPORT_SLOTS: &[Slot] = &[Slot::Tmpdir, Slot::Tmpguard, Slot::Check, Slot::Base];
+pub const EXPORT_SLOTS: &[Slot] = &[
+    Slot::Tmpdir,
+    Slot::Tmpguard,
+    Slot::Check,
+    Slot::Base,
+    Slot::Id,
+];
 /// The flags an exports template may use.
 #[cfg(test)]
 pub const EXPORT_FLAGS: &[Flag] = &[Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
-    render_exports(shell.spec().template, ex, |v| shell.quote(v))
+    let spec = shell.spec();
+    let template = if ex.hook_only {
+        spec.hook_code
+    } else {
+        spec.template
+    };
+    render_exports(template, ex, |v| shell.quote(v))
 }
 
 /// Render a template that exports `ex`, quoting values with `quote`.
@@ -341,22 +381,27 @@ pub fn render_exports(
     ex: &Exports<'_>,
     quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
 ) -> Result<Vec<u8>, Unquotable> {
+    let hooked = ex.hook && !ex.remote;
     let tmpdir = quote(ex.tmpdir)?;
-    let tmpguard = if ex.hook {
+    let tmpguard = if hooked {
         quote(ex.tmpguard)?
     } else {
         Vec::new()
     };
     let check: &[u8] = if ex.job_dir { b"job" } else { b"private" };
-    let base = if ex.hook {
+    let base = if hooked {
         quote(ex.base.unwrap_or_default())?
     } else {
         Vec::new()
     };
+    let id = ex
+        .id
+        .map(|(dev, ino)| format!("{dev}:{ino}").into_bytes())
+        .unwrap_or_default();
     let flag = |f: Flag| match f {
         Flag::Tmp => ex.tmp,
         Flag::Temp => ex.temp,
-        Flag::Hook => ex.hook,
+        Flag::Hook => hooked,
         Flag::Base => ex.base.is_some(),
         Flag::NoBase => ex.base.is_none(),
     };
@@ -366,6 +411,7 @@ pub fn render_exports(
             Slot::Tmpguard => &tmpguard,
             Slot::Check => check,
             Slot::Base => &base,
+            Slot::Id => &id,
             Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
@@ -472,17 +518,14 @@ mod tests {
     #[test]
     fn hook_block_only_when_asked_with_values_quoted() {
         let expected: [(Shell, &[&str]); 5] = [
-            (
-                Shell::Bash,
-                &["'/opt/my tg' init bash", "__tmpguard_check=private"],
-            ),
-            (
-                Shell::Zsh,
-                &["'/opt/my tg' init zsh", "__tmpguard_check=private"],
-            ),
+            (Shell::Bash, &["'/opt/my tg' init bash --hook-only"]),
+            (Shell::Zsh, &["'/opt/my tg' init zsh --hook-only"]),
             (
                 Shell::Fish,
-                &["'/opt/my tg' init fish", "__tmpguard_check private"],
+                &[
+                    "'/opt/my tg' init fish --hook-only",
+                    "__tmpguard_check private",
+                ],
             ),
             (
                 Shell::Tcsh,
@@ -493,10 +536,7 @@ mod tests {
             ),
             (
                 Shell::Xonsh,
-                &[
-                    "_tmpguard_hook_for('/opt/my tg', 'private', '')",
-                    "'init', 'xonsh'",
-                ],
+                &["_tmpguard_hook_for('/opt/my tg', '')", "'init', 'xonsh'"],
             ),
         ];
         for (shell, wanted) in expected {
@@ -539,6 +579,15 @@ mod tests {
         for shell in Shell::value_variants() {
             let spec = shell.spec();
             let (slots, flags) = names(spec.template).unwrap_or_else(|e| panic!("{shell:?}: {e}"));
+            let (hook_slots, hook_flags) =
+                names(spec.hook_code).unwrap_or_else(|e| panic!("{shell:?} hook: {e}"));
+            for s in &hook_slots {
+                assert!(
+                    [Slot::Tmpguard, Slot::Base].contains(s),
+                    "{shell:?} hook uses {s:?}"
+                );
+            }
+            assert!(hook_flags.is_empty(), "{shell:?} hook uses {hook_flags:?}");
             for s in &slots {
                 assert!(EXPORT_SLOTS.contains(s), "{shell:?} uses {s:?}");
             }

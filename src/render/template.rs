@@ -23,6 +23,8 @@ pub enum Slot {
     Cmd,
     /// Environment Modules: the arguments of `tmpguard path`, as Tcl words.
     Args,
+    /// The directory's identity as init verified it, `st_dev:st_ino` (tcsh's hook).
+    Id,
 }
 
 /// A switch a template tests: `{{?NAME}}` lines and `{{#NAME}}` blocks.
@@ -41,13 +43,14 @@ pub enum Flag {
 }
 
 impl Slot {
-    pub const ALL: [Slot; 6] = [
+    pub const ALL: [Slot; 7] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
         Slot::Base,
         Slot::Cmd,
         Slot::Args,
+        Slot::Id,
     ];
 
     /// The name as written in a template.
@@ -59,6 +62,7 @@ impl Slot {
             Slot::Base => "BASE",
             Slot::Cmd => "CMD",
             Slot::Args => "ARGS",
+            Slot::Id => "ID",
         }
     }
 

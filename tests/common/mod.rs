@@ -70,6 +70,8 @@ pub const PYTHON: &str = "/usr/bin/python3";
 pub struct Sandbox {
     tmp_opts: String,
     extra_users: Vec<(String, u32)>,
+    /// Host directories copied to `$AUX/<name>` (readable by all).
+    extra_dirs: Vec<(std::path::PathBuf, String)>,
 }
 
 /// What a script printed and how it ended.
@@ -110,6 +112,7 @@ pub fn sandbox() -> Option<Sandbox> {
     .then_some(Sandbox {
         tmp_opts: "mode=1777,size=16m".into(),
         extra_users: Vec::new(),
+        extra_dirs: Vec::new(),
     })
 }
 
@@ -123,6 +126,12 @@ impl Sandbox {
     /// Add a user (gid = uid) to the sandbox's passwd.
     pub fn user(mut self, name: &str, uid: u32) -> Self {
         self.extra_users.push((name.into(), uid));
+        self
+    }
+
+    /// Copy the host directory `src` to `$AUX/<name>` in each run.
+    pub fn with_dir(mut self, src: &std::path::Path, name: &str) -> Self {
+        self.extra_dirs.push((src.to_owned(), name.into()));
         self
     }
 
@@ -146,6 +155,13 @@ impl Sandbox {
                  mkdir -p /mnt/tg/home/{name} && chown {uid}:{uid} /mnt/tg/home/{name} && chmod 700 /mnt/tg/home/{name}\n"
             ));
         }
+        let mut dirs = String::new();
+        for (src, name) in &self.extra_dirs {
+            dirs.push_str(&format!(
+                "cp -R '{}' /mnt/tg/{name} && chmod -R a+rX /mnt/tg/{name}\n",
+                src.display()
+            ));
+        }
         let prelude = format!(
             r#"set -u
 mount --make-rprivate / 2>/dev/null || true
@@ -156,7 +172,7 @@ mount -t tmpfs -o mode=0755 tmpfs /mnt
 mkdir -p /mnt/tg/home /mnt/tg/repo && chmod 755 /mnt/tg /mnt/tg/home /mnt/tg/repo
 install -m 0755 '{bin}' /mnt/tg/tmpguard
 cp -R '{repo}/shell' /mnt/tg/repo/shell
-mount -t tmpfs -o '{tmp}' tmpfs /tmp
+{dirs}mount -t tmpfs -o '{tmp}' tmpfs /tmp
 # Squats a test sets up must not reach the host's system log.
 if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
 cp /etc/passwd /mnt/tg/passwd && cp /etc/group /mnt/tg/group

@@ -2,28 +2,8 @@ export TMPDIR={{TMPDIR}}
 {{?TMP}}export TMP={{TMPDIR}}
 {{?TEMP}}export TEMP={{TMPDIR}}
 {{#HOOK}}
-if [[ $- == *i* ]]; then
-__tmpguard_check={{CHECK}} __tmpguard_base={{BASE}}
-__tmpguard_failed=
-# A TMPDIR that failed verification is not left in place: unset it (and
-# TMP/TEMP when they hold the same value) and stay quiet until it changes.
-__tmpguard_unset() {
-  if [[ ${TMP-} == "${TMPDIR-}" ]]; then unset TMP; fi
-  if [[ ${TEMP-} == "${TMPDIR-}" ]]; then unset TEMP; fi
-  unset TMPDIR
-  __tmpguard_failed=
-}
-__tmpguard_hook() {
-  local s=$? code
-  if [[ ${TMPDIR-} != "$__tmpguard_failed" ]] && ! [[ -d ${TMPDIR-} && ! -L ${TMPDIR-} && ( $__tmpguard_check == job || -O ${TMPDIR-} ) ]]; then
-    if code=$({{TMPGUARD}} init bash ${__tmpguard_base:+--base "$__tmpguard_base"}) && eval "$code"; then :; else __tmpguard_unset; fi
-  fi
-  return "$s"
-}
-if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
-  [[ " ${PROMPT_COMMAND[*]} " == *" __tmpguard_hook "* ]] || PROMPT_COMMAND+=(__tmpguard_hook)
-elif [[ ${PROMPT_COMMAND-} != *__tmpguard_hook* ]]; then
-  PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND$'\n'}__tmpguard_hook
-fi
-fi
+# The hook's code only in an interactive shell (see shell.rs), sourced from
+# a process substitution: cheaper for bash than `eval "$(...)"`.
+{{?NOBASE}}[[ $- != *i* ]] || . <({{TMPGUARD}} init bash --hook-only)
+{{?BASE}}[[ $- != *i* ]] || . <({{TMPGUARD}} init bash --hook-only --base {{BASE}})
 {{/HOOK}}

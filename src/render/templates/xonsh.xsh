@@ -3,22 +3,47 @@ $TMPDIR = {{TMPDIR}}
 {{?TEMP}}$TEMP = {{TMPDIR}}
 {{#HOOK}}
 if __xonsh__.env.get('XONSH_INTERACTIVE'):
-    def _tmpguard_hook_for(exe, check, base):
+    def _tmpguard_hook_for(exe, base):
         import os, stat, subprocess
+
+        # The directory init verified, held open (close-on-exec): the check
+        # compares identity, which a directory removed and re-created, or a
+        # mount over the name, fails. A TMPDIR that was the user's own
+        # symlink when loaded may stay one.
+        held = {}
+
+        def close():
+            fd = held.pop('fd', None)
+            if fd is not None:
+                os.close(fd)
+
+        def hold():
+            close()
+            tmpdir = __xonsh__.env.get('TMPDIR')
+            if tmpdir:
+                try:
+                    held['fd'] = os.open(tmpdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                    held['link'] = os.path.islink(tmpdir)
+                except OSError:
+                    pass
+
+        def ok(tmpdir):
+            fd = held.get('fd')
+            if fd is None:
+                return False
+            try:
+                a, b = os.stat(tmpdir), os.fstat(fd)
+                return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) and (held['link'] or not os.path.islink(tmpdir))
+            except OSError:
+                return False
 
         def _tmpguard_hook(**_):
             env = __xonsh__.env
             tmpdir = env.get('TMPDIR')
             # Unset after a failed repair: quiet until TMPDIR is set again.
-            if not tmpdir:
+            # System calls in this process only, no fork, when all is well.
+            if not tmpdir or ok(tmpdir):
                 return
-            # lstat is a system call in this process, not a fork.
-            try:
-                st = os.lstat(tmpdir)
-                if stat.S_ISDIR(st.st_mode) and (check == 'job' or st.st_uid == os.geteuid()):
-                    return
-            except OSError:
-                pass
             # The binary only when the check failed.
             args = [exe, 'init', 'xonsh'] + (['--base', base] if base else [])
             run = subprocess.run(args, stdout=subprocess.PIPE)
@@ -31,11 +56,19 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
                 if env.get(name) == tmpdir:
                     del env[name]
             del env['TMPDIR']
+            hold()
 
+        hold()
+        _tmpguard_hook.close = close
         return _tmpguard_hook
 
-    # Once only: a hook from an earlier load is replaced.
-    for _h in [h for h in events.on_pre_prompt if getattr(h, '__name__', '') == '_tmpguard_hook']:
-        events.on_pre_prompt.discard(_h)
-    events.on_pre_prompt(_tmpguard_hook_for({{TMPGUARD}}, '{{CHECK}}', {{BASE}}))
+    # At the prompt and before each command line; once only: a hook from an
+    # earlier load (and its descriptor) is replaced.
+    for _ev in (events.on_pre_prompt, events.on_precommand):
+        for _h in [h for h in _ev if getattr(h, '__name__', '') == '_tmpguard_hook']:
+            _ev.discard(_h)
+            getattr(_h, 'close', lambda: None)()
+    _tmpguard_hook = _tmpguard_hook_for({{TMPGUARD}}, {{BASE}})
+    events.on_pre_prompt(_tmpguard_hook)
+    events.on_precommand(_tmpguard_hook)
 {{/HOOK}}

@@ -1,0 +1,242 @@
+//! Filesystems and identity services that may never answer.
+//!
+//! A directory on a network or FUSE filesystem (NFS, Lustre, GPFS, sshfs...)
+//! can block every system call on it for minutes, uninterruptibly. Before
+//! tmpguard touches a path outside the default base it looks, in
+//! `/proc/self/mountinfo` (without touching the path), whether the mount
+//! under it is such a filesystem; if so, a detached process asks the mount
+//! (`statvfs`) first, and tmpguard touches the path only once that answered.
+//! NSS lookups (`getpwnam`, `getpwuid`: LDAP, sssd) are asked the same way.
+//! All of these share one budget per run, [`BUDGET`]: past it, the mount or
+//! the lookup counts as not answering and the rules go on without it.
+//! Paths in the default base (`/tmp`) are never looked up: the fast path
+//! reads no mountinfo, forks nothing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub use crate::engine::detach::Young;
+use crate::engine::detach::{self, Outcome};
+use crate::engine::mounts::{Mount, is_network_type, parse_mountinfo};
+
+/// Time all waiting for possibly hung filesystems and lookups may take in one run.
+pub const BUDGET: Duration = Duration::from_secs(2);
+
+/// The base whose paths are taken as local without looking.
+const LOCAL_BASE: &str = crate::engine::resolve::DEFAULT_BASE;
+
+/// Something that did not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoAnswer {
+    /// What was asked: `/scratch (nfs4)`, `the passwd lookup of alice`.
+    pub what: String,
+    pub why: Why,
+}
+
+/// Why there is no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// Waited for the rest of the budget.
+    Timeout,
+    /// A check started earlier by this user (this pid) still waits for it.
+    Earlier(i32),
+    /// The budget was spent on others before this one could be asked.
+    Spent,
+    /// The check could not be started (errno).
+    Failed(nix::errno::Errno),
+}
+
+impl fmt::Display for NoAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = BUDGET.as_secs();
+        match self.why {
+            Why::Timeout => write!(f, "{} did not answer within {s} s", self.what),
+            Why::Earlier(0) => write!(
+                f,
+                "{} did not answer within {s} s (a check started earlier still waits for it)",
+                self.what
+            ),
+            Why::Earlier(pid) => write!(
+                f,
+                "{} did not answer within {s} s (a check started earlier, pid {pid}, still waits for it)",
+                self.what
+            ),
+            Why::Spent => write!(
+                f,
+                "{} was not asked: the {s} s for slow filesystems and lookups were used up",
+                self.what
+            ),
+            Why::Failed(e) => write!(
+                f,
+                "{} could not be checked: {}",
+                self.what,
+                crate::engine::errno::text(e)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NoAnswer {}
+
+#[derive(Default)]
+struct State {
+    /// When the first wait began.
+    started: Option<Instant>,
+    /// Mountinfo, read at the first path outside the default base.
+    mounts: Option<Vec<Mount>>,
+    /// Mounts asked in this run, and how they answered.
+    asked: Vec<(PathBuf, Result<(), NoAnswer>)>,
+}
+
+/// A static, not a thread-local: one with a destructor would make every
+/// shell start resolve the pthread-key symbols, used or not.
+static STATE: Mutex<State> = Mutex::new(State {
+    started: None,
+    mounts: None,
+    asked: Vec::new(),
+});
+
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A filesystem type whose calls may block for as long as a server or a
+/// daemon does not answer.
+pub fn may_hang(fstype: &str) -> bool {
+    is_network_type(fstype)
+        || matches!(
+            fstype,
+            "fuse" | "fuseblk" | "9p" | "virtiofs" | "smbfs" | "ncpfs"
+        )
+        || fstype.starts_with("fuse.")
+        || fstype.starts_with("nfs")
+}
+
+/// The mount `path` (absolute, with no symlinks left in it) is on, when that
+/// mount may hang; `None` for the default base without reading mountinfo.
+pub fn hanging_mount(path: &Path) -> Option<Mount> {
+    if !path.is_absolute() || path.starts_with(LOCAL_BASE) {
+        return None;
+    }
+    {
+        let mut s = state();
+        let mounts = s.mounts.get_or_insert_with(|| {
+            std::fs::read("/proc/self/mountinfo")
+                .map(|t| parse_mountinfo(&t))
+                .unwrap_or_default()
+        });
+        // The mount on top at the longest mount point containing the path.
+        let m = mounts
+            .iter()
+            .rev()
+            .filter(|m| path.starts_with(&m.point))
+            .max_by_key(|m| m.point.as_os_str().len())?;
+        may_hang(&m.fstype).then(|| m.clone())
+    }
+}
+
+/// Whether it is safe to touch `path` now: `Err` when its filesystem may hang
+/// and did not answer (this run, within the budget).
+pub fn check_path(path: &Path) -> Result<(), NoAnswer> {
+    match hanging_mount(path) {
+        Some(m) => answers(&m),
+        None => Ok(()),
+    }
+}
+
+/// Ask a mount that may hang whether it answers (once per run).
+fn answers(m: &Mount) -> Result<(), NoAnswer> {
+    let asked = state()
+        .asked
+        .iter()
+        .find(|a| a.0 == m.point)
+        .map(|a| a.1.clone());
+    if let Some(r) = asked {
+        return r;
+    }
+    let what = format!("{} ({})", m.point.display(), m.fstype);
+    let point = m.point.clone();
+    let key = format!(
+        "{}/mount/{}:{}",
+        nix::unistd::getuid(),
+        nix::sys::stat::major(m.dev),
+        nix::sys::stat::minor(m.dev)
+    );
+    let r = ask(&key, what, Young::Wait, move || {
+        // Any answer, even an error (ESTALE), is an answer.
+        let _ = nix::sys::statvfs::statvfs(&point);
+        vec![b'1']
+    })
+    .map(|_| ());
+    state().asked.push((m.point.clone(), r.clone()));
+    r
+}
+
+/// Ask `question` detached, within what is left of the budget.
+/// A holder of the lock started at least this long ago is stuck, not busy.
+const STUCK_AFTER: Duration = BUDGET;
+
+pub fn ask(
+    key: &str,
+    what: String,
+    young: Young,
+    question: impl FnOnce() -> Vec<u8>,
+) -> Result<Vec<u8>, NoAnswer> {
+    let left = {
+        let mut s = state();
+        let started = *s.started.get_or_insert_with(Instant::now);
+        BUDGET.saturating_sub(started.elapsed())
+    };
+    let no = |why| {
+        Err(NoAnswer {
+            what: what.clone(),
+            why,
+        })
+    };
+    if left.is_zero() {
+        return no(Why::Spent);
+    }
+    match detach::ask(key, left, STUCK_AFTER, young, question) {
+        Outcome::Answer(a) => Ok(a),
+        Outcome::Timeout => no(Why::Timeout),
+        Outcome::Busy(pid) => no(Why::Earlier(pid)),
+        Outcome::Failed(e) => no(Why::Failed(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_base_is_never_looked_up() {
+        assert_eq!(hanging_mount(Path::new("/tmp/alice")), None);
+        assert_eq!(hanging_mount(Path::new("/tmp")), None);
+        // (That no mountinfo is read for them is tests/syscalls.rs's: the
+        // state here is shared with other unit tests.)
+        // Elsewhere: looked up, and / is local.
+        assert_eq!(hanging_mount(Path::new("/")), None);
+        assert!(state().mounts.is_some());
+    }
+
+    #[test]
+    fn hanging_types() {
+        for t in [
+            "nfs",
+            "nfs4",
+            "lustre",
+            "gpfs",
+            "fuse",
+            "fuse.sshfs",
+            "fuseblk",
+            "cifs",
+        ] {
+            assert!(may_hang(t), "{t}");
+        }
+        for t in ["ext4", "xfs", "tmpfs", "btrfs", "proc", "overlay"] {
+            assert!(!may_hang(t), "{t}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+# bash, interactive shells only: `init bash --hook-only` prints this, and
+# init's output evaluates it behind an `$-` test (see shell.rs). It is terse
+# on purpose: an interactive bash pays about 1,000 instructions a byte to
+# read, parse, copy and run it (tests/cost.rs holds the budget). One
+# function, __tmpguard_hook, is what other code sees (PROMPT_COMMAND, the
+# DEBUG trap, an older release's PROMPT_COMMAND entry); the rest is __tg*.
+# Each top-level simple command costs an interactive bash some 12,000
+# instructions: few commands, assignments grouped. Assignments stay global (no declare/local at this level): a repair
+# evaluates this inside the function, and so does an older release's hook.
+# Builtins a user may alias (`local`, `return`) are written quoted.
+#
+# __tmpguard_hook [p|t] [$_]: the check. The directory init verified is held
+# open (__tgd) and compared by identity (-ef with /dev/fd/N, an fstat), which
+# a directory removed and re-created, or a mount over the name, fails; a
+# TMPDIR that was the user's own symlink (init judged it) may stay one
+# (__tgl). Builtins only when all is well, or when TMPDIR is the value a
+# failed repair left (unset: quiet until it changes, __tgf). Else init runs
+# again (--base=DIR: one argument whatever IFS is) and its code is evaluated,
+# which evaluates this again; if that fails TMPDIR is not left in place,
+# nor TMP/TEMP with its value.
+# It also puts back a PS0 another tool replaced, and its guard in front of
+# bash-preexec's DEBUG trap when bash-preexec, loaded after, took our trap
+# into its preexec_functions (which it skips when stdout is not a terminal:
+# `cmd > file`).
+# With `p` (PROMPT_COMMAND's `__tmpguard_hook p "$_" && : "$_"`) it returns
+# the command's status for later entries, keeps $_, and errexit ignores a
+# failure before `&&`. Otherwise (the DEBUG trap's `t`; bare) it returns 0:
+# under extdebug a failing DEBUG trap skips the command.
+# Code that runs only on a failed check (__tgr) or at the prompt (__tgk) is
+# kept in strings and evaluated then: scanning a string is cheaper than
+# parsing, copying and storing a function body. __tgk puts PS0's counter
+# back when another tool replaced PS0, and the guard back in front of the
+# DEBUG trap (one `trap -p`, a fork, then only) when a line went by without
+# it (another tool set its own trap: liquidprompt does; or the line was a
+# bare subshell), or when bash-preexec, loaded after, took our trap into its
+# preexec_functions (which it skips when stdout is not a terminal:
+# `cmd > file`).
+# Before each command line: PS0, expanded once per line read, counts lines
+# (__tgn, no fork); the DEBUG trap's guard (__tgg) acts at a new line's
+# first firing (__tgo: the line checked; an arithmetic test, the cheapest:
+# the trap runs before every simple command at top level).
+__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf= __tgl= __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
+${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tga=${PROMPT_COMMAND[@]@a} __tgt=$(trap -p DEBUG)
+__tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
+# Hold TMPDIR open (closing what an earlier load held).
+[[ -z ${__tgd-} ]]||exec {__tgd}<&-
+{ exec {__tgd}<"$TMPDIR";} 2>/dev/null||__tgd=
+[[ ! -L $TMPDIR ]]||__tgl=1
+# PS0's counter: not with promptvars off (PS0 would print) nor into a
+# readonly PS0.
+\shopt -q promptvars&&[[ ${PS0[@]@a} != *r* ]]||__tgp=
+[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp
+# At the prompt: once, wherever another tool moved PROMPT_COMMAND's old value
+# (starship, liquidprompt, bash-preexec). Not into a readonly or exported
+# PROMPT_COMMAND (child shells without us would run it): the check before
+# each command still runs. Two newlines: a trailing `\` cannot swallow us.
+# (Literal newlines: $'\n' costs a locale conversion.)
+[[ "${PROMPT_COMMAND[*]-}${STARSHIP_PROMPT_COMMAND-}${LP_OLD_PROMPT_COMMAND-}${precmd_functions[*]-}" == *__tmpguard_hook* || $__tga == *[rx]* ]]||{ [[ $__tga == *a* ]]&&PROMPT_COMMAND+=('__tmpguard_hook p "$_" && : "$_"')||PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND"
+
+"}'__tmpguard_hook p "$_" && : "$_"';}
+# The DEBUG trap: our guard, then any trap already set (the user's, whose
+# status still decides under extdebug, or bash-preexec's; none prints as
+# `-` in posix mode). Last: every top-level command after the trap would
+# run it.
+[[ $__tgt == *__tmpguard_hook* ]]||{ eval "__tgt=($__tgt)";trap -- "$__tgg${__tgt[2]:+
+${__tgt[2]#-}}" DEBUG;}
