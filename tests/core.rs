@@ -2,7 +2,7 @@
 //! real shells with the real python3, as throwaway users on a private /tmp.
 mod common;
 
-use common::{Out, have, require, sandbox};
+use common::{Out, have, require, root_sandbox, sandbox};
 
 /// Prints TMPDIR, its mode and owner, and python's gettempdir() after eval.
 const REPORT: &str = r#"printf '%s\n' "$TMPDIR"; stat -c '%a %U %F' "$TMPDIR"; "$PY" -c 'import tempfile; print(tempfile.gettempdir())'"#;
@@ -126,7 +126,7 @@ fn mode_is_exactly_0700_whatever_the_umask() {
 
 /// Run `path` as alice with extra environment, print its stdout, then `rc=N`.
 fn path_as_alice(env: &str, setup: &str) -> Out {
-    let sb = sandbox().expect("checked by caller");
+    let sb = root_sandbox().expect("checked by caller");
     sb.run(&format!(
         r#"{setup}
 as alice env {env} "$TG" path; echo "rc=$?""#
@@ -135,7 +135,7 @@ as alice env {env} "$TG" path; echo "rc=$?""#
 
 #[test]
 fn existing_tmpdir_rules() {
-    if sandbox().is_none() {
+    if root_sandbox().is_none() {
         return;
     }
     let job_dir = "as alice mkdir -m 700 /tmp/job.1";
@@ -181,7 +181,7 @@ fn existing_tmpdir_rules() {
         ["/tmp/scratch/alice", "rc=0"]
     );
     // --force uses the target even over a kept directory.
-    let out = sandbox().unwrap().run(&format!(
+    let out = root_sandbox().unwrap().run(&format!(
         r#"{job_dir}; as alice env TMPDIR=/tmp/job.1 "$TG" path --force"#
     ));
     assert_eq!(out.lines(), ["/tmp/alice"]);
@@ -230,7 +230,7 @@ const STAT: &str = "stat -c '%F %U %a %Y %i' /tmp/alice";
 
 #[test]
 fn unsafe_target_is_never_exported_and_left_alone() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     let cases = [
         (
             "symlink to another user's directory",
@@ -283,7 +283,7 @@ grep -c "TMPDIR='/tmp/alice'" /mnt/tg/out || true"#
 
 #[test]
 fn root_with_another_users_name_creates_nothing_under_it() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     let out = sb
         .run(r#"env USER=alice TMPDIR=/tmp/alice "$TG" init bash --no-hook; ls -A /tmp"#)
         .ok();

@@ -105,7 +105,7 @@ fn release_output(shell: &str, tmpdir: &str) -> String {
     );
     std::fs::read_to_string(path)
         .unwrap()
-        .replace("@TG@", tmpguard_bin())
+        .replace("@TG@", &tmpguard_bin())
         .replace("@DIR@", tmpdir)
 }
 

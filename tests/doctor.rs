@@ -197,7 +197,9 @@ fn states() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
 }
 
 fn each_state_of(var: &str) {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     for (state, setup, value) in states() {
         let env = value.map(|v| format!("{var}='{v}'")).unwrap_or_default();
         let name = format!("{var} {state}");
@@ -349,7 +351,9 @@ fn agrees_with_python_on_a_leading_double_slash() {
 
 #[test]
 fn agrees_with_python_when_nothing_is_usable() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     // /usr/tmp is absent on Debian; cover it with a read-only tmpfs when a host has it.
     let setup = "mount -t tmpfs -o mode=1777,ro tmpfs /var/tmp; \
                  if [ -d /usr/tmp ]; then mount -t tmpfs -o mode=1777,ro tmpfs /usr/tmp; fi";
@@ -558,7 +562,9 @@ fn doctor_never_creates_the_directory_or_changes_a_mode() {
 
 #[test]
 fn an_unsafe_tmpdir_is_an_error_even_when_python_uses_it() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let setup = "install -d -m 0777 -o mallory -g mallory /tmp/m";
     let v = agree(
         &sb,
@@ -720,7 +726,9 @@ fn batch_job_directory_is_recognised_or_its_loss_reported() {
 
 #[test]
 fn filesystem_problems_under_pythons_directory() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let long = format!("/mnt/tg/{}", "d".repeat(70));
     let setup = format!(
         "mkdir -p /mnt/tg/nx && mount -t tmpfs -o size=2g,noexec,nosuid,mode=0700,uid=2001,gid=2001 tmpfs /mnt/tg/nx
@@ -847,8 +855,7 @@ fn a_usage_error_exits_2() {
 #[test]
 fn the_readme_sample_is_what_doctor_prints() {
     let Some(sb) = common::sandbox() else { return };
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = std::fs::read_to_string(common::repo_dir() + "/README.md").unwrap();
     let start = readme
         .find("$ tmpguard doctor\n")
         .expect("the sample in the README")

@@ -249,7 +249,9 @@ done"#,
 
 #[test]
 fn as_a_container_entrypoint_cmd_stays_pid_1() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     // A new pid namespace, as `docker run` gives: tmpguard is PID 1 and CMD must stay PID 1
     // (the process that receives `docker stop`'s SIGTERM).
     let out = sb

@@ -3,7 +3,7 @@
 //! prompt when all is well. elvish and POSIX sh have no hook.
 mod common;
 
-use common::{Out, have, require, sandbox};
+use common::{Out, have, require, root_sandbox, sandbox};
 
 /// The shells whose init code registers a prompt hook.
 const HOOKED: [&str; 5] = ["bash", "zsh", "fish", "tcsh", "xonsh"];
@@ -146,7 +146,7 @@ fn removed_directory_is_recreated_at_the_next_prompt() {
 
 #[test]
 fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !shells_ok() {
         return;
     }
@@ -205,7 +205,7 @@ fn resquatted_name_leads_to_a_private_fallback_never_the_attackers() {
 
 #[test]
 fn repair_keeps_the_base_init_was_given() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !shells_ok() {
         return;
     }
@@ -348,7 +348,7 @@ fn kept_job_directory_is_only_checked_for_being_a_directory() {
 
 #[test]
 fn failed_repair_is_reported_once_in_a_hundred_prompts() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !shells_ok() {
         return;
     }

@@ -136,7 +136,9 @@ fn check(sb: Sandbox, body: &str) -> Out {
 /// target used again once the object is gone.
 #[test]
 fn squatted_name_gets_a_private_fallback() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let out = check(
         sb,
         r#"
@@ -230,7 +232,9 @@ grep -q "^tmpguard: WARNING: /tmp/alice is a directory owned by uid 2002 (mallor
 /// fallback, and later shells settle on one of them without making more.
 #[test]
 fn many_shells_at_once_agree() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -280,7 +284,9 @@ done
 /// attacker's directory and the victims' homes, the symlinks' targets, never change.
 #[test]
 fn attacker_racing_the_creation_never_wins() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let out = check(
         sb,
         r#"
@@ -401,7 +407,9 @@ echo "syslog lines $(syslog_lines)"
 /// exported, EROFS by name and in words, promptly.
 #[test]
 fn read_only_tmp_fails_with_erofs() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb.tmp("mode=1777,ro"),
         r#"
@@ -479,7 +487,9 @@ failed "no inodes, dir exists" "^tmpguard: /tmp/alice is not usable: creating a 
 /// used; with /tmp read-only too, nothing is exported.
 #[test]
 fn missing_base_is_reported() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -503,7 +513,9 @@ failed "missing base and ro /tmp" "EROFS: Read-only file system"
 /// values, a uid with no passwd entry.
 #[test]
 fn identity_comes_from_the_uid() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -560,7 +572,9 @@ py=$(setpriv --reuid=4242 --regid=4242 --clear-groups env -i TMPDIR=/tmp/uid-424
 /// /tmp used, nothing made in or changed about the refused base.
 #[test]
 fn unsafe_bases_are_refused() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -598,7 +612,9 @@ tg alice TMPGUARD_BASE="$AUX/shared" path
 /// still pointing at the removed directory moves on too.
 #[test]
 fn removed_directory_is_recreated_or_replaced() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -675,7 +691,9 @@ bindfs_as() {
 /// user's own FUSE mount as TMPDIR is kept.
 #[test]
 fn attackers_fuse_mount_is_never_used() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(
         common::have("bindfs") && common::have("fusermount3"),
         "bindfs and fusermount3 (Debian bindfs, fuse3)",
@@ -776,7 +794,9 @@ fuse_stop
 /// are accepted.
 #[test]
 fn ancestors_others_can_write_are_refused() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -840,7 +860,9 @@ tg alice TMPDIR="$AUX/home/alice/new" path
 /// program would resolve them to a different directory.
 #[test]
 fn per_process_paths_are_refused() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -860,7 +882,9 @@ done
 /// the sysctl being the host's): a fallback, called an attack, logged.
 #[test]
 fn hard_link_at_the_name_is_a_logged_squat() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -887,7 +911,9 @@ grep -q "unsafe private directory /tmp/alice (offending uid 2001, victim uid 200
 /// /tmp and never restore the old value. A merely unusable value is left.
 #[test]
 fn unsafe_inherited_tmpdir_is_replaced_when_tmpguard_fails() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb.tmp("mode=1777,nr_inodes=8"),
         r#"

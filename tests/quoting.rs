@@ -225,6 +225,7 @@ fn check(runner: &Runner) {
             return;
         }
     }
+    let who = if sb.unprivileged() { "alice" } else { "root" };
     let cases = cases();
     let list = cases.iter().map(|c| hex(c)).collect::<Vec<_>>().join(" ");
     let script = format!(
@@ -234,8 +235,8 @@ mkdir -m 755 "$AUX/q" "$AUX/cwd" "$AUX/home/root" "$AUX/xonsh"
 INIT={init}
 EVAL={eval}
 run() {{
-  (cd "$AUX/cwd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$AUX/home/root" USER=root LOGNAME=root \
-     XDG_RUNTIME_DIR=/run/user/0 LC_ALL=C.UTF-8 XONSH_DATA_DIR="$AUX/xonsh" TG="$TG" AUX="$AUX" D="$D" TMPGUARD_BASE="$D" bash -c "$1")
+  (cd "$AUX/cwd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$AUX/home/root" USER={who} LOGNAME={who} \
+     XDG_RUNTIME_DIR=/run/user/$(id -u) LC_ALL=C.UTF-8 XONSH_DATA_DIR="$AUX/xonsh" TG="$TG" AUX="$AUX" D="$D" TMPGUARD_BASE="$D" bash -c "$1")
 }}
 hex() {{ od -An -v -tx1 | tr -d ' \n'; }}
 i=0
@@ -267,7 +268,7 @@ echo "cwd: $(ls -A "$AUX/cwd") ."
             let ierr = String::from_utf8_lossy(&unhex(&f[6][1..])).into_owned();
             let mut path = b"/mnt/tg/q/".to_vec();
             path.extend_from_slice(&cases[i]);
-            path.extend_from_slice(b"/root");
+            path.extend_from_slice(format!("/{who}").as_bytes());
             let name = String::from_utf8_lossy(&cases[i]);
             if (runner.refuses)(&path) {
                 if irc != "1" || ilen != "0" || !got.is_empty() || !ierr.starts_with("tmpguard: ") {

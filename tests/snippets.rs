@@ -55,7 +55,9 @@ login() {{
 }
 
 fn check(sh: Login) {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(common::have(sh.needs), sh.needs) {
         return;
     }

@@ -94,7 +94,8 @@ fn calls(trace: &str) -> Vec<Call<'_>> {
 /// `dir.name`. Checks its output and returns the trace.
 fn trace_fast_path(dir: &PrivateDir, tmpdir: Option<&Path>) -> String {
     let out_file = dir.path.with_extension("strace");
-    let bin_dir = Path::new(common::tmpguard_bin())
+    let bin = common::tmpguard_bin();
+    let bin_dir = Path::new(&bin)
         .parent()
         .expect("the binary is in a directory");
     let mut cmd = Command::new("strace");

@@ -16,7 +16,9 @@ fn run(sb: common::Sandbox, body: &str) -> Vec<String> {
 
 #[test]
 fn exports_raw_lines_for_what_is_set() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let lines = run(
         sb,
         "prolog TMPDIR=/tmp\nprolog TMPDIR=/tmp TMP=/tmp TEMP=/tmp",
@@ -65,7 +67,9 @@ fn failure_is_printed_into_the_job_and_exits_0() {
 
 #[test]
 fn newline_is_refused_in_one_print_line() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let lines = run(
         sb,
         r#"nl=$(printf '/tmp/a\nb'); mkdir -m 1777 "$nl"

@@ -874,6 +874,40 @@ mod tests {
     }
 
     #[test]
+    fn chase_refuses_a_link_owned_by_another_user() {
+        // The link must belong to neither root nor the user the walk is for.
+        // Without root: our own link, walked for another uid. As root: the
+        // link handed to another uid (lchown), walked for root.
+        let b = scratch();
+        std::fs::create_dir(b.join("target")).unwrap();
+        symlink(b.join("target"), b.join("link")).unwrap();
+        let (owner, walker) = if uid() == 0 {
+            let other = 54_321;
+            std::os::unix::fs::lchown(b.join("link"), Some(other), None).unwrap();
+            (other, 0)
+        } else {
+            (uid(), uid() + 1)
+        };
+        for p in [b.join("link"), b.join("link/.")] {
+            let e = chase(&RealFs, &p, walker).unwrap_err();
+            assert_eq!(
+                e.problem,
+                Problem::Unsafe(Unsafe::ForeignLink {
+                    link: b.join("link"),
+                    owner
+                }),
+                "{}",
+                p.display()
+            );
+        }
+        // The same link is followed for its owner.
+        assert_eq!(
+            chase(&RealFs, &b.join("link"), owner).unwrap().1.kind(),
+            Kind::Dir
+        );
+    }
+
+    #[test]
     fn chase_stat_is_of_the_object_reached() {
         use std::os::unix::fs::MetadataExt;
         let b = scratch();

@@ -3,7 +3,7 @@
 //! `{{SLOT}}` is replaced by a value (already quoted by the caller); a line
 //! starting with `{{?FLAG}}` is kept (without the marker) only when FLAG is on;
 //! lines between `{{#FLAG}}` and `{{/FLAG}}` likewise; `#` and `# ...` comment
-//! lines are dropped from the output. Names are parsed into [`Slot`] and
+//! lines are dropped from the output, except `# shellcheck ...` directives. Names are parsed into [`Slot`] and
 //! [`Flag`]: a name that is neither cannot mean anything, and the unit test
 //! `every_template_uses_only_known_names` fails on it (a misspelt flag used to
 //! count as "off" without a word).
@@ -115,8 +115,11 @@ enum Line<'t> {
 
 fn classify(line: &str) -> Line<'_> {
     let trimmed = line.trim_end();
-    // Template comments explain the code to us; the shell need not parse them.
-    if trimmed.trim_start() == "#" || trimmed.trim_start().starts_with("# ") {
+    // Template comments explain the code to us; the shell need not parse
+    // them. A `# shellcheck ...` directive is for the output (a deliberate
+    // exception, checked by tests/templates.rs), so it stays.
+    let comment = trimmed.trim_start();
+    if (comment == "#" || comment.starts_with("# ")) && !comment.starts_with("# shellcheck ") {
         return Line::Comment;
     }
     if let Some(name) = trimmed
@@ -312,6 +315,16 @@ mod tests {
     #[should_panic(expected = "unknown template flag")]
     fn fill_refuses_an_unknown_flag() {
         fill("{{?TMPP}}x\n", |_| true, |_| b"");
+    }
+
+    #[test]
+    fn comments_are_dropped_but_shellcheck_directives_stay() {
+        let out = fill(
+            "# why\n#\n  # indented why\n# shellcheck disable=SC2034\nx=1 # kept\n",
+            |_| false,
+            |_| b"",
+        );
+        assert_eq!(out, b"# shellcheck disable=SC2034\nx=1 # kept\n");
     }
 
     #[test]

@@ -1,9 +1,20 @@
-//! Test harness: run a bash script as root inside a private mount namespace
-//! with its own `/tmp` (a tmpfs), its own passwd/group (throwaway users), and
-//! a copy of the tmpguard binary every user can run.
+//! Test harness: run a bash script in a sandbox, a private mount namespace
+//! with its own `/tmp` (a tmpfs), its own `/etc` (a private copy with the
+//! throwaway users) and a copy of the tmpguard binary every user can run.
 //!
-//! Root-only tests skip locally for a non-root developer (saying so) and fail
-//! under CI (`CI=true`), where every test must really run.
+//! Tiers (README, "Testing"):
+//! - tier 0: unit tests and tests that need no sandbox (anyone);
+//! - tier 1, [`sandbox`]: one user, alice. As root, the full sandbox below;
+//!   otherwise an unprivileged user namespace in which the developer's uid is
+//!   alice (2001) inside a root the namespace owns (pivot_root into a tmpfs:
+//!   root's files would show as uid 65534, which the owner rules refuse);
+//! - tier 2, [`root_sandbox`]: root and several users (mallory, bob, extra
+//!   ones), mounts made by the script: needs root.
+//!
+//! A test that cannot run skips locally (saying why) and fails under CI
+//! (`CI=true`), where every test must really run; `TMPGUARD_TEST_TIER=1`
+//! deselects tier 2 (the unprivileged CI pass). Every script runs under a
+//! timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 300).
 #![allow(dead_code)]
 
 use std::process::{Command, Output, Stdio};
@@ -57,21 +68,47 @@ pub fn have(prog: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// The binary under test.
-pub fn tmpguard_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_tmpguard")
+/// The binary under test: `TMPGUARD_TEST_BIN` when set (test binaries run
+/// by another user from a copy, as .ci/checks does), else cargo's.
+pub fn tmpguard_bin() -> String {
+    std::env::var("TMPGUARD_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tmpguard").into())
+}
+
+/// The checkout: `TMPGUARD_TEST_REPO` when set, else cargo's.
+pub fn repo_dir() -> String {
+    std::env::var("TMPGUARD_TEST_REPO").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into())
 }
 
 /// Debian's python3 (every user can run it, unlike a per-user pyenv).
 pub const PYTHON: &str = "/usr/bin/python3";
 
+/// Which sandbox a test gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// One user (alice); runs without root in a user namespace.
+    One,
+    /// Root and several users.
+    Two,
+}
+
+/// How the sandbox is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Real root: users by uid, the script runs as root.
+    Root,
+    /// An unprivileged user namespace: the script runs as alice.
+    UserNs,
+}
+
 /// A namespace to run one test in.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
+    mode: Mode,
     tmp_opts: String,
     extra_users: Vec<(String, u32)>,
     /// Host directories copied to `$AUX/<name>` (readable by all).
     extra_dirs: Vec<(std::path::PathBuf, String)>,
+    timeout: u64,
 }
 
 /// What a script printed and how it ended.
@@ -100,20 +137,96 @@ impl Out {
     }
 }
 
-/// A sandbox, or `None` to skip this test (not root, locally).
+/// The highest tier selected (`TMPGUARD_TEST_TIER`, default all).
+fn max_tier() -> u32 {
+    std::env::var("TMPGUARD_TEST_TIER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2)
+}
+
+/// Tier 1: a sandbox with one user, alice (the script may run as alice, so
+/// it must not need root: no `mount`, no `as mallory`). `None`: skip.
 pub fn sandbox() -> Option<Sandbox> {
-    if !require(is_root(), "root (mount namespaces, tmpfs, throwaway users)") {
+    sandbox_for(Tier::One)
+}
+
+/// Tier 2: a sandbox where the script runs as root, with alice, mallory, bob
+/// and any [`Sandbox::user`]. `None`: skip (not root, locally).
+pub fn root_sandbox() -> Option<Sandbox> {
+    sandbox_for(Tier::Two)
+}
+
+fn sandbox_for(tier: Tier) -> Option<Sandbox> {
+    if tier == Tier::Two && max_tier() < 2 {
+        // Deselected, not missing: never a failure.
+        skip("tier 2 (root, several users), deselected by TMPGUARD_TEST_TIER");
         return None;
     }
-    require(
-        have("unshare") && have("setpriv"),
-        "unshare and setpriv (util-linux)",
-    )
-    .then_some(Sandbox {
+    let mode = if is_root() {
+        Mode::Root
+    } else if tier == Tier::One {
+        Mode::UserNs
+    } else {
+        require(
+            false,
+            "root (tier 2: several users, mounts made by the test)",
+        );
+        return None;
+    };
+    if !require(have("unshare"), "unshare (util-linux)") || !require(have("timeout"), "timeout") {
+        return None;
+    }
+    match mode {
+        Mode::Root if !require(have("setpriv"), "setpriv (util-linux)") => return None,
+        Mode::UserNs
+            if !require(
+                have("pivot_root") || have("/usr/sbin/pivot_root") || have("/sbin/pivot_root"),
+                "pivot_root (util-linux)",
+            ) || !require(userns_works(), USERNS_WHY) =>
+        {
+            return None;
+        }
+        _ => {}
+    }
+    Some(Sandbox {
+        mode,
         tmp_opts: "mode=1777,size=16m".into(),
         extra_users: Vec::new(),
         extra_dirs: Vec::new(),
+        timeout: timeout_secs(),
     })
+}
+
+const USERNS_WHY: &str = "unprivileged user namespaces (tier 1 without root; \
+     sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1 where it exists, \
+     no AppArmor restriction)";
+
+/// Whether this user can make a user and mount namespace and mount a tmpfs in it.
+fn userns_works() -> bool {
+    static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OK.get_or_init(|| {
+        Command::new("unshare")
+            .args(["-U", "-r", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Print a skip past libtest's capture.
+fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+/// Seconds a script may run before it is killed.
+fn timeout_secs() -> u64 {
+    std::env::var("TMPGUARD_TEST_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
 }
 
 impl Sandbox {
@@ -123,8 +236,18 @@ impl Sandbox {
         self
     }
 
-    /// Add a user (gid = uid) to the sandbox's passwd.
+    /// Kill the script after `secs` seconds instead of the default.
+    pub fn timeout(mut self, secs: u64) -> Self {
+        self.timeout = secs;
+        self
+    }
+
+    /// Add a user (gid = uid) to the sandbox's passwd (tier 2 only).
     pub fn user(mut self, name: &str, uid: u32) -> Self {
+        assert!(
+            self.mode == Mode::Root,
+            "extra users need root_sandbox() (tier 2)"
+        );
         self.extra_users.push((name.into(), uid));
         self
     }
@@ -135,49 +258,117 @@ impl Sandbox {
         self
     }
 
-    /// Run `body` with bash as root in a fresh mount namespace. The script has:
-    /// `$TG` (tmpguard, executable by all), `$PY` (python3), `$REPO` (a copy
-    /// of the checkout's `shell/`, readable by all), `$AUX` (a scratch
-    /// directory outside /tmp, mode 0755), users alice/mallory/bob with homes
-    /// under `$AUX/home`, and a function `as USER CMD...` that runs CMD as that
-    /// user with a clean login-like environment (`PATH`, `HOME`, `USER`, `LOGNAME`,
-    /// and `XDG_RUNTIME_DIR`: a logind-style `/run/user/<uid>` tmpfs for each user and root).
-    pub fn run(&self, body: &str) -> Out {
-        let mut users = String::new();
-        for (name, uid) in USERS
-            .iter()
-            .map(|(n, u)| (n.to_string(), *u))
-            .chain(self.extra_users.iter().cloned())
-        {
-            users.push_str(&format!(
-                "echo '{name}:x:{uid}:{uid}::/mnt/tg/home/{name}:/bin/bash' >> /mnt/tg/passwd\n\
-                 echo '{name}:x:{uid}:' >> /mnt/tg/group\n\
-                 mkdir -p /mnt/tg/home/{name} && chown {uid}:{uid} /mnt/tg/home/{name} && chmod 700 /mnt/tg/home/{name}\n"
-            ));
-        }
+    /// Lines copying the extra directories under `$1` (`$AUX` from outside).
+    fn dirs(&self, aux: &str) -> String {
         let mut dirs = String::new();
         for (src, name) in &self.extra_dirs {
             dirs.push_str(&format!(
-                "cp -R '{}' /mnt/tg/{name} && chmod -R a+rX /mnt/tg/{name}\n",
+                "cp -R '{}' {aux}/{name} && chmod -R a+rX {aux}/{name}\n",
                 src.display()
             ));
         }
-        let prelude = format!(
+        dirs
+    }
+
+    /// True when the script runs as alice in a user namespace (tier 1 without root).
+    pub fn unprivileged(&self) -> bool {
+        self.mode == Mode::UserNs
+    }
+
+    /// Run `body` with bash in a fresh mount namespace: as root ([`root_sandbox`],
+    /// or [`sandbox`] when the tests run as root) or as alice ([`sandbox`] without
+    /// root). The script has: `$TG` (tmpguard, executable by all), `$PY`
+    /// (python3), `$REPO` (a copy of the checkout's `shell/`, readable by all),
+    /// `$AUX` (a scratch directory outside /tmp, mode 0755), users alice (and in
+    /// tier 2 mallory, bob) with homes under `$AUX/home`, and a function
+    /// `as USER CMD...` that runs CMD as that user with a clean login-like
+    /// environment (`PATH`, `HOME`, `USER`, `LOGNAME`).
+    pub fn run(&self, body: &str) -> Out {
+        let script = self.script(body);
+        let secs = self.timeout;
+        let mut cmd = Command::new("timeout");
+        cmd.args(["--kill-after=5", &secs.to_string()]);
+        match self.mode {
+            Mode::Root => cmd.args(["unshare", "-m", "--propagation", "private"]),
+            Mode::UserNs => cmd.args(["unshare", "-U", "-r", "-m", "--propagation", "private"]),
+        };
+        let out: Output = cmd
+            .args(["bash", "-c", &script])
+            .env("LC_ALL", "C.UTF-8")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run timeout unshare");
+        let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if matches!(out.status.code(), Some(124) | Some(137)) {
+            stderr.push_str(&format!("harness: the script timed out after {secs} s\n"));
+        }
+        Out {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr,
+            code: out.status.code(),
+        }
+    }
+
+    /// The whole script [`Sandbox::run`] runs: for `unshare -m bash -c` (as
+    /// root) or `unshare -U -r -m bash -c` (without root).
+    pub fn script(&self, body: &str) -> String {
+        match self.mode {
+            Mode::Root => self.root_script(body),
+            Mode::UserNs => self.userns_script(body),
+        }
+    }
+
+    /// Lines appending this sandbox's users to `$1/passwd` and `$1/group` and
+    /// making their homes under `$2`.
+    fn users(&self, etc: &str, home: &str) -> String {
+        let mut users = String::new();
+        let all: Vec<(String, u32)> = match self.mode {
+            Mode::Root => USERS
+                .iter()
+                .map(|(n, u)| (n.to_string(), *u))
+                .chain(self.extra_users.iter().cloned())
+                .collect(),
+            Mode::UserNs => vec![(USERS[0].0.to_string(), USERS[0].1)],
+        };
+        for (name, uid) in all {
+            // In a user namespace the homes are made by the namespace's root,
+            // which is alice's uid inside: no chown needed (or possible).
+            let chown = match self.mode {
+                Mode::Root => format!("chown {uid}:{uid} {home}/{name} && "),
+                Mode::UserNs => String::new(),
+            };
+            users.push_str(&format!(
+                "echo '{name}:x:{uid}:{uid}::/mnt/tg/home/{name}:/bin/bash' >> {etc}/passwd\n\
+                 echo '{name}:x:{uid}:' >> {etc}/group\n\
+                 mkdir -p {home}/{name} && {chown}chmod 700 {home}/{name}\n"
+            ));
+        }
+        users
+    }
+
+    /// Tier 2 (and tier 1 as root): the script runs as root.
+    fn root_script(&self, body: &str) -> String {
+        let users = self.users("/mnt/tg/etc", "/mnt/tg/home");
+        let dirs = self.dirs("/mnt/tg");
+        format!(
             r#"set -u
 mount --make-rprivate / 2>/dev/null || true
 # Copy what tests need from the checkout before /tmp is covered: CI may
 # clone the repository under /tmp. (A checkout under /mnt is not supported.)
 mkdir -p /mnt
 mount -t tmpfs -o mode=0755 tmpfs /mnt
-mkdir -p /mnt/tg/home /mnt/tg/repo && chmod 755 /mnt/tg /mnt/tg/home /mnt/tg/repo
+mkdir -p /mnt/tg/home /mnt/tg/repo /mnt/tg/etc && chmod 755 /mnt/tg /mnt/tg/home /mnt/tg/repo
 install -m 0755 '{bin}' /mnt/tg/tmpguard
 cp -R '{repo}/shell' /mnt/tg/repo/shell
 {dirs}mount -t tmpfs -o '{tmp}' tmpfs /tmp
 # Squats a test sets up must not reach the host's system log.
 if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
-cp /etc/passwd /mnt/tg/passwd && cp /etc/group /mnt/tg/group
-{users}mount --bind /mnt/tg/passwd /etc/passwd
-mount --bind /mnt/tg/group /etc/group
+# A private copy of /etc over the directory, not a file bound over
+# /etc/passwd: a host tool that replaces /etc/passwd by rename (useradd)
+# would detach such a mount mid-test; renames inside the host's /etc do
+# not touch a mount on /etc itself.
+cp -a /etc/. /mnt/tg/etc/
+{users}mount --bind /mnt/tg/etc /etc
 # A login session's runtime directories, as pam_systemd makes them (a
 # root-made 0700 tmpfs at /run/user/<uid>): every user below, and root, has a
 # valid XDG_RUNTIME_DIR, so tmpguard has nothing to change about it (issue 18;
@@ -198,23 +389,72 @@ as() {{
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/mnt/tg/home/$u" USER="$u" LOGNAME="$u" \
     XDG_RUNTIME_DIR="/run/user/$uid" TG="$TG" PY="$PY" AUX="$AUX" "$@"
 }}
+{body}
 "#,
             tmp = self.tmp_opts,
             bin = tmpguard_bin(),
-            repo = env!("CARGO_MANIFEST_DIR"),
+            repo = repo_dir(),
             py = PYTHON,
+        )
+    }
+
+    /// Tier 1 without root: build a root the user namespace owns, pivot into
+    /// it, then run the body in a nested namespace as alice (the developer's
+    /// uid, seen as 2001; the files the outer namespace's root made are hers).
+    fn userns_script(&self, body: &str) -> String {
+        let users = self.users("$R/etc", "$R/mnt/tg/home");
+        let dirs = self.dirs("\"$R\"/mnt/tg");
+        let inner = format!(
+            r#"set -u
+cd /
+REPO=/mnt/tg/repo TG=/mnt/tg/tmpguard PY={py} AUX=/mnt/tg
+export REPO TG PY AUX
+as() {{
+  local u=$1; shift
+  if [ "$u" != alice ]; then
+    echo "harness: tier 1 has only alice, not $u: use root_sandbox()" >&2
+    return 97
+  fi
+  env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/mnt/tg/home/$u" USER="$u" LOGNAME="$u" \
+    XDG_RUNTIME_DIR=/run/user/{alice} TG="$TG" PY="$PY" AUX="$AUX" "$@"
+}}
+export XDG_RUNTIME_DIR=/run/user/{alice}
+{body}
+"#,
+            py = PYTHON,
+            alice = USERS[0].1,
         );
-        let script = format!("{prelude}\n{body}\n");
-        let out: Output = Command::new("unshare")
-            .args(["-m", "--propagation", "private", "bash", "-c", &script])
-            .env("LC_ALL", "C.UTF-8")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run unshare");
-        Out {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            code: out.status.code(),
-        }
+        format!(
+            r#"set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+R=/mnt
+mount -t tmpfs -o mode=0755 tmpfs "$R" || exit 96
+mkdir -p "$R"/usr "$R"/dev "$R"/proc "$R"/sys "$R"/etc "$R"/tmp "$R"/run "$R"/root "$R"/.old   "$R"/var/tmp "$R"/mnt/tg/home "$R"/mnt/tg/repo
+chmod 1777 "$R"/var/tmp
+for d in usr dev proc sys; do mount --rbind "/$d" "$R/$d" || exit 96; done
+for d in bin sbin lib lib32 lib64 libx32; do
+  if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$R/$d"
+  elif [ -d "/$d" ]; then mkdir "$R/$d" && mount --rbind "/$d" "$R/$d"; fi
+done
+# A copy of /etc (what this user can read of it) with alice added.
+cp -R /etc/. "$R"/etc/ 2>/dev/null
+{users}install -m 0755 '{bin}' "$R"/mnt/tg/tmpguard
+cp -R '{repo}/shell' "$R"/mnt/tg/repo/shell
+{dirs}cat > "$R"/mnt/tg/.body <<'TMPGUARD_BODY_END'
+{inner}
+TMPGUARD_BODY_END
+mount -t tmpfs -o '{tmp}' tmpfs "$R"/tmp || exit 96
+# alice's login session: a 0700 tmpfs at /run/user/<uid> (issue 18), made by
+# this namespace's root, which is alice inside.
+mkdir -p "$R"/run/user/{alice} && chmod 755 "$R"/run "$R"/run/user || exit 96
+mount -t tmpfs -o mode=0700,size=1m tmpfs "$R"/run/user/{alice} || exit 96
+cd "$R" && pivot_root . .old && cd / && umount -l /.old && rmdir /.old || exit 96
+exec unshare -U --map-user={alice} --map-group={alice} -- bash /mnt/tg/.body
+"#,
+            tmp = self.tmp_opts,
+            bin = tmpguard_bin(),
+            repo = repo_dir(),
+            alice = USERS[0].1,
+        )
     }
 }
