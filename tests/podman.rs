@@ -9,11 +9,11 @@
 //! podman, runs `cargo test --test podman`, and purges it.
 mod common;
 
-use common::{have, require, sandbox};
+use common::{have, require, root_sandbox};
 
 #[test]
 fn podman_works_where_it_failed_before() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !require(have("podman"), "podman") {
         return;
     }

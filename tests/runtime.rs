@@ -4,7 +4,7 @@
 //! the directory (dbus-daemon with libdbus's and GLib's clients).
 mod common;
 
-use common::{Out, Sandbox, have, require, sandbox};
+use common::{Out, Sandbox, have, require, root_sandbox};
 
 /// Shell helpers every script here has: `fail`, a private `/run/user` (over
 /// the harness's, which gives every user a valid one), `logind
@@ -77,7 +77,7 @@ fn check(sb: Sandbox, body: &str) -> Out {
 /// filesystem, said once on stderr; a nested shell keeps it silently.
 #[test]
 fn forwarded_missing_dir_becomes_a_private_one_in_every_shell() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     for sh in ["bash", "zsh", "fish", "dash", "tcsh"] {
         if !require(have(sh), sh) {
             return;
@@ -117,7 +117,7 @@ true
 /// exported silently. Bad ones are replaced, each with its reason.
 #[test]
 fn valid_logind_dir_kept_silently_bad_ones_replaced_with_a_reason() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     check(
         sb,
         r#"
@@ -164,7 +164,7 @@ true
 /// root's FUSE mount too: not a local filesystem.
 #[test]
 fn someone_elses_fuse_mount_is_replaced() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !require(
         have("bindfs") && have("fusermount3"),
         "bindfs and fusermount3",
@@ -208,7 +208,7 @@ true
 /// never the attacker's directory; a later shell finds the same fallback.
 #[test]
 fn squat_at_the_chosen_name_gives_a_private_fallback_and_a_log_line() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     check(
         sb,
         r#"
@@ -241,7 +241,7 @@ true
 /// `init` (every shell), `exec` and the TaskProlog; an unset one stays unset.
 #[test]
 fn no_safe_dir_unsets_an_invalid_value() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     check(
         sb.tmp("mode=1777,size=1m,ro"),
         r#"
@@ -272,7 +272,7 @@ true
 /// after `eval "$(tmpguard init bash)"` and in `tmpguard exec` it works.
 #[test]
 fn dbus_session_bus_works_in_the_runtime_dir() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     for p in ["dbus-daemon", "dbus-send", "gdbus"] {
         if !require(have(p), p) {
             return;
@@ -308,7 +308,7 @@ true
 /// it changes nothing.
 #[test]
 fn doctor_reports_the_runtime_dir() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     check(
         sb,
         r#"
@@ -336,7 +336,7 @@ true
 /// shell makes it again; after someone else took the name, a private fallback.
 #[test]
 fn concurrent_shells_agree_and_a_cleaned_dir_comes_back() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     check(
         sb,
         r#"
