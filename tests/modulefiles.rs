@@ -256,7 +256,9 @@ fn modules_odd_paths_and_base() {
 /// nothing valid to be had (a read-only /tmp) another user's is unset.
 /// TMPDIR is a private directory of alice's that stays usable throughout.
 fn runtime_dir_through_records(sys: &System) {
-    let Some(sb) = common::root_sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let out = run(
         sys,
         sb,
