@@ -25,7 +25,16 @@ fn main() {
     let crt_static = var("CARGO_CFG_TARGET_FEATURE")
         .split(',')
         .any(|f| f == "crt-static");
-    if !glibc || crt_static {
+    // The portable build (cargo zigbuild, packaging/portable.sh) links
+    // against glibc 2.17 symbols: Debian's libgcc_eh.a would bring back
+    // `_dl_find_object@GLIBC_2.35`. zigbuild sets CC for the target to its
+    // zig wrapper; TMPGUARD_PORTABLE says so explicitly.
+    println!("cargo:rerun-if-env-changed=TMPGUARD_PORTABLE");
+    let target_cc = var(&format!("CC_{}", var("TARGET").replace('-', "_")));
+    let zig = [var("CC"), target_cc, var("TARGET_CC")]
+        .iter()
+        .any(|cc| cc.contains("zig"));
+    if !glibc || crt_static || zig || !var("TMPGUARD_PORTABLE").is_empty() {
         return;
     }
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());

@@ -52,6 +52,43 @@ pub enum Cmd {
     // instructions when they were full subcommands here).
     #[command(disable_help_flag = true)]
     Clean(Raw),
+    /// Check or show the site configuration file, /etc/tmpguard/tmpguard.toml
+    ///
+    /// `config check [FILE]` validates a file like `sshd -t` (default: the
+    /// site's, with its permissions): every problem with its line, exit 1 on
+    /// any. `config show [--host NAME] [--json]` prints the effective settings
+    /// on this host (or as they would be on NAME) and where each came from.
+    #[command(
+        override_usage = "tmpguard config check [FILE]\n       tmpguard config show [--host NAME] [--json]"
+    )]
+    Config(ConfigArgs),
+}
+
+/// `tmpguard config`: one command with an action (nested subcommands cost
+/// every shell start, in clap's set-up, more than this whole command does).
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do
+    #[arg(value_enum)]
+    pub action: ConfigAction,
+    /// check: the file to check instead of /etc/tmpguard/tmpguard.toml
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// show: match node sections against this host name instead of this host's
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// show: print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `config check` or `config show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigAction {
+    /// Validate a configuration file; exit 1 on any problem
+    Check,
+    /// Print the effective settings and where each came from
+    Show,
 }
 
 /// Flags shared by every command that picks a directory.
@@ -200,17 +237,6 @@ impl RuntimeFlag {
     ) -> Option<crate::engine::runtime::Resolved> {
         (!self.no_runtime_dir)
             .then(|| crate::engine::runtime::resolve(snap.runtime_dir.as_deref(), snap.uid))
-    }
-}
-
-impl Common {
-    /// The options the decision needs.
-    pub fn options(&self) -> crate::engine::resolve::Options {
-        crate::engine::resolve::Options {
-            base: self.base.clone(),
-            force: self.force,
-            per_job: self.per_job,
-        }
     }
 }
 

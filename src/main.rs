@@ -12,6 +12,7 @@
 //   cmd/     one module per subcommand; cli.rs parses, sys.rs starts (and holds all unsafe code)
 mod cli;
 mod cmd;
+mod config;
 mod doctor;
 mod engine;
 mod exe;
@@ -46,6 +47,7 @@ fn run(args: Vec<OsString>) -> u8 {
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),
         cli::Cmd::Completions(args) => cmd::completions::run(args),
+        cli::Cmd::Config(args) => cmd::config::run(args),
         cli::Cmd::Clean(raw) => cmd::clean::run(&cli::CleanArgs::parse_from(raw.argv("clean"))),
     }
 }
@@ -61,7 +63,7 @@ fn ignored_while_working(cmd: &cli::Cmd) -> &'static [Signal] {
             &[Signal::Pipe, Signal::Xfsz]
         }
         // Writes a script and creates no file.
-        cli::Cmd::Completions(_) => &[Signal::Pipe],
+        cli::Cmd::Completions(_) | cli::Cmd::Config(_) => &[Signal::Pipe],
         // Report lines, and a lock; no file written.
         cli::Cmd::Clean(_) => &[Signal::Pipe],
     }

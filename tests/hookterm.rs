@@ -4,7 +4,7 @@
 //! and the next command.
 mod common;
 
-use common::{Out, Sandbox, have, require, sandbox};
+use common::{Out, Sandbox, have, require, root_sandbox, sandbox};
 
 /// The shells whose init code registers a hook, and how each is driven.
 struct Sh {
@@ -182,7 +182,7 @@ fn check_resquat(what: &str, out: Out) {
 
 #[test]
 fn resquat_between_prompt_and_command_is_caught_before_the_command() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !term_ok(&[]) {
         return;
     }
@@ -193,7 +193,7 @@ fn resquat_between_prompt_and_command_is_caught_before_the_command() {
 
 #[test]
 fn resquat_is_caught_with_bash_preexec_loaded_before_or_after() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !term_ok(&[]) || !require(vendor().is_some(), "../shared/vendor (bash-preexec)") {
         return;
     }
@@ -247,7 +247,7 @@ fn directory_recreated_by_the_user_is_verified_again_before_the_next_command() {
 /// of the mount is issue 13's). fish cannot see it (README).
 #[test]
 fn forged_owner_mount_is_verified_again_before_the_next_command() {
-    let Some(sb) = sandbox() else { return };
+    let Some(sb) = root_sandbox() else { return };
     if !term_ok(&["bindfs"]) {
         return;
     }

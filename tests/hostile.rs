@@ -784,6 +784,116 @@ fuse_stop
     );
 }
 
+/// A FUSE mount cannot lend its owner to `$USER`'s fast path: mallory's
+/// bindfs at /tmp/bob forging alice, and at /tmp/mallory forging root. alice
+/// with USER=bob, and root with USER=mallory (`su` without `-`), get their
+/// own names (confirmed by passwd); nothing is made under another's name.
+/// A root-made tmpfs at the name still proves it.
+#[test]
+fn fuse_mount_cannot_lend_a_name() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("bindfs") && common::have("fusermount3"),
+        "bindfs and fusermount3 (Debian bindfs, fuse3)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        &format!(
+            "{FUSE}\n{}",
+            r#"
+fuse_start
+mkdir -m 777 "$AUX/msrc"; chown mallory: "$AUX/msrc"
+as mallory mkdir -m 700 /tmp/bob /tmp/mallory
+bindfs_as mallory -o allow_other --force-user=alice --force-group=alice --perms=0700 "$AUX/msrc" /tmp/bob
+bindfs_as mallory -o allow_other --force-user=root --force-group=root --perms=0700 "$AUX/msrc" /tmp/mallory
+# mallory primes the attribute cache: statx without sync then sees the forgery.
+as mallory stat /tmp/bob /tmp/mallory >/dev/null
+[ "$(stat -c %U /tmp/bob)/$(stat -c %U /tmp/mallory)" = alice/root ] || fail "the forgery did not take"
+tg alice USER=bob path
+[ "$rc/$out/$err" = "0//tmp/alice/" ] || fail "alice, USER=bob: $rc/$out/$err"
+tg root USER=mallory path
+[ "$rc/$out/$err" = "0//tmp/root/" ] || fail "root, USER=mallory: $rc/$out/$err"
+tg alice USER=bob init bash
+[ "$rc/$(exported "$out")" = "0//tmp/alice" ] || fail "alice, USER=bob, init: $rc/$out/$err"
+left=$(ls -A /tmp | grep -E '^(bob|mallory)\.') && fail "made under another's name: $left"
+fuse_stop
+# A root-made tmpfs at the name is real: the fast path takes it.
+rmdir /tmp/bob; mkdir /tmp/bob && mount -t tmpfs -o mode=0700,uid=2001,gid=2001 tmpfs /tmp/bob
+tg alice USER=bob path
+[ "$rc/$out/$err" = "0//tmp/bob/" ] || fail "root tmpfs: $rc/$out/$err"
+umount /tmp/bob
+"#
+        ),
+    );
+}
+
+/// A FUSE mount's name (fsname) is the attacker's text: shown in init's
+/// warning, doctor's report, a modulefile's records, never obeyed by the
+/// terminal (CR, ESC sequences, DEL, a C1 CSI, and the newline mountinfo
+/// spells `\012`): every stderr line is one of tmpguard's.
+#[test]
+fn fuse_fsname_cannot_reach_the_terminal() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("bindfs") && common::have("fusermount3"),
+        "bindfs and fusermount3 (Debian bindfs, fuse3)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        &format!(
+            "{FUSE}\n{}",
+            r#"
+fuse_start
+mkdir -m 777 "$AUX/msrc"; chown mallory: "$AUX/msrc"
+as mallory mkdir -m 700 /tmp/alice
+FSN=$'x\r\e[2Ktmpguard: created /tmp/alice (mode 0700)\e[8m\nhidden\x7f\xc2\x9b1m'
+# bindfs names its mount after its source: fusermount3 itself takes any
+# fsname. Nobody serves the mount (tmpguard asks it nothing); a child holds
+# its fd, killed by fuse_stop.
+as mallory "$PY" -c '
+import os, socket, sys, time
+a, b = socket.socketpair(); os.set_inheritable(b.fileno(), True)
+if os.fork() == 0:
+    os.execve("/usr/bin/fusermount3", ["fusermount3", "-o", "allow_other,fsname=" + sys.argv[1], "--", "/tmp/alice"], dict(_FUSE_COMMFD=str(b.fileno())))
+socket.recv_fds(a, 1, 1); os.wait()
+p = os.fork()
+if p == 0:
+    os.closerange(0, 3); time.sleep(120); os._exit(0)
+print(p)
+' "$FSN" >"$AUX/holder" || fail "fusermount3"
+FUSE_PIDS+=("$(cat "$AUX/holder")")
+grep -q ' /tmp/alice .* - fuse x.*\\012hidden' /proc/self/mountinfo || fail "fsname: $(grep ' /tmp/alice ' /proc/self/mountinfo | cat -v)"
+# raw WHAT FILE: FILE holds no control character but newline (and NUL), no C1.
+raw() {
+  if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$2" || LC_ALL=C grep -qP '\xc2[\x80-\x9f]' "$2"; then
+    fail "$1: control characters reach the terminal: $(cat -v "$2")"
+  fi
+}
+tg alice init bash
+raw "init stderr" "$AUX/err"
+grep -q '(of x\\x0d\\x1b\[2Ktmpguard: created /tmp/alice (mode 0700)\\x1b\[8m\\x0ahidden\\x7f\\x9b1m) made by uid 2002' <<<"$err" || fail "init warning: $(cat -v "$AUX/err")"
+bad=$(grep -v '^tmpguard: ' <<<"$err") && fail "init: a line not tmpguard's: $bad"
+[ "$(grep -c . <<<"$err")" = 2 ] || fail "init: not two lines: $(cat -v "$AUX/err")"
+tg alice doctor
+raw "doctor" "$AUX/out"
+grep -q '^ *hidden' <<<"$out" && fail "doctor: a forged line: $out"
+grep -q 'fuse mount' <<<"$out" || fail "doctor: $out"
+tg alice doctor --json
+raw "doctor --json" "$AUX/out"
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any("\x1b[8m\nhidden\x7f\x9b1m" in f["message"] for f in d["findings"]), d' "$AUX/out" \
+  || fail "doctor --json: the values changed: $out"
+tg alice path --records
+raw "path --records" "$AUX/out"
+grep -qa 'warn tmpguard: WARNING: /tmp/alice is on the fuse mount' "$AUX/out" || fail "records: $(cat -v "$AUX/out")"
+"#
+        ),
+    );
+}
+
 /// The ancestor rule: every directory on the way to a kept TMPDIR, a
 /// configured base or a TMPDIR created in the user's own directory is root's
 /// or the user's, and sticky if others can write it. A 2770 project

@@ -6,7 +6,9 @@ mod common;
 
 #[test]
 fn per_job_decisions() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     let out = sb
         .run(
             r#"

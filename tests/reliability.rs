@@ -83,7 +83,9 @@ left=$(find /tmp /var/tmp -mindepth 1 -maxdepth 2 -newer "$TG" -type f 2>/dev/nu
 /// finishes at once and prints nothing from them.
 #[test]
 fn doctor_reads_rc_files_safely() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb,
         r#"
@@ -148,7 +150,9 @@ done
 /// through its record, not by listing the base), and takes well under a second.
 #[test]
 fn squatted_login_cost_does_not_grow_with_the_base() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(common::have("strace"), "strace") {
         return;
     }
@@ -196,7 +200,9 @@ again=$(as dave bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "$TMPD
 /// 0600) or plant (a record or fallback of mallory's is never used).
 #[test]
 fn unlistable_base_shares_one_fallback() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb.tmp("mode=1733,size=16m"),
         r#"
@@ -296,7 +302,9 @@ stuck() { ps -u carol -o pid=,stat=,args= 2>/dev/null | awk '$2 !~ /^Z/'; }
 /// of exec's command.
 #[test]
 fn hung_filesystem_never_holds_a_login() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(
         common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
         "bindfs and /dev/fuse",
@@ -393,7 +401,9 @@ got=$(as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; printf 
 /// then doctor again: the finding is gone, or an info says what is used instead.
 #[test]
 fn doctor_fixes_really_fix() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         // A /tmp big enough that its own free space is no finding.
         sb.tmp("mode=1777,size=4g"),
@@ -539,7 +549,9 @@ LIST
 /// once the lookup answers again, init works.
 #[test]
 fn stuck_identity_service_fails_in_time_and_takes_no_other_name() {
-    let Some(sb) = common::sandbox() else { return };
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     check(
         sb.user("erin", ERIN),
         r#"

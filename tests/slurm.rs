@@ -202,7 +202,7 @@ mount -o remount,rw /tmp
             "login: python=/var/tmp/job.ID",
             "control: TMPDIR=/tmp/alice 700 alice",
             "control: python=/tmp/alice",
-            "newline: tmpguard: cannot export /var/tmp/a\\nb/alice: a Slurm TaskProlog cannot carry a newline in a value; TMPDIR not changed",
+            "newline: tmpguard: cannot export /var/tmp/a\\x0ab/alice: a Slurm TaskProlog cannot carry a newline in a value; TMPDIR not changed",
             "newline: TMPDIR=/tmp 1777 root",
             "newline: python=/tmp",
             "readonly: tmpguard: /tmp/alice is not usable: creating a file failed: EROFS: Read-only file system; TMPDIR not changed",

@@ -79,9 +79,8 @@ prolog TMPDIR=/tmp TMPGUARD_BASE="$nl""#,
         lines,
         [
             "exit=0",
-            "out: print tmpguard: cannot export /tmp/a\\nb/alice: a Slurm TaskProlog cannot carry a newline in a value; TMPDIR not changed",
-            "err: tmpguard: cannot export /tmp/a",
-            "err: b/alice: a Slurm TaskProlog cannot carry a newline in a value",
+            "out: print tmpguard: cannot export /tmp/a\\x0ab/alice: a Slurm TaskProlog cannot carry a newline in a value; TMPDIR not changed",
+            "err: tmpguard: cannot export /tmp/a\\x0ab/alice: a Slurm TaskProlog cannot carry a newline in a value",
         ]
     );
 }

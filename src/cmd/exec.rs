@@ -35,7 +35,7 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
                     say(w);
                 }
             }
-            Some(resolved.dir)
+            Some((resolved.dir, resolved.settings))
         }
         Err(e) if args.strict => {
             say(format_args!(
@@ -59,24 +59,31 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
                 for r in &replaced {
                     say(failclosed::message(r));
                 }
-                Some(PathBuf::from(failclosed::SAFE_DEFAULT))
+                Some((
+                    PathBuf::from(failclosed::SAFE_DEFAULT),
+                    crate::config::Settings::default(),
+                ))
             }
         }
     };
     let mut set: Vec<(&str, Option<&OsStr>)> = Vec::new();
-    if let Some(dir) = &dir {
+    if let Some((dir, s)) = &dir {
         // Age-based cleaners skip a directory locked while CMD runs. Not as
         // a container's pid 1: the holder would become CMD's child.
         if !args.no_lock && std::process::id() != 1 {
             super::lock::start(dir);
         }
         set.push(("TMPDIR", Some(dir.as_os_str())));
-        // TMP and TEMP follow TMPDIR only when the caller set them, as in `init`.
-        if snap.tmp.is_some() {
+        // TMP and TEMP follow TMPDIR as in `init`: when the caller set them
+        // (or the site says always); the site's other names always.
+        if s.follows("TMP", snap.tmp.is_some()) {
             set.push(("TMP", Some(dir.as_os_str())));
         }
-        if snap.temp.is_some() {
+        if s.follows("TEMP", snap.temp.is_some()) {
             set.push(("TEMP", Some(dir.as_os_str())));
+        }
+        for name in s.extra_exports() {
+            set.push((name, Some(dir.as_os_str())));
         }
     }
     // XDG_RUNTIME_DIR: kept, set, or (invalid, nothing valid to be had) unset.

@@ -29,25 +29,35 @@ pub fn run(args: &InitArgs) -> u8 {
 }
 
 /// What to export; `exe` is this binary for a prompt hook (empty: no hook),
-/// `base` the absolute `--base` for the hook to pass on.
+/// `base` the absolute `--base` for the hook to pass on, `extra` the site's
+/// other names.
 fn exports<'a>(
     resolved: &'a Resolved,
     snap: &Snapshot,
     exe: &'a Path,
     base: Option<&'a Path>,
+    extra: &'a [&'a str],
 ) -> Exports<'a> {
+    let s = &resolved.settings;
     Exports {
         tmpdir: resolved.dir.as_os_str().as_bytes(),
-        tmp: snap.tmp.is_some(),
-        temp: snap.temp.is_some(),
+        tmp: s.follows("TMP", snap.tmp.is_some()),
+        temp: s.follows("TEMP", snap.temp.is_some()),
         hook: !exe.as_os_str().is_empty(),
         job_dir: resolved.why == Why::JobDir,
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
+        extra,
         remote: false,
         hook_only: false,
         id: None,
     }
+}
+
+/// The site has tmpguard on for this user; when not, `init` prints nothing
+/// and says nothing (doctor says why).
+fn enabled(snap: &Snapshot) -> bool {
+    snap.site.active(snap.uid).is_ok()
 }
 
 fn notes(resolved: &Resolved, quiet: bool) {
@@ -78,6 +88,9 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         return hook_code(shell, args);
     }
     let snap = Snapshot::read();
+    if !enabled(&snap) {
+        return OK;
+    }
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
@@ -92,7 +105,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
             return FAILED;
         }
     };
-    let exe = if args.no_hook || !shell.has_hook() {
+    let exe = if args.no_hook || !resolved.settings.hook.value || !shell.has_hook() {
         PathBuf::new()
     } else {
         exe::invoked()
@@ -104,7 +117,8 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
     let runtime = args.runtime.runtime(&snap);
-    let mut ex = exports(&resolved, &snap, &exe, base.as_deref());
+    let extra: Vec<&str> = resolved.settings.extra_exports().collect();
+    let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
     // tcsh cannot hold the directory open: its hook compares the identity
     // init verified (one stat, only for tcsh with a hook).
     if shell == Shell::Tcsh && ex.hook {
@@ -253,6 +267,9 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
 /// (such as a usable per-job directory).
 fn slurm(args: &InitArgs) -> u8 {
     let snap = Snapshot::read();
+    if !enabled(&snap) {
+        return OK;
+    }
     let resolved = match resolve(&snap, &args.common.options()) {
         Ok(r) => r,
         Err(e) => {
@@ -298,7 +315,8 @@ fn slurm(args: &InitArgs) -> u8 {
         runtime_notes(runtime.as_ref(), args.quiet);
         return OK;
     }
-    let ex = exports(&resolved, &snap, Path::new(""), None);
+    let extra: Vec<&str> = resolved.settings.extra_exports().collect();
+    let ex = exports(&resolved, &snap, Path::new(""), None, &extra);
     match render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm).and_then(|mut lines| {
         if let Some(line) = runtime.as_ref().and_then(slurm_runtime_line) {
             lines.extend(line?);
@@ -321,14 +339,6 @@ fn slurm_failure(msg: &str) {
 }
 
 /// One `print` line: control characters (a newline in a path) made visible.
-fn printable(msg: &str) -> String {
-    msg.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.into()
-            }
-        })
-        .collect()
+fn printable(msg: &str) -> std::borrow::Cow<'_, str> {
+    crate::render::visible::text(msg)
 }

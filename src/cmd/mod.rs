@@ -2,6 +2,7 @@
 
 pub mod clean;
 pub mod completions;
+pub mod config;
 pub mod doctor;
 pub mod exec;
 pub mod init;
@@ -18,7 +19,10 @@ pub const OK: u8 = 0;
 pub const FAILED: u8 = 1;
 
 /// Print one `tmpguard:` line on stderr, ignoring a closed stderr.
+/// Control characters in it (a hostile path or mount name) are made visible.
 pub fn say(msg: impl std::fmt::Display) {
+    let msg = msg.to_string();
+    let msg = crate::render::visible::text(&msg);
     let _ = writeln!(std::io::stderr().lock(), "tmpguard: {msg}");
 }
 

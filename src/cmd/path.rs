@@ -6,6 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 
 use super::{FAILED, OK, emit, say};
 use crate::cli::PathArgs;
+use crate::config::Settings;
 use crate::engine::env::Snapshot;
 use crate::engine::failclosed;
 use crate::engine::resolve::resolve;
@@ -41,15 +42,20 @@ fn records(
     result: Result<crate::engine::resolve::Resolved, crate::engine::resolve::Failure>,
     runtime: Option<&runtime::Resolved>,
 ) -> u8 {
-    let vars = |value: &[u8]| -> Vec<(&'static str, Vec<u8>)> {
+    // TMP and TEMP as `init` sets them (the site's `export` rule), and the
+    // site's other names: the packaged modulefiles follow the configuration
+    // at load, not as it was when they were generated.
+    let vars = |value: &[u8], s: &Settings| -> Vec<(String, Vec<u8>)> {
         [
             ("TMPDIR", true),
-            ("TMP", snap.tmp.is_some()),
-            ("TEMP", snap.temp.is_some()),
+            ("TMP", s.follows("TMP", snap.tmp.is_some())),
+            ("TEMP", s.follows("TEMP", snap.temp.is_some())),
         ]
         .into_iter()
         .filter(|(_, on)| *on)
-        .map(|(n, _)| (n, value.to_vec()))
+        .map(|(n, _)| n)
+        .chain(s.extra_exports())
+        .map(|n| (n.to_owned(), value.to_vec()))
         .collect()
     };
     let (status, sets, mut out) = match result {
@@ -58,11 +64,8 @@ fn records(
                 .warnings
                 .into_iter()
                 .map(|w| Record::Warn(format!("tmpguard: {w}")));
-            (
-                OK,
-                vars(r.dir.as_os_str().as_bytes()),
-                warns.collect::<Vec<_>>(),
-            )
+            let sets = vars(r.dir.as_os_str().as_bytes(), &r.settings);
+            (OK, sets, warns.collect::<Vec<_>>())
         }
         Err(e) => {
             let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, snap);
@@ -78,7 +81,8 @@ fn records(
                     .map(|r| Record::Warn(format!("tmpguard: {}", failclosed::message(r)))),
             );
             out.extend(replaced.iter().map(|r| Record::Unsafe(r.var)));
-            (FAILED, vars(failclosed::SAFE_DEFAULT.as_bytes()), out)
+            let sets = vars(failclosed::SAFE_DEFAULT.as_bytes(), &Settings::default());
+            (FAILED, sets, out)
         }
     };
     let mut all: Vec<Record<'_>> = sets.iter().map(|(n, v)| Record::Set(n, v)).collect();

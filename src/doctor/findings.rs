@@ -27,15 +27,7 @@ pub const MIN_FREE_PERCENT: f64 = 5.0;
 /// A path for a message: lossy, with control characters escaped so a hostile
 /// name cannot break the layout.
 pub fn show(p: impl AsRef<OsStr>) -> String {
-    let mut out = String::new();
-    for c in String::from_utf8_lossy(p.as_ref().as_bytes()).chars() {
-        if c.is_control() {
-            out.push_str(&c.escape_default().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::render::visible::bytes(p.as_ref().as_bytes())
 }
 
 /// The shell the user's fixes are written for, from the shells' registry.
@@ -151,6 +143,7 @@ pub fn judge(r: &Report, w: &World) -> Vec<Finding> {
     j.rc_files();
     j.identity();
     j.job();
+    j.site();
     // XDG_RUNTIME_DIR (issue 18): its own section, judged there.
     let init_line = j.init_line();
     j.out.extend(r.runtime_dir.findings(&init_line));
@@ -176,6 +169,20 @@ fn names(list: &[&str]) -> String {
 }
 
 impl Judge<'_> {
+    /// The site configuration: ignored (a warning), or tmpguard switched off.
+    fn site(&mut self) {
+        use crate::config::{Source, load::PATH};
+        if let Source::Ignored(why) = &self.r.site.0 {
+            let msg = format!("the site configuration {PATH} is ignored: {why}");
+            let fix = Some("tmpguard config check".into());
+            self.add(Code::SiteConfigIgnored, Severity::Warning, msg, fix);
+        }
+        if let Err(why) = &self.r.site.1 {
+            let msg = format!("tmpguard init does nothing here: {why}");
+            self.add(Code::SiteDisabled, Severity::Info, msg, None);
+        }
+    }
+
     fn add(&mut self, code: Code, severity: Severity, message: String, fix: Option<String>) {
         self.out.push(Finding {
             code,
@@ -932,7 +939,7 @@ mod tests {
 
     #[test]
     fn show_escapes_controls() {
-        assert_eq!(show("/tmp/a\nb"), "/tmp/a\\nb");
+        assert_eq!(show("/tmp/a\nb"), "/tmp/a\\x0ab");
         assert_eq!(show(OsStr::from_bytes(b"/tmp/\xff")), "/tmp/\u{fffd}");
     }
 

@@ -9,6 +9,7 @@ use crate::engine::errno::text as errno_text;
 use crate::engine::fsinfo::{SOCKET_PATH_MAX, human_bytes, human_count, socket_tools};
 use crate::engine::identity::describe_uid;
 use crate::engine::scheduler::Scheduler;
+use crate::render::visible::text as visible;
 
 /// Lines are wrapped to this many columns.
 const WIDTH: usize = 80;
@@ -82,6 +83,7 @@ fn render_report(r: &Report, color: bool) -> String {
     private(&mut out, p, r);
     filesystem(&mut out, p, r);
     rc_files(&mut out, p, r);
+    site(&mut out, p, r);
     job(&mut out, p, r);
     section(&mut out, p, "Runtime directory (XDG_RUNTIME_DIR)");
     for (key, value) in r.runtime_dir.rows() {
@@ -103,7 +105,9 @@ fn render_report(r: &Report, color: bool) -> String {
 
 fn finding(out: &mut String, p: Paint, f: &Finding) {
     let indent = " ".repeat(11);
-    let lines = wrap(&f.message, WIDTH - indent.len());
+    // Findings quote paths and mount names others choose: no control
+    // character may reach the terminal (nor a newline forge a line).
+    let lines = wrap(&visible(&f.message), WIDTH - indent.len());
     for (i, line) in lines.iter().enumerate() {
         if i == 0 {
             let _ = writeln!(out, "  {}  {line}", p.severity(f.severity));
@@ -112,7 +116,7 @@ fn finding(out: &mut String, p: Paint, f: &Finding) {
         }
     }
     if let Some(fix) = &f.fix {
-        let _ = writeln!(out, "{indent}{} {fix}", p.good("fix:"));
+        let _ = writeln!(out, "{indent}{} {}", p.good("fix:"), visible(fix));
     }
 }
 
@@ -135,6 +139,22 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines.push(line);
     lines
+}
+
+fn site(out: &mut String, p: Paint, r: &Report) {
+    use crate::config::{Source, load::PATH};
+    section(out, p, "Site configuration");
+    let file = match &r.site.0 {
+        Source::Absent => format!("{PATH} (none: built-in defaults)"),
+        Source::Read => format!("{PATH} (read)"),
+        Source::Ignored(why) => format!("{PATH} (ignored: {why})"),
+    };
+    row(out, "file", file);
+    let on = match &r.site.1 {
+        Ok(()) => "on".to_owned(),
+        Err(why) => format!("off: {why}"),
+    };
+    row(out, "tmpguard", on);
 }
 
 fn section(out: &mut String, p: Paint, title: &str) {
@@ -262,7 +282,7 @@ fn private(out: &mut String, p: Paint, r: &Report) {
     };
     row(out, "base", format!("{} ({how})", show(&pv.base)));
     if let Some(why) = &pv.base_refused {
-        row(out, "", p.bad(&format!("refused: {why}")));
+        row(out, "", p.bad(&visible(&format!("refused: {why}"))));
     }
     if let Some(dir) = &pv.dir {
         row(out, "directory", show(dir));
@@ -288,19 +308,19 @@ fn private(out: &mut String, p: Paint, r: &Report) {
         {
             described(st)
         }
-        Some(DirState::Refused(e, _)) => e.to_string(),
+        Some(DirState::Refused(e, _)) => visible(&e.to_string()).into_owned(),
         Some(DirState::Missing) | Some(DirState::CannotCreate(_)) => "does not exist".into(),
         None => "-".into(),
     };
     row(out, "state", state);
     let (safe, why) = pv.verdict();
     let verdict = match safe {
-        Some(true) => format!("{}: {why}", p.good("safe")),
-        Some(false) => format!("{}: {why}", p.bad("unsafe")),
-        None => why,
+        Some(true) => format!("{}: {}", p.good("safe"), visible(&why)),
+        Some(false) => format!("{}: {}", p.bad("unsafe"), visible(&why)),
+        None => visible(&why).into_owned(),
     };
     row(out, "verdict", verdict);
-    row(out, "init would", pv.init_would());
+    row(out, "init would", visible(&pv.init_would()));
 }
 
 fn filesystem(out: &mut String, p: Paint, r: &Report) {
@@ -319,13 +339,16 @@ fn filesystem(out: &mut String, p: Paint, r: &Report) {
         }
     };
     let mount = match (&info.mount_point, &info.source) {
-        (Some(m), Some(s)) => format!(" ({s} mounted on {})", show(m)),
+        (Some(m), Some(s)) => format!(" ({} mounted on {})", visible(s), show(m)),
         _ => String::new(),
     };
     row(
         out,
         "type",
-        format!("{}{mount}", info.fstype.as_deref().unwrap_or("unknown")),
+        format!(
+            "{}{mount}",
+            visible(info.fstype.as_deref().unwrap_or("unknown"))
+        ),
     );
     let space = format!(
         "{} free of {} ({:.0}%)",

@@ -33,6 +33,7 @@ struct Doc {
     rc_files: RcFiles,
     job: Job,
     runtime_dir: RuntimeDir,
+    site_config: SiteConfig,
     findings: Vec<Finding>,
 }
 
@@ -46,6 +47,17 @@ struct RuntimeDir {
     init_would: String,
     /// Programs found here that need it.
     needed_by: Vec<&'static str>,
+}
+
+/// The site configuration file, and whether init is on for this user.
+#[derive(Serialize)]
+struct SiteConfig {
+    file: &'static str,
+    /// "read", "absent" or "ignored".
+    source: &'static str,
+    ignored_because: Option<String>,
+    enabled: bool,
+    disabled_because: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -341,13 +353,39 @@ fn render_report(r: &Report) -> String {
                 needed_by: d.programs.iter().map(|p| p.name).collect(),
             }
         },
+        site_config: {
+            use crate::config::Source;
+            let (source, ignored_because) = match &r.site.0 {
+                Source::Absent => ("absent", None),
+                Source::Read => ("read", None),
+                Source::Ignored(w) => ("ignored", Some(w.clone())),
+            };
+            SiteConfig {
+                file: crate::config::load::PATH,
+                source,
+                ignored_because,
+                enabled: r.site.1.is_ok(),
+                disabled_because: r.site.1.clone().err(),
+            }
+        },
         findings,
     };
     let doc = Doc {
         lossy: t.0.get(),
         ..doc
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("plain data always serializes");
-    s.push('\n');
-    s
+    let s = serde_json::to_string_pretty(&doc).expect("plain data always serializes");
+    // serde_json escapes C0 controls only: DEL, C1 controls and bidi
+    // overrides (from hostile paths or mount names) become `\uXXXX` too, so
+    // the text is as safe on a terminal as the human report; same values.
+    let mut out = String::with_capacity(s.len() + 1);
+    for c in s.chars() {
+        if crate::render::visible::is_hostile(c) && c != '\n' {
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    out
 }

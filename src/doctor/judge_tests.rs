@@ -148,6 +148,7 @@ fn healthy() -> (Report, World) {
             programs: Vec::new(),
         },
         shm_usable: false,
+        site: (crate::config::Source::Absent, Ok(())),
         names: vec![(ALICE, Some("alice".into()))],
         findings: Vec::new(),
     };
@@ -724,4 +725,21 @@ fn worst_first() {
     let mut sorted = sev.clone();
     sorted.sort_by_key(|s| std::cmp::Reverse(*s));
     assert_eq!(sev, sorted);
+}
+
+#[test]
+fn site_configuration_ignored_or_switched_off() {
+    let (mut r, w) = healthy();
+    r.site = (
+        crate::config::Source::Ignored("it is writable by group".into()),
+        Err("switched off by the site".into()),
+    );
+    let warn = one(&r, &w, Code::SiteConfigIgnored);
+    assert_eq!(warn.severity, Severity::Warning);
+    assert!(
+        warn.message.contains("writable by group"),
+        "{}",
+        warn.message
+    );
+    assert_eq!(one(&r, &w, Code::SiteDisabled).severity, Severity::Info);
 }

@@ -153,12 +153,16 @@ pub enum Code {
     RuntimeDirUnset,
     /// /run/user/<uid> does not exist: gpg-agent puts its sockets in ~/.gnupg.
     GnupgNoRunUser,
+    /// the site configuration file is ignored (untrusted or invalid).
+    SiteConfigIgnored,
+    /// the site configuration switches tmpguard off for this user.
+    SiteDisabled,
 }
 
 impl Code {
     /// Every code, in the order the judge may give them.
     #[cfg(test)]
-    pub const ALL: [Code; 41] = [
+    pub const ALL: [Code; 43] = [
         Code::TmpVarUnusable,
         Code::PythonNoCwd,
         Code::NoUsableDir,
@@ -200,6 +204,8 @@ impl Code {
         Code::RuntimeDirInvalid,
         Code::RuntimeDirUnset,
         Code::GnupgNoRunUser,
+        Code::SiteConfigIgnored,
+        Code::SiteDisabled,
     ];
 
     /// The code as `doctor --json` writes it.
@@ -246,6 +252,8 @@ impl Code {
             Code::RuntimeDirInvalid => "runtime_dir_invalid",
             Code::RuntimeDirUnset => "runtime_dir_unset",
             Code::GnupgNoRunUser => "gnupg_no_run_user",
+            Code::SiteConfigIgnored => "site_config_ignored",
+            Code::SiteDisabled => "site_disabled",
         }
     }
 }
@@ -519,6 +527,7 @@ pub fn source_words(s: identity::Source) -> &'static str {
         identity::Source::EnvConfirmed => "$USER, confirmed by passwd",
         identity::Source::Passwd => "your passwd entry",
         identity::Source::Uid => "your uid: no usable passwd name",
+        identity::Source::Template => "the site's name template (by uid)",
     }
 }
 
@@ -558,6 +567,9 @@ pub struct Report {
     pub job: Job,
     /// `XDG_RUNTIME_DIR`.
     pub runtime_dir: xdg::RuntimeDir,
+    /// The site configuration file: read, absent or ignored, and whether it
+    /// has tmpguard on for this user (`Err`: why not).
+    pub site: (crate::config::Source, Result<(), String>),
     /// Nothing else works but `/dev/shm` does: the fix to suggest.
     pub shm_usable: bool,
     /// The passwd names of every uid the report mentions, looked up while
@@ -668,6 +680,7 @@ pub fn gather(fs: &dyn Fs, w: &World) -> Report {
         rc,
         job,
         runtime_dir: xdg::view(snap),
+        site: (snap.site.source.clone(), snap.site.active(snap.uid)),
         shm_usable,
         names: Names::new(),
         findings: Vec::new(),

@@ -76,17 +76,7 @@ impl Walked {
 
 /// A path for a log line: control characters made visible.
 pub fn show(p: &Path) -> String {
-    p.as_os_str()
-        .to_string_lossy()
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.into()
-            }
-        })
-        .collect()
+    crate::render::visible::bytes(p.as_os_str().as_bytes())
 }
 
 /// `openat2` of one name relative to `dir`: never a symlink, never across a mount.

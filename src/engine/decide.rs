@@ -76,6 +76,9 @@ pub struct Input<'a> {
     pub base_configured: bool,
     /// A batch-job marker is set.
     pub in_job: bool,
+    /// The site does not let users choose (`user_override = false`) and
+    /// `tmpdir` is not inside one of its bases.
+    pub outside_site_bases: bool,
 }
 
 /// Where the exported directory comes from.
@@ -124,6 +127,8 @@ pub enum Replaced {
     ParentNotOwn,
     /// Not a directory that could be kept.
     Bad(Bad),
+    /// Outside the site's bases, which users may not leave (`user_override = false`).
+    OutsideSiteBases,
 }
 
 impl fmt::Display for Unusable {
@@ -152,6 +157,9 @@ impl fmt::Display for Replaced {
             // The path is already in the sentence; say only what is wrong with it.
             Replaced::Bad(Bad::Unsafe(u)) => u.fmt(f),
             Replaced::Bad(Bad::Error(e)) => write!(f, "is not usable ({e})"),
+            Replaced::OutsideSiteBases => {
+                f.write_str("is outside the site's bases (the site sets user_override = false)")
+            }
         }
     }
 }
@@ -223,6 +231,13 @@ pub fn decide(i: &Input<'_>) -> Decision {
             shared_sticky: true,
             ..
         } => shared(Why::SharedSticky),
+        // A batch job's directory is the batch system's choice, not the user's.
+        Facts::Dir { .. }
+        | Facts::Missing {
+            parent: Parent::Own,
+        } if i.outside_site_bases && !i.in_job => {
+            d(Choice::Target, Why::Replaced(Replaced::OutsideSiteBases))
+        }
         Facts::Dir {
             owner,
             open: false,
@@ -296,6 +311,7 @@ mod tests {
             force: false,
             base_configured: false,
             in_job: false,
+            outside_site_bases: false,
         };
         tweak(&mut i);
         decide(&i)
@@ -431,6 +447,27 @@ mod tests {
             parent: Parent::Other,
         };
         assert_eq!(run(Some("/nope/x"), other, |_| ()).choice, Choice::Target);
+    }
+
+    #[test]
+    fn outside_the_sites_bases_is_replaced_unless_in_a_job() {
+        let outside = |i: &mut Input<'_>| i.outside_site_bases = true;
+        assert!(matches!(
+            run(Some("/home/a/t"), dir(UID, false, false, true), outside).why,
+            Why::Replaced(_)
+        ));
+        let own = Facts::Missing {
+            parent: Parent::Own,
+        };
+        assert_eq!(run(Some("/home/a/t"), own, outside).choice, Choice::Target);
+        assert_eq!(
+            run(Some("/j"), dir(UID, false, false, true), |i| {
+                i.outside_site_bases = true;
+                i.in_job = true;
+            })
+            .why,
+            Why::Private
+        );
     }
 
     #[test]

@@ -239,4 +239,8 @@ impl Fs for DryRun<'_> {
     fn fs_info(&self, dir: &Path) -> Result<FsInfo, Errno> {
         self.real.fs_info(dir)
     }
+
+    fn free_bytes(&self, dir: &Handle) -> Result<u64, Errno> {
+        self.real.free_bytes(dir)
+    }
 }

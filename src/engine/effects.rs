@@ -81,6 +81,9 @@ pub trait Fs {
     fn passwd(&self) -> &dyn Passwd;
     /// The filesystem under `dir` (`statvfs`, `/proc/self/mountinfo`): for doctor.
     fn fs_info(&self, dir: &Path) -> Result<FsInfo, Errno>;
+    /// Bytes an unprivileged user may still write on the filesystem of `dir`
+    /// (`fstatvfs`): the site's `min_free`.
+    fn free_bytes(&self, dir: &Handle) -> Result<u64, Errno>;
 }
 
 impl From<&Statx> for Stat {
@@ -201,5 +204,10 @@ impl Fs for RealFs {
 
     fn fs_info(&self, dir: &Path) -> Result<FsInfo, Errno> {
         fsinfo::inspect(dir)
+    }
+
+    fn free_bytes(&self, dir: &Handle) -> Result<u64, Errno> {
+        let vfs = nix::sys::statvfs::fstatvfs(dir.fd()?)?;
+        Ok((vfs.blocks_available() as u64).saturating_mul(vfs.fragment_size() as u64))
     }
 }

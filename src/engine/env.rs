@@ -1,7 +1,6 @@
 //! The snapshot of the process's world: read once, passed everywhere after.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 
 use crate::engine::scheduler::{self, Scheduler};
 
@@ -26,6 +25,8 @@ pub struct Snapshot {
     pub job: Option<&'static Scheduler>,
     /// The job's id, for per-job directories (read only inside a job).
     pub job_id: Option<crate::engine::jobdir::JobId>,
+    /// The site configuration file, as read (default: none).
+    pub site: crate::config::Site,
 }
 
 impl Snapshot {
@@ -42,6 +43,7 @@ impl Snapshot {
             runtime_dir: var("XDG_RUNTIME_DIR"),
             job: scheduler::detect(|m| std::env::var_os(m).is_some()),
             job_id: None,
+            site: crate::config::Site::load(),
         }
         .with_job_id(var)
     }
@@ -52,12 +54,5 @@ impl Snapshot {
             self.job_id = crate::engine::jobdir::JobId::from_env(var);
         }
         self
-    }
-
-    /// The configured base: `--base` wins over `TMPGUARD_BASE`; empty means unset.
-    pub fn configured_base(&self, flag: Option<&PathBuf>) -> Option<OsString> {
-        flag.map(|p| p.clone().into_os_string())
-            .or_else(|| self.base_env.clone())
-            .filter(|v| !v.is_empty())
     }
 }

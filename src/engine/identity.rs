@@ -39,6 +39,8 @@ pub enum Source {
     Passwd,
     /// No usable passwd name: `uid-<N>`.
     Uid,
+    /// The site's name template has no `%u`: the name needs no user name.
+    Template,
 }
 
 /// The uid and the name of its private directory.

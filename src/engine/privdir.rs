@@ -288,6 +288,8 @@ pub enum Op {
     Chmod,
     Resolve,
     ReadLink,
+    /// statvfs, for the site's min_free.
+    MeasureSpace,
 }
 
 impl fmt::Display for Op {
@@ -299,6 +301,7 @@ impl fmt::Display for Op {
             Op::Chmod => "chmod",
             Op::Resolve => "resolve",
             Op::ReadLink => "read link",
+            Op::MeasureSpace => "measure the free space of",
         })
     }
 }
@@ -321,6 +324,10 @@ pub enum Problem {
         taken: Box<Error>,
         fallback: Box<Error>,
     },
+    /// A base with less free space than the site's `min_free`.
+    NoRoom { avail: u64, min_free: u64 },
+    /// None of the site's bases can be used: each one's reason.
+    NoBase(Vec<Error>),
 }
 
 /// A directory that cannot be used, and why.
@@ -393,6 +400,16 @@ impl fmt::Display for Error {
                     f,
                     "{taken}; and no private fallback could be made: {fallback}"
                 )
+            }
+            Problem::NoRoom { avail, min_free } => write!(
+                f,
+                "{path} has {} free, less than the site's min_free {}",
+                crate::engine::fsinfo::human_bytes(*avail),
+                crate::engine::fsinfo::human_bytes(*min_free)
+            ),
+            Problem::NoBase(each) => {
+                f.write_str("no base the site lists can be used")?;
+                each.iter().try_for_each(|e| write!(f, "; {e}"))
             }
         }
     }

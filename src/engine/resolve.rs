@@ -8,11 +8,13 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::engine::decide::{self, Bad, Choice, Facts, Parent, Unusable, Why};
 use crate::engine::effects::{Fs, RealFs};
 use crate::engine::ensure::{self, Attempt, Fallback, TMPDIR};
 use crate::engine::env::Snapshot;
 use crate::engine::identity::{self, Identity};
+use crate::engine::mounts;
 use crate::engine::pathnorm::abspath;
 use crate::engine::privdir::{self, Dir, Found, Problem};
 
@@ -23,6 +25,19 @@ pub struct Options {
     pub force: bool,
     /// Inside a batch job, export `<dir>/job.<id>` (see jobdir.rs).
     pub per_job: bool,
+}
+
+// Here rather than in cli.rs, so that cli.rs stands alone (the man page
+// generator, examples/manpages.rs, compiles it by itself).
+impl crate::cli::Common {
+    /// The options the decision needs.
+    pub fn options(&self) -> Options {
+        Options {
+            base: self.base.clone(),
+            force: self.force,
+            per_job: self.per_job,
+        }
+    }
 }
 
 /// A directory to export, and what to tell the user about it.
@@ -37,6 +52,8 @@ pub struct Resolved {
     /// `$TMPDIR` named the directory exported, before this run.
     pub unchanged: bool,
     pub why: Why,
+    /// The effective settings the decision was made with.
+    pub settings: config::Settings,
 }
 
 /// Why no directory can be exported.
@@ -57,6 +74,12 @@ pub struct Plan {
     /// Why a configured base was refused (then `/tmp` is used).
     pub base_refused: Option<String>,
     pub ident: Identity,
+    /// The private directory's name (the site's template filled in).
+    pub name: String,
+    /// Site bases passed over before the one in use, and why.
+    pub skipped: Vec<Failure>,
+    /// The effective settings (site file, environment, flags).
+    pub settings: config::Settings,
     /// The identity service did not answer in time: `ident` is then only a
     /// stand-in (`uid-N`) that must not be used to make a directory.
     pub ident_error: Option<crate::engine::hang::NoAnswer>,
@@ -75,41 +98,80 @@ pub struct Plan {
 /// Gather the facts and apply the rules; creates nothing.
 pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
     let uid = snap.uid;
-    // The base: configured, else /tmp; a refused configured base falls back to /tmp.
-    let configured = snap.configured_base(opts.base.as_ref());
+    let settings = snap.site.settings(&config::User {
+        base_flag: opts.base.as_deref(),
+        base_env: snap.base_env.as_deref(),
+        no_hook: false,
+    });
+    let tpl = settings.name.value.clone();
+    // The name `<base>/<name>` has if $USER is right: enough to see that an
+    // existing directory keeps its base despite min_free (no passwd lookup).
+    let guess = snap
+        .user
+        .as_deref()
+        .map(OsStrExt::as_bytes)
+        .filter(|u| identity::valid_name(u))
+        .and_then(|u| std::str::from_utf8(u).ok())
+        .map(|u| tpl.render(u, uid));
+    // The base: a user's (when the site allows it), else the site's list (by
+    // default just /tmp); a refused user base falls back to the site's list.
     let mut base_refused = None;
-    let configured_dir = configured.as_ref().and_then(|b| {
-        let opened = abspath(b)
+    let user_dir = settings.user_base.as_ref().and_then(|b| {
+        let opened = abspath(b.value.as_os_str())
             .map_err(|e| e.to_string())
             .and_then(|p| privdir::open_base(fs, &p, uid).map_err(|e| e.to_string()));
         opened
-            .map_err(|why| base_refused = Some(format!("base {}: {why}", Path::new(b).display())))
+            .map_err(|why| base_refused = Some(format!("base {}: {why}", b.value.display())))
             .ok()
     });
-    let base_configured = configured_dir.is_some();
-    let base =
-        configured_dir.map_or_else(|| privdir::open_base(fs, Path::new(DEFAULT_BASE), uid), Ok);
-
-    let (ident, ident_error) = match identity::resolve(
-        uid,
-        snap.user.as_deref().map(OsStrExt::as_bytes),
-        |name| base.as_ref().is_ok_and(|b| owned_by(fs, b, name, uid)),
-        fs.passwd(),
-    ) {
-        Ok(i) => (i, None),
-        Err(na) => (
-            Identity {
-                uid,
-                name: format!("uid-{uid}"),
-                source: identity::Source::Uid,
-            },
-            Some(na),
-        ),
+    let base_configured = user_dir.is_some() || settings.site_base();
+    let mut skipped = Vec::new();
+    // What pick_base learnt of `<base>/<guess>` in the base it picked.
+    let seen = std::cell::Cell::new(None);
+    let base = match user_dir {
+        Some(dir) => Ok(dir),
+        None => pick_base(fs, &settings, uid, guess.as_deref(), &mut skipped, &seen),
     };
+
+    let (ident, ident_error) = if tpl.uses_user() {
+        let looked_up = identity::resolve(
+            uid,
+            snap.user.as_deref().map(OsStrExt::as_bytes),
+            |name| {
+                let name = tpl.render(name, uid);
+                // pick_base may have looked already (min_free): not twice.
+                if let Some((_, owned)) = seen.take().filter(|s| s.0 == name) {
+                    return owned;
+                }
+                base.as_ref().is_ok_and(|b| owned_by(fs, b, &name, uid))
+            },
+            fs.passwd(),
+        );
+        match looked_up {
+            Ok(i) => (i, None),
+            Err(na) => (
+                Identity {
+                    uid,
+                    name: format!("uid-{uid}"),
+                    source: identity::Source::Uid,
+                },
+                Some(na),
+            ),
+        }
+    } else {
+        // `%U` alone: no name, so no passwd lookup at all.
+        let ident = Identity {
+            uid,
+            name: tpl.render("", uid),
+            source: identity::Source::Template,
+        };
+        (ident, None)
+    };
+    let name = tpl.render(&ident.name, uid);
     let target = base
         .as_ref()
         .map_or(Path::new(DEFAULT_BASE), |b| &b.path)
-        .join(&ident.name);
+        .join(&name);
 
     let tmpdir = snap
         .tmpdir
@@ -128,6 +190,7 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
             parent: Parent::Other,
         },
     };
+    let settings_jobs = settings.jobs.value;
     let decision = decide::decide(&decide::Input {
         uid,
         tmpdir: tmpdir.as_deref(),
@@ -136,19 +199,82 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         force: opts.force,
         base_configured,
         in_job: snap.job.is_some(),
+        outside_site_bases: !settings.user_override.value
+            && tmpdir.as_deref().is_some_and(|t| !settings.in_bases(t)),
     });
     Plan {
         base,
         base_configured,
         base_refused,
         ident,
+        name,
+        skipped,
+        settings,
         ident_error,
         target,
         tmpdir,
         found,
         decision,
-        per_job: opts.per_job,
+        // The site's `jobs = true` makes per-job directories the default.
+        per_job: opts.per_job || settings_jobs,
     }
+}
+
+/// The first base in the site's list that is safe and, for a new directory,
+/// has `min_free` room; each one passed over is in `skipped`. An existing
+/// directory of ours (`guess`) keeps its base whatever the free space.
+fn pick_base(
+    fs: &dyn Fs,
+    settings: &config::Settings,
+    uid: u32,
+    guess: Option<&str>,
+    skipped: &mut Vec<Failure>,
+    seen: &std::cell::Cell<Option<(String, bool)>>,
+) -> Result<Dir, Failure> {
+    for path in &settings.base.value {
+        let dir = match privdir::open_base(fs, path, uid) {
+            Ok(dir) => dir,
+            Err(e) => {
+                skipped.push(e);
+                continue;
+            }
+        };
+        let room = |min: u64| {
+            if let Some(g) = guess {
+                let owned = owned_by(fs, &dir, g, uid);
+                seen.set(Some((g.to_owned(), owned)));
+                if owned {
+                    return Ok(());
+                }
+            }
+            let avail = fs.free_bytes(&dir.fd).map_err(|errno| Problem::Os {
+                op: privdir::Op::MeasureSpace,
+                errno,
+            })?;
+            match avail >= min {
+                true => Ok(()),
+                false => Err(Problem::NoRoom {
+                    avail,
+                    min_free: min,
+                }),
+            }
+        };
+        match settings.min_free.value.map_or(Ok(()), room) {
+            Ok(()) => return Ok(dir),
+            Err(problem) => skipped.push(privdir::Error {
+                path: path.clone(),
+                problem,
+            }),
+        }
+    }
+    // Nothing usable: one base says its own reason; several, each one's.
+    Err(match skipped.len() {
+        1 => skipped.pop().expect("one"),
+        _ => privdir::Error {
+            path: settings.base.value.first().cloned().unwrap_or_default(),
+            problem: Problem::NoBase(std::mem::take(skipped)),
+        },
+    })
 }
 
 impl Plan {
@@ -157,7 +283,7 @@ impl Plan {
         match &self.decision.choice {
             Choice::Keep | Choice::CreateInOwn => self.tmpdir.clone(),
             Choice::Target => Some(self.target.clone()),
-            Choice::TargetIn(shared) => Some(shared.join(&self.ident.name)),
+            Choice::TargetIn(shared) => Some(shared.join(&self.name)),
         }
     }
 }
@@ -194,7 +320,9 @@ fn carry_out(
     let Plan {
         base,
         base_refused,
-        ident,
+        name: dir_name,
+        skipped,
+        settings,
         ident_error,
         target,
         tmpdir: tmpdir_path,
@@ -212,12 +340,25 @@ fn carry_out(
         });
     }
     let uid = snap.uid;
-    let mut warnings: Vec<String> = base_refused
-        .map(|why| format!("refusing {why}; using {DEFAULT_BASE}"))
-        .into_iter()
-        .collect();
+    let mut warnings: Vec<String> = snap.site.warning().into_iter().collect();
+    warnings.extend(settings.warnings.iter().cloned());
+    // Only when there is something to say: formatting costs every shell start.
+    if base_refused.is_some() || !skipped.is_empty() {
+        let in_use = match &base {
+            Ok(b) => b.path.display().to_string(),
+            Err(_) => "none".into(),
+        };
+        if let Some(why) = base_refused {
+            warnings.push(format!("refusing {why}; using {in_use}"));
+        }
+        if base.is_ok() {
+            for e in &skipped {
+                warnings.push(format!("skipping base {e}; using {in_use}"));
+            }
+        }
+    }
     let tmpdir = snap.tmpdir.as_deref().filter(|v| !v.is_empty());
-    let name = OsStr::new(&ident.name);
+    let name = OsStr::new(&dir_name);
 
     let mut made = |dir: Result<Dir, Failure>, name: &OsStr, fallback| {
         let dir = dir.inspect_err(|e| trace.parent_error = Some(e.clone()))?;
@@ -256,7 +397,7 @@ fn carry_out(
     // directory the scheduler or the user chose and the rules kept).
     let job_parent = match (&snap.job_id, &decision.choice) {
         (Some(_), Choice::Target | Choice::TargetIn(_)) if per_job => Some(dir.clone()),
-        (Some(_), Choice::Keep) if per_job => jobdir_parent(&dir, &target, &ident.name),
+        (Some(_), Choice::Keep) if per_job => jobdir_parent(&dir, &target, &dir_name),
         _ => None,
     };
     let (dir, created, tightened) = match (job_parent, &snap.job_id) {
@@ -290,6 +431,7 @@ fn carry_out(
         warnings,
         unchanged,
         why: decision.why,
+        settings,
     })
 }
 
@@ -361,7 +503,25 @@ fn make_job_dir(
 fn owned_by(fs: &dyn Fs, base: &Dir, name: &str, uid: u32) -> bool {
     // statx without a round trip: a stopped FUSE daemon at the name must not hang.
     fs.lstat_at(&base.fd, OsStr::new(name))
-        .is_ok_and(|st| st.uid == uid)
+        .is_ok_and(|st| owner_proves_name(&base.stat, &st, uid, |m| fs.mount(m, uid)))
+}
+
+/// Whether `st`, what is at `<base>/$USER`, shows that the uid made it, so
+/// `$USER` may be taken as its name without asking passwd. Only a directory
+/// (a file can be hard-linked there by anyone), and only when its owner is
+/// real: a mount root's owner is whatever the mount reports (a FUSE daemon
+/// forges any uid), so there only a mount root made (not FUSE) will do; any
+/// other mount is confirmed by passwd like a missing directory. The mount
+/// root flag comes with the stat: the usual case costs nothing more.
+fn owner_proves_name(
+    base: &privdir::Stat,
+    st: &privdir::Stat,
+    uid: u32,
+    mount: impl FnOnce(&privdir::Stat) -> Result<mounts::Accepted, mounts::Foreign>,
+) -> bool {
+    st.uid == uid
+        && st.kind() == privdir::Kind::Dir
+        && (!mounts::is_crossing(base, st) || mount(st) == Ok(mounts::Accepted::Kernel))
 }
 
 /// Reduce what is at `$TMPDIR` to the facts `decide` needs (probing it when worth it).
@@ -445,6 +605,54 @@ mod tests {
 
     fn run(fs: &dyn Fs, snap: &Snapshot) -> Result<Resolved, Failure> {
         apply(fs, plan(fs, snap, &Options::default()), snap).0
+    }
+
+    /// `$USER`'s fast path: only a directory of the uid proves the name, and
+    /// on a mount root only one the kernel's records say root made (not FUSE,
+    /// whose daemon reports any owner); else passwd is asked.
+    #[test]
+    fn only_a_real_owner_proves_the_name() {
+        let st = |uid, mode, dev, root| privdir::Stat {
+            dev,
+            ino: 2,
+            uid,
+            mode,
+            nlink: 1,
+            mnt_id: None,
+            mnt_id_unique: false,
+            mount_root: root,
+        };
+        let base = st(0, 0o41777, 1, Some(true));
+        let foreign = || {
+            Err(mounts::Foreign {
+                point: "/tmp/bob".into(),
+                fstype: "fuse".into(),
+                source: "x".into(),
+                owner: Some(2002),
+            })
+        };
+        let never = |_: &privdir::Stat| -> Result<mounts::Accepted, mounts::Foreign> {
+            panic!("no mount look-up off a mount root")
+        };
+        let dir = st(ALICE, 0o40700, 1, Some(false));
+        assert!(owner_proves_name(&base, &dir, ALICE, never));
+        assert!(!owner_proves_name(&base, &dir, 2002, never));
+        // A file can be hard-linked there by anyone.
+        let file = st(ALICE, 0o100600, 1, Some(false));
+        assert!(!owner_proves_name(&base, &file, ALICE, never));
+        // A mount root: its owner is only as real as the mount.
+        let fuse = st(ALICE, 0o40700, 9, Some(true));
+        assert!(!owner_proves_name(&base, &fuse, ALICE, |_| foreign()));
+        let own_fuse = || Ok(mounts::Accepted::MaybeFuse);
+        assert!(!owner_proves_name(&base, &fuse, ALICE, |_| own_fuse()));
+        assert!(owner_proves_name(&base, &fuse, ALICE, |_| Ok(
+            mounts::Accepted::Kernel
+        )));
+        // Before Linux 5.8 (no mount-root flag): another device says so.
+        let old = st(ALICE, 0o40700, 9, None);
+        assert!(!owner_proves_name(&base, &old, ALICE, |_| foreign()));
+        let same_dev = st(ALICE, 0o40700, 1, None);
+        assert!(owner_proves_name(&base, &same_dev, ALICE, never));
     }
 
     #[test]

@@ -25,8 +25,16 @@ pub fn format(pid: u32, msg: &str) -> Vec<u8> {
 fn format_pri(pri: u8, pid: u32, msg: &str) -> Vec<u8> {
     let mut line = format!("<{pri}>tmpguard[{pid}]: ").into_bytes();
     line.extend(
-        msg.bytes()
-            .map(|b| if b.is_ascii_control() { b'?' } else { b }),
+        msg.chars()
+            .map(|c| {
+                if crate::render::visible::is_hostile(c) {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .into_bytes(),
     );
     line.truncate(MAX_LEN);
     line

@@ -7,6 +7,7 @@ pub mod quote;
 pub mod records;
 pub mod shell;
 pub mod template;
+pub mod visible;
 
 /// Slurm TaskProlog lines: `export NAME=value`, values quoted by [`quote::slurm`].
 pub const SLURM_TEMPLATE: &str = include_str!("templates/slurm.txt");

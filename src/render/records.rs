@@ -25,8 +25,9 @@ pub enum Record<'a> {
     Error(String),
 }
 
-/// The bytes of `records`, each NUL-terminated. A NUL inside a value or a
-/// text (impossible in an environment value) is dropped.
+/// The bytes of `records`, each NUL-terminated. A NUL inside a value
+/// (impossible in an environment value) is dropped; a text's control
+/// characters, NUL included, are shown as `\xNN` (`render::visible`).
 pub fn encode(records: &[Record<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     for r in records {
@@ -34,8 +35,9 @@ pub fn encode(records: &[Record<'_>]) -> Vec<u8> {
             Record::Set(name, value) => ("set", [name.as_bytes(), b"=", value].concat()),
             Record::Unsafe(name) => ("unsafe", name.as_bytes().to_vec()),
             Record::Unset(name) => ("unset", name.as_bytes().to_vec()),
-            Record::Warn(t) => ("warn", t.as_bytes().to_vec()),
-            Record::Error(t) => ("error", t.as_bytes().to_vec()),
+            // Shown to the user by the modulefile: no control characters.
+            Record::Warn(t) => ("warn", super::visible::text(t).as_bytes().to_vec()),
+            Record::Error(t) => ("error", super::visible::text(t).as_bytes().to_vec()),
         };
         out.extend_from_slice(tag.as_bytes());
         out.push(b' ');
@@ -59,7 +61,7 @@ mod tests {
         ]);
         assert_eq!(
             out,
-            b"set TMPDIR=/tmp/a\nb\0unsafe TMP\0warn wx\0error e\0".to_vec()
+            b"set TMPDIR=/tmp/a\nb\0unsafe TMP\0warn w\\x00x\0error e\0".to_vec()
         );
     }
 }

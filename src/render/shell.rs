@@ -340,6 +340,8 @@ pub struct Exports<'a> {
     pub tmpguard: &'a [u8],
     /// The `--base` init was given, for the hook to pass on when it runs again.
     pub base: Option<&'a [u8]>,
+    /// More variables set to the same value (the site's `export`), validated names.
+    pub extra: &'a [&'a str],
     /// TMPDIR is on a network filesystem: no hook, because the shell's own
     /// builtins would stat it at each prompt and block on a hung mount.
     /// (Detection is the caller's; see the README's hook section.)
@@ -415,12 +417,85 @@ pub fn render_exports(
             Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
-    Ok(fill(template, flag, value))
+    // The hook's code alone (`--hook-only`) exports nothing.
+    let template = match ex.hook_only {
+        true => template.into(),
+        false => with_extra(template, ex.extra),
+    };
+    Ok(fill(&template, flag, value))
+}
+
+/// The template with one more export line per extra name, each written like
+/// the template's own `TMP` line (its `{{?TMP}}` line with the name changed),
+/// so every target's syntax stays in its template.
+pub fn with_extra<'t>(template: &'t str, extra: &[&str]) -> std::borrow::Cow<'t, str> {
+    if extra.is_empty() {
+        return template.into();
+    }
+    // The export line: `{{?TMP}}` then the name TMP, then the value.
+    let Some((line, at)) = template.lines().find_map(|l| {
+        let line = l.strip_prefix("{{?TMP}}")?;
+        let at = line.find("TMP")?;
+        (line.find("{{TMPDIR}}")? > at).then_some((line, at))
+    }) else {
+        return template.into();
+    };
+    let mut added = String::new();
+    for name in extra {
+        added.push_str(&format!("{}{name}{}\n", &line[..at], &line[at + 3..]));
+    }
+    // After the last of the TMP/TEMP lines.
+    let end = template
+        .match_indices("{{?TEMP}}")
+        .next()
+        .and_then(|(i, _)| template[i..].find('\n').map(|n| i + n + 1))
+        .unwrap_or(template.len());
+    let mut out = String::with_capacity(template.len() + added.len());
+    out.push_str(&template[..end]);
+    out.push_str(&added);
+    out.push_str(&template[end..]);
+    out.into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_names_in_every_shells_syntax() {
+        let extra = ["SCRATCH_TMPDIR"];
+        for (shell, line) in [
+            (Shell::Bash, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Zsh, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Sh, "export SCRATCH_TMPDIR='/t'\n"),
+            (Shell::Fish, "set -gx SCRATCH_TMPDIR '/t'\n"),
+            (Shell::Tcsh, "setenv SCRATCH_TMPDIR '/t';\n"),
+            (Shell::Elvish, "set-env SCRATCH_TMPDIR '/t'\n"),
+            (Shell::Xonsh, "$SCRATCH_TMPDIR = '/t'\n"),
+        ] {
+            let ex = Exports {
+                tmpdir: b"/t",
+                extra: &extra,
+                ..Default::default()
+            };
+            let out = String::from_utf8(render(shell, &ex).unwrap()).unwrap();
+            assert!(out.contains(line), "{shell:?}: {out}");
+        }
+        let slurm = render_exports(
+            crate::render::SLURM_TEMPLATE,
+            &Exports {
+                tmpdir: b"/t",
+                extra: &extra,
+                ..Default::default()
+            },
+            |v| Ok(v.to_vec()),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(slurm).unwrap(),
+            "export TMPDIR=/t\nexport SCRATCH_TMPDIR=/t\n"
+        );
+    }
 
     #[test]
     fn bash_exports_only_what_is_set() {

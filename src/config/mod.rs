@@ -1,0 +1,477 @@
+//! The site configuration file, `/etc/tmpguard/tmpguard.toml`: read (and
+//! trusted) in `load`, parsed and validated in `parse`, node classes matched
+//! in `hosts`; here, the effective settings and where each came from.
+//!
+//! Precedence, highest first: a command-line flag, the environment
+//! (`TMPGUARD_BASE`), the last matching `[[node]]` section, the file's top
+//! level, the built-in defaults. Only `base` and `hook` can be set by a
+//! user at all; `user_override = false` makes a user's base a warning. The
+//! site-only keys (`enable`, `pilot`, `user_override`, `trust`, `jobs`,
+//! `runtime_dir`) have no flag or variable.
+
+pub mod hosts;
+pub mod load;
+pub mod parse;
+pub mod pilot;
+pub mod toml;
+pub mod values;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use parse::{File, Keys, Pilot};
+pub use values::NameTemplate;
+
+use crate::engine::ancestry::Trust;
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    /// The file's top level, at this line.
+    File(usize),
+    /// A `[[node]]` section matching this host: its `match`, the line of the key.
+    Node(String, usize),
+    /// An environment variable.
+    Env(&'static str),
+    /// A command-line flag.
+    Flag(&'static str),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::File(line) => write!(f, "{}:{line}", load::PATH),
+            Origin::Node(m, line) => write!(f, "{}:{line} [[node]] match = {m:?}", load::PATH),
+            Origin::Env(v) => write!(f, "environment {v}"),
+            Origin::Flag(v) => write!(f, "flag {v}"),
+        }
+    }
+}
+
+/// A setting and its origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+fn default<T>(value: T) -> V<T> {
+    V {
+        value,
+        origin: Origin::Default,
+    }
+}
+
+/// What was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Source {
+    /// No file: built-in defaults.
+    #[default]
+    Absent,
+    /// The file was read and is in effect.
+    Read,
+    /// The file is there but ignored as a whole: why.
+    Ignored(String),
+}
+
+/// The site's configuration as loaded for this process.
+#[derive(Debug, Clone, Default)]
+pub struct Site {
+    pub source: Source,
+    pub file: File,
+    /// The short host name the node sections were matched on (`None` when
+    /// the file has none: then no `uname` is made).
+    pub host: Option<String>,
+}
+
+impl Site {
+    /// Read the system file (one failed `open` when there is none). A file
+    /// that is untrusted or invalid is ignored, said once on stderr by the
+    /// caller (see [`Site::warning`]) and once in the system log here.
+    pub fn load() -> Site {
+        let path = Path::new(load::PATH);
+        let (source, file) = match load::read_trusted(path) {
+            Ok(None) => (Source::Absent, File::default()),
+            Ok(Some(text)) => match parse::parse(&text) {
+                Ok(file) => (Source::Read, file),
+                Err(issues) => {
+                    let first = &issues[0];
+                    let more = match issues.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    (
+                        Source::Ignored(format!(
+                            "line {}: {}{more}; check it with `tmpguard config check`",
+                            first.line, first.msg
+                        )),
+                        File::default(),
+                    )
+                }
+            },
+            Err(why) => (Source::Ignored(why.0), File::default()),
+        };
+        if let Source::Ignored(why) = &source {
+            crate::engine::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
+        }
+        let host = (!file.nodes.is_empty()).then(short_hostname);
+        Site { source, file, host }
+    }
+
+    /// The one line to print when the file is ignored.
+    pub fn warning(&self) -> Option<String> {
+        match &self.source {
+            Source::Ignored(why) => Some(format!(
+                "ignoring the site configuration {}: {why}",
+                load::PATH
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl Site {
+    /// Whether the site has tmpguard on for `uid` (`enable`, `pilot`); `Err`
+    /// says why not. The pilot list needs NSS; without one, no lookup.
+    pub fn active(&self, uid: u32) -> Result<(), String> {
+        if self.source != Source::Read {
+            return Ok(());
+        }
+        // Only these two keys: no whole settings built on the fast path.
+        let mut enable = (true, Origin::Default);
+        let mut pilot = None;
+        for (keys, node) in sections(&self.file, self.host.as_deref()) {
+            let origin = |line| match node {
+                None => Origin::File(line),
+                Some(m) => Origin::Node(m.to_owned(), line),
+            };
+            if let Some(e) = &keys.enable {
+                enable = (e.value, origin(e.line));
+            }
+            if let Some(p) = &keys.pilot {
+                pilot = Some((&p.value, origin(p.line)));
+            }
+        }
+        if !enable.0 {
+            return Err(format!(
+                "switched off by the site (enable = false, {})",
+                enable.1
+            ));
+        }
+        match pilot {
+            Some((list, origin)) if !pilot::includes(list, uid) => Err(format!(
+                "not switched on for you: you are not in the site's pilot list ({origin})"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// This host's short name, from `uname` (no DNS, no NSS).
+pub fn short_hostname() -> String {
+    nix::sys::utsname::uname()
+        .map(|u| hosts::short(&u.nodename().to_string_lossy()).to_owned())
+        .unwrap_or_default()
+}
+
+/// What a user asked for, which may override the site's base and hook.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct User<'a> {
+    /// `--base`.
+    pub base_flag: Option<&'a Path>,
+    /// `$TMPGUARD_BASE` (empty means unset).
+    pub base_env: Option<&'a OsStr>,
+    /// `--no-hook`.
+    pub no_hook: bool,
+}
+
+/// The effective settings on one host for one invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub enable: V<bool>,
+    pub pilot: V<Option<Vec<Pilot>>>,
+    /// The site's ordered candidate bases (the default: `/tmp`).
+    pub base: V<Vec<PathBuf>>,
+    /// A user's base (`--base`, `TMPGUARD_BASE`), when the site allows it.
+    pub user_base: Option<V<PathBuf>>,
+    pub min_free: V<Option<u64>>,
+    pub name: V<NameTemplate>,
+    /// Variables set besides TMPDIR.
+    pub export: V<Vec<String>>,
+    /// `TMP`/`TEMP` (when in `export`) are set even when they were not before.
+    pub export_always: V<bool>,
+    pub hook: V<bool>,
+    pub user_override: V<bool>,
+    pub timeout: V<Option<Duration>>,
+    pub jobs: V<bool>,
+    pub runtime_dir: V<bool>,
+    pub trust_owners: V<Vec<u32>>,
+    pub trust_dirs: V<Vec<PathBuf>>,
+    /// Things to tell the user (a base the site does not let them set).
+    pub warnings: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enable: default(true),
+            pilot: default(None),
+            base: default(vec![PathBuf::from(crate::engine::resolve::DEFAULT_BASE)]),
+            user_base: None,
+            min_free: default(None),
+            name: default(NameTemplate::default()),
+            export: default(vec!["TMP".into(), "TEMP".into()]),
+            export_always: default(false),
+            hook: default(true),
+            user_override: default(true),
+            timeout: default(None),
+            jobs: default(false),
+            runtime_dir: default(false),
+            trust_owners: default(Vec::new()),
+            trust_dirs: default(Vec::new()),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The site set the base list (then TMPDIR in a shared directory does not
+    /// become the base, as with `--base`).
+    pub fn site_base(&self) -> bool {
+        self.base.origin != Origin::Default
+    }
+
+    /// `TMP` / `TEMP` follow TMPDIR: listed in `export`, and set before or `export_always`.
+    pub fn follows(&self, name: &str, was_set: bool) -> bool {
+        self.export.value.iter().any(|n| n == name) && (was_set || self.export_always.value)
+    }
+
+    /// Names in `export` other than TMP and TEMP: always set.
+    pub fn extra_exports(&self) -> impl Iterator<Item = &str> {
+        self.export
+            .value
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != "TMP" && *n != "TEMP")
+    }
+
+    /// `path` lies in one of the site's bases (or the user's allowed base).
+    pub fn in_bases(&self, path: &Path) -> bool {
+        self.base
+            .value
+            .iter()
+            .chain(self.user_base.as_ref().map(|b| &b.value))
+            .any(|b| path.starts_with(b) && path != b)
+    }
+}
+
+/// Apply one section's keys over `s`.
+fn apply(s: &mut Settings, k: &Keys, origin: impl Fn(usize) -> Origin) {
+    fn set<T: Clone, U>(
+        dst: &mut V<U>,
+        src: &Option<parse::At<T>>,
+        origin: &dyn Fn(usize) -> Origin,
+        f: impl Fn(T) -> U,
+    ) {
+        if let Some(at) = src {
+            *dst = V {
+                value: f(at.value.clone()),
+                origin: origin(at.line),
+            };
+        }
+    }
+    let o = &origin;
+    set(&mut s.enable, &k.enable, o, |v| v);
+    set(&mut s.pilot, &k.pilot, o, Some);
+    set(&mut s.base, &k.base, o, |v| v);
+    set(&mut s.min_free, &k.min_free, o, Some);
+    set(&mut s.name, &k.name, o, |v| v);
+    set(&mut s.export, &k.export, o, |v| v);
+    set(&mut s.export_always, &k.export_always, o, |v| v);
+    set(&mut s.hook, &k.hook, o, |v| v);
+    set(&mut s.user_override, &k.user_override, o, |v| v);
+    set(&mut s.timeout, &k.timeout, o, Some);
+    set(&mut s.jobs, &k.jobs, o, |v| v);
+    set(&mut s.runtime_dir, &k.runtime_dir, o, |v| v);
+    set(&mut s.trust_owners, &k.trust_owners, o, |v| v);
+    set(&mut s.trust_dirs, &k.trust_dirs, o, |v| v);
+}
+
+/// The sections that apply on `host`, in order of precedence (lowest first):
+/// the top level, then each matching `[[node]]` (with its `match`).
+fn sections<'f>(
+    file: &'f File,
+    host: Option<&'f str>,
+) -> impl Iterator<Item = (&'f Keys, Option<&'f str>)> {
+    std::iter::once((&file.keys, None)).chain(
+        file.nodes
+            .iter()
+            .filter(move |n| host.is_some_and(|h| n.patterns.iter().any(|p| p.matches(h))))
+            .map(|n| (&n.keys, Some(n.text.as_str()))),
+    )
+}
+
+/// The effective settings: defaults, the file, matching node sections (in
+/// file order, a later one winning), then what the user gave, if allowed.
+pub fn settings(file: &File, host: Option<&str>, user: &User<'_>) -> Settings {
+    let mut s = Settings::default();
+    for (keys, node) in sections(file, host) {
+        apply(&mut s, keys, |line| match node {
+            None => Origin::File(line),
+            Some(m) => Origin::Node(m.to_owned(), line),
+        });
+    }
+    let given = match (user.base_flag, user.base_env.filter(|v| !v.is_empty())) {
+        (Some(flag), _) => Some(V {
+            value: flag.to_owned(),
+            origin: Origin::Flag("--base"),
+        }),
+        (None, Some(env)) => Some(V {
+            value: PathBuf::from(env),
+            origin: Origin::Env("TMPGUARD_BASE"),
+        }),
+        (None, None) => None,
+    };
+    match given {
+        Some(b) if !s.user_override.value => s.warnings.push(format!(
+            "{} {} ignored: the site sets the base (user_override = false)",
+            match b.origin {
+                Origin::Flag(_) => "--base",
+                _ => "TMPGUARD_BASE",
+            },
+            b.value.display()
+        )),
+        other => s.user_base = other,
+    }
+    if user.no_hook {
+        s.hook = V {
+            value: false,
+            origin: Origin::Flag("--no-hook"),
+        };
+    }
+    s
+}
+
+impl Site {
+    /// The effective settings for this process.
+    pub fn settings(&self, user: &User<'_>) -> Settings {
+        settings(&self.file, self.host.as_deref(), user)
+    }
+}
+
+impl Settings {
+    /// The `[trust]` keys as the ancestor rule (`engine::ancestry`) takes them.
+    /// Site-only: no flag or variable reaches them.
+    #[allow(dead_code)] // until privdir's walks are given the site's trust
+    pub fn trust(&self) -> Trust<'_> {
+        Trust {
+            owners: &self.trust_owners.value,
+            dirs: &self.trust_dirs.value,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> File {
+        parse::parse(text).unwrap()
+    }
+
+    const CONF: &str = "base = [\"/site\", \"/tmp\"]\nname = \"%U\"\n\
+        [[node]]\nmatch = \"gpu[001-064]\"\nbase = [\"/nvme\"]\n\
+        [[node]]\nmatch = \"gpu06*\"\nname = \"x%u\"\n";
+
+    #[test]
+    fn precedence_flag_env_node_file_default() {
+        let f = file(CONF);
+        let s = settings(&f, Some("login1"), &User::default());
+        assert_eq!(s.base.value, vec![PathBuf::from("/site"), "/tmp".into()]);
+        assert_eq!(s.base.origin, Origin::File(1));
+        assert_eq!(s.export.origin, Origin::Default);
+        let s = settings(&f, Some("gpu063"), &User::default());
+        assert_eq!(s.base.value, vec![PathBuf::from("/nvme")]);
+        assert_eq!(s.base.origin, Origin::Node("gpu[001-064]".into(), 5));
+        // Both sections match: the later one's name wins, the base stays the first's.
+        assert_eq!(s.name.value.as_str(), "x%u");
+        let env = OsStr::new("/env");
+        let s = settings(
+            &f,
+            Some("gpu001"),
+            &User {
+                base_env: Some(env),
+                ..Default::default()
+            },
+        );
+        assert_eq!(s.user_base.unwrap().origin, Origin::Env("TMPGUARD_BASE"));
+        let s = settings(
+            &f,
+            None,
+            &User {
+                base_env: Some(env),
+                base_flag: Some(Path::new("/flag")),
+                no_hook: true,
+            },
+        );
+        assert_eq!(s.user_base.unwrap().value, PathBuf::from("/flag"));
+        assert_eq!(s.hook.origin, Origin::Flag("--no-hook"));
+    }
+
+    #[test]
+    fn user_override_false_turns_a_users_base_into_a_warning() {
+        let f = file("user_override = false\nbase = [\"/site\"]\n");
+        let s = settings(
+            &f,
+            None,
+            &User {
+                base_flag: Some(Path::new("/mine")),
+                ..Default::default()
+            },
+        );
+        assert_eq!(s.user_base, None);
+        assert_eq!(s.warnings.len(), 1);
+        assert!(
+            s.warnings[0].contains("--base /mine ignored"),
+            "{:?}",
+            s.warnings
+        );
+        assert!(s.in_bases(Path::new("/site/alice")));
+        assert!(!s.in_bases(Path::new("/home/alice/tmp")));
+        assert!(!s.in_bases(Path::new("/site")));
+    }
+
+    #[test]
+    fn site_only_keys_have_no_user_source() {
+        let f = file("enable = false\n[trust]\nowners = [990]\n");
+        let s = settings(
+            &f,
+            None,
+            &User {
+                base_env: Some(OsStr::new("/x")),
+                base_flag: Some(Path::new("/y")),
+                no_hook: true,
+            },
+        );
+        assert!(!s.enable.value);
+        assert_eq!(s.trust().owners, [990]);
+    }
+
+    #[test]
+    fn tmp_and_temp_follow_by_the_export_rule() {
+        let s = Settings::default();
+        assert!(s.follows("TMP", true) && !s.follows("TMP", false));
+        assert_eq!(s.extra_exports().count(), 0);
+        let f = file("export = [\"TEMP\", \"SCRATCH_TMPDIR\"]\nexport_always = true\n");
+        let s = settings(&f, None, &User::default());
+        assert!(!s.follows("TMP", true));
+        assert!(s.follows("TEMP", false));
+        assert_eq!(
+            s.extra_exports().collect::<Vec<_>>(),
+            vec!["SCRATCH_TMPDIR"]
+        );
+    }
+}
