@@ -228,18 +228,6 @@ impl ValueEnum for Target {
     }
 }
 
-impl RuntimeFlag {
-    /// What to do about `XDG_RUNTIME_DIR` for this process; `None` with
-    /// `--no-runtime-dir`.
-    pub fn runtime(
-        &self,
-        snap: &crate::engine::env::Snapshot,
-    ) -> Option<crate::engine::runtime::Resolved> {
-        (!self.no_runtime_dir)
-            .then(|| crate::engine::runtime::resolve(snap.runtime_dir.as_deref(), snap.uid))
-    }
-}
-
 /// A subcommand's arguments, passed through to its own parser.
 #[derive(Debug, Args)]
 pub struct Raw {

@@ -87,7 +87,7 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
         }
     }
     // XDG_RUNTIME_DIR: kept, set, or (invalid, nothing valid to be had) unset.
-    let runtime = args.runtime.runtime(&snap);
+    let runtime = super::runtime_dir(&args.runtime, &snap);
     if let Some(r) = &runtime {
         for w in &r.warnings {
             say(w);

@@ -97,7 +97,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
             say(e);
             fail_closed(shell, &snap);
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
-            let runtime = args.runtime.runtime(&snap);
+            let runtime = super::runtime_dir(&args.runtime, &snap);
             runtime_notes(runtime.as_ref(), args.quiet);
             if let Some(Ok(line)) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
                 emit(&line);
@@ -116,7 +116,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
-    let runtime = args.runtime.runtime(&snap);
+    let runtime = super::runtime_dir(&args.runtime, &snap);
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
     let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
     // tcsh cannot hold the directory open: its hook compares the identity
@@ -275,7 +275,7 @@ fn slurm(args: &InitArgs) -> u8 {
         Err(e) => {
             let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, &snap);
             // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
-            let runtime = args.runtime.runtime(&snap);
+            let runtime = super::runtime_dir(&args.runtime, &snap);
             runtime_notes(runtime.as_ref(), args.quiet);
             let runtime_line = || {
                 if let Some(Ok(line)) = runtime.as_ref().and_then(slurm_runtime_line) {
@@ -307,7 +307,7 @@ fn slurm(args: &InitArgs) -> u8 {
             return OK;
         }
     };
-    let runtime = args.runtime.runtime(&snap);
+    let runtime = super::runtime_dir(&args.runtime, &snap);
     let runtime_changes = runtime
         .as_ref()
         .is_some_and(|r| r.action != runtime::Action::Keep);

@@ -18,7 +18,7 @@ pub fn run(args: &PathArgs) -> u8 {
     let snap = Snapshot::read();
     let result = resolve(&snap, &args.common.options());
     if args.records {
-        let runtime = args.runtime.runtime(&snap);
+        let runtime = super::runtime_dir(&args.runtime, &snap);
         return records(&snap, result, runtime.as_ref());
     }
     match result {
