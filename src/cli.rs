@@ -105,6 +105,17 @@ pub struct Common {
     pub per_job: bool,
 }
 
+/// `--no-runtime-dir`, for the commands that set XDG_RUNTIME_DIR (`init`,
+/// `exec`, `path --records`). No argument group (`group(skip)`): nothing
+/// refers to one, and building it costs every shell start.
+#[derive(Debug, Clone, Args)]
+#[group(skip)]
+pub struct RuntimeFlag {
+    /// Leave XDG_RUNTIME_DIR alone (by default a valid one is kept, else one is made)
+    #[arg(long)]
+    pub no_runtime_dir: bool,
+}
+
 /// `tmpguard init <SHELL>`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -113,6 +124,8 @@ pub struct InitArgs {
     pub shell: Target,
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub runtime: RuntimeFlag,
     /// Print no notes on stderr (failures are still reported)
     #[arg(long, short)]
     pub quiet: bool,
@@ -130,6 +143,8 @@ pub struct InitArgs {
 pub struct PathArgs {
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub runtime: RuntimeFlag,
     /// Accepted for symmetry with `init`; `path` prints no notes anyway
     #[arg(long, short)]
     pub quiet: bool,
@@ -144,6 +159,8 @@ pub struct PathArgs {
 pub struct ExecArgs {
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub runtime: RuntimeFlag,
     /// Do not run CMD when no safe TMPDIR can be had: exit 1 with the reason
     #[arg(long)]
     pub strict: bool,

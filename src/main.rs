@@ -33,6 +33,12 @@ use sys::Signal;
 fn run(args: Vec<OsString>) -> u8 {
     // clap exits 2 on a usage error, after printing it on stderr; `--help`
     // and `--version` keep the default SIGPIPE, like any other tool.
+    // The root-only site command is parsed by hand, outside clap's tree: every
+    // argument in the tree costs every shell start (README, "What it costs").
+    if args.get(1).is_some_and(|a| a == cmd::runtime_dir::NAME) {
+        let _ = sys::ignore(&[Signal::Pipe]);
+        return cmd::runtime_dir::run(&args[2..]);
+    }
     let cli = cli::Cli::parse_from(args);
     let started_with = sys::ignore(ignored_while_working(&cli.cmd));
     match &cli.cmd {

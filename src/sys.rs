@@ -156,6 +156,78 @@ pub fn is_ignored(sig: Signal) -> bool {
     ok && unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN
 }
 
+// ---- Raw system calls for XDG_RUNTIME_DIR (issue 18) ----
+//
+// Through `syscall(2)`, which the binary imports already, rather than glibc's
+// wrappers: each new dynamic symbol costs every shell start its lookup at
+// load time (about 400 instructions), and these are statfs (the fast path)
+// and mount, umount2 and flock (the root-only site command).
+
+/// `f_type` of the filesystem holding `path` (`statfs(2)`, following a
+/// final symlink, as `statfs` does).
+pub fn statfs_type(path: &std::ffi::CStr) -> Result<u64, nix::errno::Errno> {
+    let mut buf = MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: `path` is a valid NUL-terminated string for the call's
+    // duration; `buf` is a writable `struct statfs` the kernel fills (the
+    // raw syscall's layout is glibc's `struct statfs` on 64-bit Linux).
+    let r = unsafe { libc::syscall(libc::SYS_statfs, path.as_ptr(), buf.as_mut_ptr()) };
+    if r != 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    // SAFETY: the call succeeded, so the kernel filled `buf`.
+    Ok(unsafe { buf.assume_init() }.f_type as u64)
+}
+
+/// `mount(2)`.
+pub fn mount(
+    source: &std::ffi::CStr,
+    target: &std::ffi::CStr,
+    fstype: &std::ffi::CStr,
+    flags: u64,
+    data: &std::ffi::CStr,
+) -> Result<(), nix::errno::Errno> {
+    // SAFETY: every pointer is a valid NUL-terminated string for the call's
+    // duration; `flags` is a plain integer.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount,
+            source.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            flags as libc::c_ulong,
+            data.as_ptr(),
+        )
+    };
+    if r != 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    Ok(())
+}
+
+/// `umount2(2)`.
+pub fn umount2(target: &std::ffi::CStr, flags: c_int) -> Result<(), nix::errno::Errno> {
+    // SAFETY: `target` is a valid NUL-terminated string for the call.
+    let r = unsafe { libc::syscall(libc::SYS_umount2, target.as_ptr(), flags) };
+    if r != 0 {
+        return Err(nix::errno::Errno::last());
+    }
+    Ok(())
+}
+
+/// `flock(fd, LOCK_EX)`, waiting; released when `fd` is closed.
+pub fn flock_exclusive(fd: std::os::fd::BorrowedFd<'_>) -> Result<(), nix::errno::Errno> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: `fd` is an open descriptor borrowed for the call.
+        let r = unsafe { libc::syscall(libc::SYS_flock, fd.as_raw_fd(), libc::LOCK_EX) };
+        match r {
+            0 => return Ok(()),
+            _ if nix::errno::Errno::last() == nix::errno::Errno::EINTR => continue,
+            _ => return Err(nix::errno::Errno::last()),
+        }
+    }
+}
+
 /// `fork()`. tmpguard never starts a thread, so the child may run any code
 /// (no lock can be held by a thread that does not exist in the child).
 pub fn fork() -> nix::Result<nix::unistd::ForkResult> {

@@ -203,3 +203,65 @@ fn per_job_directories_on_a_two_node_cluster() {
     );
     assert_eq!(with("stale left: "), Vec::<&str>::new(), "{all}");
 }
+
+/// XDG_RUNTIME_DIR (issue 18) on two nodes: alice submits from a login
+/// session (`XDG_RUNTIME_DIR=/run/user/2001`, valid there) and Slurm forwards
+/// it; neither node has that directory, and on node2 mallory took the name
+/// tmpguard would use. Each task gets a valid one from the TaskProlog: the
+/// chosen name on node1, a private fallback on node2 (and a line in node2's
+/// system log), never mallory's directory.
+#[test]
+fn forwarded_runtime_dir_on_two_nodes() {
+    let Some(out) = cluster::run(
+        r#"
+# A compute node's /run/user: nobody logged in through pam_systemd.
+for n in node1 node2; do on $n mount -t tmpfs -o mode=0755,size=1m tmpfs /run/user || die "/run/user on $n"; done
+on login test -d /run/user/2001 || die "the login session has no runtime dir"
+on node2 setpriv --reuid=2002 --regid=2002 --clear-groups mkdir -m 700 /tmp/xdg-runtime-2001
+cat > $AUX/rt.sh <<'END'
+#!/bin/sh
+echo "rt $(hostname) $XDG_RUNTIME_DIR $(stat -c '%U %a' "$XDG_RUNTIME_DIR")"
+END
+cat > $AUX/rt2.sh <<END
+#!/bin/sh
+srun /bin/sh $AUX/rt.sh
+END
+chmod 755 $AUX/rt.sh $AUX/rt2.sh
+id=$(submit alice XDG_RUNTIME_DIR=/run/user/2001 -- -N2 --ntasks-per-node=1 -o rt.out $AUX/rt2.sh)
+wait_jobs $id
+sort $AUX/home/alice/rt.out
+on node2 stat -c 'squat %U %a' /tmp/xdg-runtime-2001
+grep -c "unsafe private directory /tmp/xdg-runtime-2001 (offending uid 2002, victim uid 2001)" $S/node2.syslog | sed 's/^/logged /'
+"#,
+        180,
+    ) else {
+        return;
+    };
+    let out = out.ok();
+    let lines = out.lines();
+    let all = format!("stdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    assert!(
+        lines.contains(&"rt node1 /tmp/xdg-runtime-2001 alice 700"),
+        "{all}"
+    );
+    let node2: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("rt node2 "))
+        .copied()
+        .collect();
+    assert_eq!(node2.len(), 1, "{all}");
+    let dir = node2[0].split(' ').nth(2).unwrap();
+    assert!(
+        dir.starts_with("/tmp/xdg-runtime-2001.")
+            && dir.len() == "/tmp/xdg-runtime-2001.".len() + 8,
+        "{all}"
+    );
+    assert!(node2[0].ends_with(" alice 700"), "{all}");
+    assert!(lines.contains(&"squat mallory 700"), "{all}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("logged ") && *l != "logged 0"),
+        "{all}"
+    );
+}

@@ -84,11 +84,13 @@ fn eval_cost(shell: &str, interactive: bool, code: &str) -> i64 {
     run(code) as i64 - run(":") as i64
 }
 
-/// init's output for `shell`, TMPDIR being a private directory of ours.
+/// init's output for `shell`, TMPDIR being a private directory of ours (and,
+/// as in a login session, XDG_RUNTIME_DIR a valid one: nothing to print for it).
 fn init_output(shell: &str, tmpdir: &str) -> String {
     let out = Command::new(tmpguard_bin())
         .args(["init", shell])
         .env("TMPDIR", tmpdir)
+        .env("XDG_RUNTIME_DIR", tmpdir)
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");

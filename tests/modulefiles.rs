@@ -249,3 +249,64 @@ fn modules_failure_leaves_tmpdir() {
 fn modules_odd_paths_and_base() {
     odd_paths_and_base(&MODULES);
 }
+
+/// XDG_RUNTIME_DIR through the records channel (issue 18): a forwarded one
+/// that does not exist here is replaced at load and restored at unload (it
+/// was only missing); another user's is replaced and never comes back; with
+/// nothing valid to be had (a read-only /tmp) another user's is unset.
+/// TMPDIR is a private directory of alice's that stays usable throughout.
+fn runtime_dir_through_records(sys: &System) {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    let out = run(
+        sys,
+        sb,
+        r#"mount -t tmpfs -o mode=0755,size=1m tmpfs /run/user
+install -d -m 0700 -o mallory -g mallory /run/user/2002
+install -d -m 0700 -o alice -g alice $AUX/home/alice/tmp"#,
+        r#"cat > $AUX/rt-session <<'EOF'
+source "$1"
+module use "$AUX/mf"
+module load tmpguard; echo "load=$? ${XDG_RUNTIME_DIR-unset}"
+module unload tmpguard; echo "unload=$? ${XDG_RUNTIME_DIR-unset}"
+EOF
+rt() { as alice env TMPDIR=$AUX/home/alice/tmp "$@" bash $AUX/rt-session "$INIT"; }
+INIT=$(grep -o '/usr/share/[^ ]*init/bash' $AUX/session | head -1)
+rt XDG_RUNTIME_DIR=/run/user/2001 | sed 's/^/missing: /'
+rt XDG_RUNTIME_DIR=/run/user/2002 | sed 's/^/foreign: /'
+mount -o remount,ro /tmp
+rt XDG_RUNTIME_DIR=/run/user/2002 2>&1 | grep -v '^ *$' | sed 's/^/readonly: /'
+"#,
+    );
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "missing: load=0 /tmp/xdg-runtime-2001",
+        "missing: unload=0 /run/user/2001",
+        "foreign: load=0 /tmp/xdg-runtime-2001",
+        "foreign: unload=0 unset",
+        "readonly: load=0 unset",
+    ] {
+        assert!(
+            out.lines().contains(&want),
+            "{want}\nstdout:\n{}\nstderr:\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    assert!(
+        words.contains("unsetting XDG_RUNTIME_DIR"),
+        "stdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+}
+
+#[test]
+fn lmod_runtime_dir_through_records() {
+    runtime_dir_through_records(&LMOD);
+}
+#[test]
+fn modules_runtime_dir_through_records() {
+    runtime_dir_through_records(&MODULES);
+}

@@ -236,7 +236,7 @@ INIT={init}
 EVAL={eval}
 run() {{
   (cd "$AUX/cwd" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$AUX/home/root" USER={who} LOGNAME={who} \
-     LC_ALL=C.UTF-8 XONSH_DATA_DIR="$AUX/xonsh" TG="$TG" AUX="$AUX" D="$D" TMPGUARD_BASE="$D" bash -c "$1")
+     XDG_RUNTIME_DIR=/run/user/$(id -u) LC_ALL=C.UTF-8 XONSH_DATA_DIR="$AUX/xonsh" TG="$TG" AUX="$AUX" D="$D" TMPGUARD_BASE="$D" bash -c "$1")
 }}
 hex() {{ od -An -v -tx1 | tr -d ' \n'; }}
 i=0

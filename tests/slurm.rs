@@ -219,3 +219,98 @@ mount -o remount,rw /tmp
         out.stderr
     );
 }
+
+/// XDG_RUNTIME_DIR (issue 18): a job submitted from a login session
+/// (`XDG_RUNTIME_DIR=/run/user/<uid>`, forwarded by `--export=ALL`) lands on a
+/// node where that directory does not exist, or forwards root's: the
+/// TaskProlog gives the job a valid one, and a session bus runs in it.
+#[test]
+fn taskprolog_gives_a_job_a_valid_runtime_dir() {
+    if !common::require(common::have("dbus-daemon"), "dbus-daemon") {
+        return;
+    }
+    let Some(out) = run(r##"
+# The compute node: no logind directory for alice (the harness made one).
+umount /run/user/2001 && rmdir /run/user/2001
+cat > $AUX/rt.sh <<'EOF_RT'
+#!/bin/sh
+echo "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $(stat -c '%a %U' "$XDG_RUNTIME_DIR")"
+dbus-daemon --session --address="unix:path=$XDG_RUNTIME_DIR/bus" --fork --print-pid=3 3>"$HOME/bus.pid" 2>/dev/null && test -S "$XDG_RUNTIME_DIR/bus" && echo "bus up"
+kill "$(cat "$HOME/bus.pid")" 2>/dev/null
+EOF_RT
+chmod 755 $AUX/rt.sh
+job rt
+job rt XDG_RUNTIME_DIR=/run/user/0 | sed 's/^rt:/root:/'
+"##)
+    else {
+        return;
+    };
+    let out = out.ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "rt: XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 700 alice",
+            "rt: bus up",
+            "root: XDG_RUNTIME_DIR=/tmp/xdg-runtime-2001 700 alice",
+            "root: bus up",
+        ],
+        "stderr:\n{}",
+        out.stderr
+    );
+}
+
+/// The site option (issue 18): the root Prolog makes the real /run/user/<uid>
+/// for the job's user (a tmpfs, 0700, the user's), which `init` in the
+/// TaskProlog then exports and GnuPG (which ignores XDG_RUNTIME_DIR) uses;
+/// the Epilog removes it after the user's last job on the node, not before.
+#[test]
+fn root_prolog_makes_run_user_and_the_epilog_removes_it_after_the_last_job() {
+    if !common::require(common::have("gpgconf"), "gpgconf") {
+        return;
+    }
+    let Some(out) = run(r##"
+# This node's /run, with no logind directory for alice.
+mount -t tmpfs -o mode=0755 tmpfs /run
+printf '#!/bin/sh\nexec %s runtime-dir create --size 4m\n' "$TG" > $S/prolog
+printf '#!/bin/sh\nexec %s runtime-dir remove\n' "$TG" > $S/epilog
+chmod 755 $S/prolog $S/epilog
+printf 'Prolog=%s\nEpilog=%s\n' $S/prolog $S/epilog >> $CONF
+scontrol reconfigure || die "reconfigure failed"
+sleep 1
+cat > $AUX/rt.sh <<'EOF_RT'
+#!/bin/sh
+echo "XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR $(stat -c '%a %U' "$XDG_RUNTIME_DIR") $(stat -f -c %T "$XDG_RUNTIME_DIR")"
+gpgconf --create-socketdir && echo "gnupg $(gpgconf --list-dirs socketdir)"
+EOF_RT
+printf '#!/bin/sh\nsleep 120\n' > $AUX/long.sh
+chmod 755 $AUX/rt.sh $AUX/long.sh
+job rt
+test -e /run/user/2001 && echo "after: still there" || echo "after: removed"
+# Two jobs: the first to end leaves it for the other.
+long=$(cd $AUX/home/alice && as alice env SLURM_CONF=$CONF sbatch --mem=100 --parsable -o long.out "$AUX/long.sh")
+for _ in $(seq 100); do test "$(squeue -h -j "$long" -o %t)" = R && break; sleep 0.1; done
+job rt SBATCH_MEM_PER_NODE=100 | sed "s/^rt:/second:/"
+test -d /run/user/2001 && echo "while the other runs: kept" || echo "while the other runs: removed"
+scancel "$long"
+for _ in $(seq 200); do test -z "$(squeue -h -j "$long")" && break; sleep 0.1; done
+test -e /run/user/2001 && echo "after both: still there" || echo "after both: removed"
+"##)
+    else {
+        return;
+    };
+    let out = out.ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "rt: XDG_RUNTIME_DIR=/run/user/2001 700 alice tmpfs",
+            "rt: gnupg /run/user/2001/gnupg",
+            "after: removed",
+            "second: XDG_RUNTIME_DIR=/run/user/2001 700 alice tmpfs",
+            "second: gnupg /run/user/2001/gnupg",
+            "while the other runs: kept",
+            "after both: removed",
+        ],
+        "stderr:\n{}",
+        out.stderr
+    );
+}

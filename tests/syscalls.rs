@@ -31,6 +31,8 @@ const NSS: &[&str] = &[
 struct PrivateDir {
     name: String,
     path: PathBuf,
+    /// A valid XDG_RUNTIME_DIR beside it (0700, ours, local): a login's.
+    runtime: PathBuf,
 }
 
 impl PrivateDir {
@@ -42,13 +44,23 @@ impl PrivateDir {
             .mode(0o700)
             .create(&path)
             .expect("create the private dir");
-        PrivateDir { name, path }
+        let runtime = path.with_extension("rt");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&runtime)
+            .expect("create the runtime dir");
+        PrivateDir {
+            name,
+            path,
+            runtime,
+        }
     }
 }
 
 impl Drop for PrivateDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+        let _ = std::fs::remove_dir_all(&self.runtime);
     }
 }
 
@@ -77,7 +89,8 @@ fn calls(trace: &str) -> Vec<Call<'_>> {
 
 /// Run `tmpguard init bash` under `strace -f` as a shell runs it: by its bare
 /// name, found on `PATH` (so its own search for itself is counted), with a
-/// clean environment (no `HOME`, no `TMPDIR` unless given) as user
+/// clean environment (no `HOME`, no `TMPDIR` unless given, a valid
+/// `XDG_RUNTIME_DIR` as a login has) as user
 /// `dir.name`. Checks its output and returns the trace.
 fn trace_fast_path(dir: &PrivateDir, tmpdir: Option<&Path>) -> String {
     let out_file = dir.path.with_extension("strace");
@@ -91,7 +104,8 @@ fn trace_fast_path(dir: &PrivateDir, tmpdir: Option<&Path>) -> String {
         .args(["tmpguard", "init", "bash"])
         .env_clear()
         .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
-        .env("USER", &dir.name);
+        .env("USER", &dir.name)
+        .env("XDG_RUNTIME_DIR", &dir.runtime);
     if let Some(t) = tmpdir {
         cmd.env("TMPDIR", t);
     }
@@ -139,6 +153,9 @@ fn check(trace: &str) {
     for c in &calls {
         if let Some(f) = NSS.iter().find(|f| c.line.contains(*f)) {
             fail(format!("NSS on the fast path ({f}): {}", c.line));
+        }
+        if c.line.contains("mountinfo") {
+            fail(format!("mountinfo read on the fast path: {}", c.line));
         }
         if matches!(c.name, "socket" | "socketpair" | "connect") {
             fail(format!("a socket on the fast path: {}", c.line));

@@ -15,6 +15,7 @@ use crate::cli::ExecArgs;
 use crate::engine::env::Snapshot;
 use crate::engine::failclosed;
 use crate::engine::resolve::resolve;
+use crate::engine::runtime::{self, Action};
 use crate::sys::Dispositions;
 
 /// Exit status when CMD is not found (as in a POSIX shell).
@@ -65,24 +66,36 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
             }
         }
     };
-    let mut set: Vec<(&str, &OsStr)> = Vec::new();
+    let mut set: Vec<(&str, Option<&OsStr>)> = Vec::new();
     if let Some((dir, s)) = &dir {
         // Age-based cleaners skip a directory locked while CMD runs. Not as
         // a container's pid 1: the holder would become CMD's child.
         if !args.no_lock && std::process::id() != 1 {
             super::lock::start(dir);
         }
-        set.push(("TMPDIR", dir.as_os_str()));
+        set.push(("TMPDIR", Some(dir.as_os_str())));
         // TMP and TEMP follow TMPDIR as in `init`: when the caller set them
         // (or the site says always); the site's other names always.
         if s.follows("TMP", snap.tmp.is_some()) {
-            set.push(("TMP", dir.as_os_str()));
+            set.push(("TMP", Some(dir.as_os_str())));
         }
         if s.follows("TEMP", snap.temp.is_some()) {
-            set.push(("TEMP", dir.as_os_str()));
+            set.push(("TEMP", Some(dir.as_os_str())));
         }
         for name in s.extra_exports() {
-            set.push((name, dir.as_os_str()));
+            set.push((name, Some(dir.as_os_str())));
+        }
+    }
+    // XDG_RUNTIME_DIR: kept, set, or (invalid, nothing valid to be had) unset.
+    let runtime = super::runtime_dir(&args.runtime, &snap);
+    if let Some(r) = &runtime {
+        for w in &r.warnings {
+            say(w);
+        }
+        match &r.action {
+            Action::Keep => {}
+            Action::Set(p) => set.push((runtime::VAR, Some(p.as_os_str()))),
+            Action::Unset => set.push((runtime::VAR, None)),
         }
     }
     let err = exec(&args.command, &set, started_with);
@@ -97,7 +110,7 @@ pub fn run(args: &ExecArgs, started_with: &Dispositions) -> u8 {
 /// Become `argv[0]` (searched on PATH as a shell does: execvp), with `set`
 /// replacing those variables in the environment and the signal dispositions
 /// tmpguard started with. Returns only on failure.
-fn exec(argv: &[OsString], set: &[(&str, &OsStr)], started_with: &Dispositions) -> Errno {
+fn exec(argv: &[OsString], set: &[(&str, Option<&OsStr>)], started_with: &Dispositions) -> Errno {
     // Arguments come from our own argv or clap: they hold no NUL byte.
     let Ok(argv) = argv
         .iter()
@@ -120,9 +133,9 @@ fn exec(argv: &[OsString], set: &[(&str, &OsStr)], started_with: &Dispositions) 
     }
 }
 
-/// This process's environment with the variables in `set` replaced (or added),
-/// as `NAME=value` strings in their original order.
-fn environment(set: &[(&str, &OsStr)]) -> Vec<CString> {
+/// This process's environment with the variables in `set` replaced (or added;
+/// `None`: removed), as `NAME=value` strings in their original order.
+fn environment(set: &[(&str, Option<&OsStr>)]) -> Vec<CString> {
     let entry = |name: &OsStr, value: &OsStr| {
         let mut bytes = name.as_bytes().to_vec();
         bytes.push(b'=');
@@ -133,12 +146,13 @@ fn environment(set: &[(&str, &OsStr)]) -> Vec<CString> {
     let replaced = |name: &OsStr| set.iter().find(|(n, _)| OsStr::new(n) == name);
     let mut env: Vec<CString> = std::env::vars_os()
         .filter_map(|(name, value)| match replaced(&name) {
-            Some((_, new)) => entry(&name, new),
+            Some((_, Some(new))) => entry(&name, new),
+            Some((_, None)) => None,
             None => entry(&name, &value),
         })
         .collect();
     for (name, value) in set {
-        if std::env::var_os(name).is_none() {
+        if let (None, Some(value)) = (std::env::var_os(name), value) {
             env.extend(entry(OsStr::new(name), value));
         }
     }

@@ -12,10 +12,11 @@ use crate::engine::env::Snapshot;
 use crate::engine::failclosed;
 use crate::engine::pathnorm::abspath;
 use crate::engine::resolve::{Resolved, resolve};
+use crate::engine::runtime;
 use crate::exe;
 use crate::render::modulefile::{self, System};
 use crate::render::quote;
-use crate::render::shell::{Exports, Shell, render, render_exports};
+use crate::render::shell::{Exports, Shell, Unquotable, render, render_exports};
 
 /// Print what the target needs; see each function for what failure means.
 pub fn run(args: &InitArgs) -> u8 {
@@ -70,6 +71,17 @@ fn notes(resolved: &Resolved, quiet: bool) {
     }
 }
 
+/// What the runtime directory's decision has to say.
+fn runtime_notes(runtime: Option<&runtime::Resolved>, quiet: bool) {
+    let Some(r) = runtime else { return };
+    for w in &r.warnings {
+        say(w);
+    }
+    if let Some(note) = r.note.as_ref().filter(|_| !quiet) {
+        say(note);
+    }
+}
+
 /// Decide, then print the code for the shell; nothing on stdout on failure.
 fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     if args.hook_only {
@@ -84,6 +96,12 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         Err(e) => {
             say(e);
             fail_closed(shell, &snap);
+            // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
+            let runtime = super::runtime_dir(&args.runtime, &snap);
+            runtime_notes(runtime.as_ref(), args.quiet);
+            if let Some(Ok(line)) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
+                emit(&line);
+            }
             return FAILED;
         }
     };
@@ -98,6 +116,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         .base
         .as_deref()
         .and_then(|b| abspath(b.as_os_str()).ok());
+    let runtime = super::runtime_dir(&args.runtime, &snap);
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
     let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
     // tcsh cannot hold the directory open: its hook compares the identity
@@ -108,7 +127,13 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
             .ok()
             .map(|m| (m.dev(), m.ino()));
     }
-    let code = match render(shell, &ex) {
+    let code = match render(shell, &ex).and_then(|mut code| {
+        // XDG_RUNTIME_DIR after the template's code, only when it changes.
+        if let Some(line) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
+            code.extend(line?);
+        }
+        Ok(code)
+    }) {
         Ok(code) => code,
         Err(e) => {
             say(format_args!(
@@ -119,7 +144,32 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
         }
     };
     notes(&resolved, args.quiet);
+    runtime_notes(runtime.as_ref(), args.quiet);
     if emit(&code) { OK } else { FAILED }
+}
+
+/// The line that sets or unsets XDG_RUNTIME_DIR on its own, when it changes.
+fn runtime_line(r: &runtime::Resolved, shell: Shell) -> Option<Result<Vec<u8>, Unquotable>> {
+    let family = shell.spec().family;
+    match &r.action {
+        runtime::Action::Keep => None,
+        runtime::Action::Set(p) => {
+            Some(family.assign(runtime::VAR, Some(p.as_os_str().as_bytes())))
+        }
+        runtime::Action::Unset => Some(family.assign(runtime::VAR, None)),
+    }
+}
+
+/// The TaskProlog line that sets or unsets XDG_RUNTIME_DIR, when it changes.
+fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotable>> {
+    match &r.action {
+        runtime::Action::Keep => None,
+        runtime::Action::Set(p) => Some(
+            quote::slurm(p.as_os_str().as_bytes())
+                .map(|q| [b"export XDG_RUNTIME_DIR=", &q[..], b"\n"].concat()),
+        ),
+        runtime::Action::Unset => Some(Ok(b"unset XDG_RUNTIME_DIR\n".to_vec())),
+    }
 }
 
 /// `init SHELL --hook-only`: the hook's code, which init's output runs in an
@@ -204,6 +254,9 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
     if args.common.force {
         path_args.push("--force".into());
     }
+    if args.runtime.no_runtime_dir {
+        path_args.push("--no-runtime-dir".into());
+    }
     modulefile::render(system, &exe::invoked(), &path_args)
         .map_err(|e| format!("cannot write the modulefile: {e}"))
 }
@@ -221,8 +274,17 @@ fn slurm(args: &InitArgs) -> u8 {
         Ok(r) => r,
         Err(e) => {
             let replaced = failclosed::unsafe_inherited(&crate::engine::effects::RealFs, &snap);
+            // XDG_RUNTIME_DIR is decided on its own: set or taken away even now.
+            let runtime = super::runtime_dir(&args.runtime, &snap);
+            runtime_notes(runtime.as_ref(), args.quiet);
+            let runtime_line = || {
+                if let Some(Ok(line)) = runtime.as_ref().and_then(slurm_runtime_line) {
+                    emit(&line);
+                }
+            };
             if replaced.is_empty() {
                 slurm_failure(&e.to_string());
+                runtime_line();
                 return OK;
             }
             // The job must not run with the attacker's TMPDIR: /tmp instead.
@@ -241,20 +303,29 @@ fn slurm(args: &InitArgs) -> u8 {
             } else {
                 slurm_failure(&e.to_string());
             }
+            runtime_line();
             return OK;
         }
     };
-    if resolved.unchanged {
+    let runtime = super::runtime_dir(&args.runtime, &snap);
+    let runtime_changes = runtime
+        .as_ref()
+        .is_some_and(|r| r.action != runtime::Action::Keep);
+    if resolved.unchanged && !runtime_changes {
+        runtime_notes(runtime.as_ref(), args.quiet);
         return OK;
     }
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
-    match render_exports(
-        crate::render::SLURM_TEMPLATE,
-        &exports(&resolved, &snap, Path::new(""), None, &extra),
-        quote::slurm,
-    ) {
+    let ex = exports(&resolved, &snap, Path::new(""), None, &extra);
+    match render_exports(crate::render::SLURM_TEMPLATE, &ex, quote::slurm).and_then(|mut lines| {
+        if let Some(line) = runtime.as_ref().and_then(slurm_runtime_line) {
+            lines.extend(line?);
+        }
+        Ok(lines)
+    }) {
         Ok(lines) => {
             notes(&resolved, args.quiet);
+            runtime_notes(runtime.as_ref(), args.quiet);
             emit(&lines);
         }
         Err(e) => slurm_failure(&format!("cannot export {}: {e}", resolved.dir.display())),

@@ -8,9 +8,21 @@ pub mod exec;
 pub mod init;
 pub mod lock;
 pub mod path;
+pub mod runtime_dir;
 pub mod spawn;
 
 use std::io::Write;
+
+/// What to do about `XDG_RUNTIME_DIR` for this process; `None` with
+/// `--no-runtime-dir`. (Here, not in cli.rs, which the man-page generator
+/// builds on its own.)
+pub fn runtime_dir(
+    flag: &crate::cli::RuntimeFlag,
+    snap: &crate::engine::env::Snapshot,
+) -> Option<crate::engine::runtime::Resolved> {
+    (!flag.no_runtime_dir)
+        .then(|| crate::engine::runtime::resolve(snap.runtime_dir.as_deref(), snap.uid))
+}
 
 /// Exit status: it worked.
 pub const OK: u8 = 0;

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::engine::env::Snapshot;
 use crate::engine::failclosed;
 use crate::engine::resolve::resolve;
+use crate::engine::runtime;
 use crate::render::records::{Record, encode};
 
 /// Decide and print the directory.
@@ -17,7 +18,8 @@ pub fn run(args: &PathArgs) -> u8 {
     let snap = Snapshot::read();
     let result = resolve(&snap, &args.common.options());
     if args.records {
-        return records(&snap, result);
+        let runtime = super::runtime_dir(&args.runtime, &snap);
+        return records(&snap, result, runtime.as_ref());
     }
     match result {
         Ok(r) => {
@@ -38,6 +40,7 @@ pub fn run(args: &PathArgs) -> u8 {
 fn records(
     snap: &Snapshot,
     result: Result<crate::engine::resolve::Resolved, crate::engine::resolve::Failure>,
+    runtime: Option<&runtime::Resolved>,
 ) -> u8 {
     // TMP and TEMP as `init` sets them (the site's `export` rule), and the
     // site's other names: the packaged modulefiles follow the configuration
@@ -84,5 +87,23 @@ fn records(
     };
     let mut all: Vec<Record<'_>> = sets.iter().map(|(n, v)| Record::Set(n, v)).collect();
     all.append(&mut out);
+    // XDG_RUNTIME_DIR, decided on its own (issue 18).
+    if let Some(r) = runtime {
+        match &r.action {
+            runtime::Action::Keep => {}
+            runtime::Action::Set(p) => {
+                all.push(Record::Set(runtime::VAR, p.as_os_str().as_bytes()))
+            }
+            runtime::Action::Unset => all.push(Record::Unset(runtime::VAR)),
+        }
+        if r.was_unsafe {
+            all.push(Record::Unsafe(runtime::VAR));
+        }
+        all.extend(
+            r.warnings
+                .iter()
+                .map(|w| Record::Warn(format!("tmpguard: {w}"))),
+        );
+    }
     if emit(&encode(&all)) { status } else { FAILED }
 }

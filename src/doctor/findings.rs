@@ -144,6 +144,9 @@ pub fn judge(r: &Report, w: &World) -> Vec<Finding> {
     j.identity();
     j.job();
     j.site();
+    // XDG_RUNTIME_DIR (issue 18): its own section, judged there.
+    let init_line = j.init_line();
+    j.out.extend(r.runtime_dir.findings(&init_line));
     let mut out = j.out;
     // Worst first; stable, so each group keeps the order of the sections.
     out.sort_by_key(|f| std::cmp::Reverse(f.severity));

@@ -85,6 +85,10 @@ fn render_report(r: &Report, color: bool) -> String {
     rc_files(&mut out, p, r);
     site(&mut out, p, r);
     job(&mut out, p, r);
+    section(&mut out, p, "Runtime directory (XDG_RUNTIME_DIR)");
+    for (key, value) in r.runtime_dir.rows() {
+        row(&mut out, key, value);
+    }
     let notes: Vec<&Finding> = r
         .findings
         .iter()

@@ -32,8 +32,21 @@ struct Doc {
     filesystem: Option<Filesystem>,
     rc_files: RcFiles,
     job: Job,
+    runtime_dir: RuntimeDir,
     site_config: SiteConfig,
     findings: Vec<Finding>,
+}
+
+/// `XDG_RUNTIME_DIR` (issue 18).
+#[derive(Serialize)]
+struct RuntimeDir {
+    value: Option<String>,
+    /// `unset`, `valid` or `invalid`.
+    state: &'static str,
+    reason: Option<String>,
+    init_would: String,
+    /// Programs found here that need it.
+    needed_by: Vec<&'static str>,
 }
 
 /// The site configuration file, and whether init is on for this user.
@@ -324,6 +337,22 @@ fn render_report(r: &Report) -> String {
         filesystem,
         rc_files,
         job,
+        runtime_dir: {
+            use crate::engine::runtime::Inherited;
+            let d = &r.runtime_dir;
+            let (state, reason) = match &d.verdict {
+                Inherited::Unset => ("unset", None),
+                Inherited::Valid => ("valid", None),
+                Inherited::Invalid(why) => ("invalid", Some(why.to_string())),
+            };
+            RuntimeDir {
+                value: d.value.as_ref().map(|v| t.of(v)),
+                state,
+                reason,
+                init_would: d.init_would(),
+                needed_by: d.programs.iter().map(|p| p.name).collect(),
+            }
+        },
         site_config: {
             use crate::config::Source;
             let (source, ignored_because) = match &r.site.0 {

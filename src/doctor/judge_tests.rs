@@ -12,6 +12,7 @@ use crate::engine::decide::{Choice, Decision, Replaced, Why};
 use crate::engine::identity::{Identity, Source, with_names};
 use crate::engine::privdir::{Error, Kind, Problem, Unsafe};
 use crate::engine::probe::{ProbeError, Step};
+use crate::engine::runtime;
 use crate::engine::scheduler::SCHEDULERS;
 
 const ALICE: u32 = 1000;
@@ -137,6 +138,15 @@ fn healthy() -> (Report, World) {
             ..Scan::default()
         },
         job: Job::default(),
+        runtime_dir: xdg::RuntimeDir {
+            uid: ALICE,
+            value: Some("/run/user/1000".into()),
+            verdict: runtime::Inherited::Valid,
+            logind: None,
+            choice: runtime::Choice::Keep,
+            target: None,
+            programs: Vec::new(),
+        },
         shm_usable: false,
         site: (crate::config::Source::Absent, Ok(())),
         names: vec![(ALICE, Some("alice".into()))],
@@ -619,6 +629,74 @@ fn job_dir_unknown() {
     let (mut r, mut w) = healthy();
     in_slurm_job(&mut r, &mut w);
     one(&r, &w, Code::JobDirUnknown);
+}
+
+fn dbus() -> xdg::Program {
+    xdg::Program {
+        name: "dbus",
+        at: p("/usr/bin/dbus-daemon"),
+        needs: "a session bus socket",
+    }
+}
+
+#[test]
+fn runtime_dir_invalid() {
+    let (mut r, w) = healthy();
+    let d = &mut r.runtime_dir;
+    d.verdict = runtime::Inherited::Invalid(runtime::Invalid::Missing);
+    d.logind = Some(Err(runtime::Invalid::Missing));
+    d.choice = runtime::Choice::Create;
+    d.target = Some((p("/tmp/xdg-runtime-1000"), Err(runtime::Invalid::Missing)));
+    d.programs = vec![dbus()];
+    let f = one(&r, &w, Code::RuntimeDirInvalid);
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.message
+            .starts_with("XDG_RUNTIME_DIR=/run/user/1000 does not exist: dbus will fail"),
+        "{}",
+        f.message
+    );
+    // Someone else's: an error.
+    r.runtime_dir.verdict =
+        runtime::Inherited::Invalid(runtime::Invalid::Unsafe(Unsafe::ForeignOwner {
+            owner: 2000,
+            mode: 0o40700,
+        }));
+    assert_eq!(
+        one(&r, &w, Code::RuntimeDirInvalid).severity,
+        Severity::Error
+    );
+}
+
+#[test]
+fn runtime_dir_unset() {
+    let (mut r, w) = healthy();
+    r.runtime_dir.value = None;
+    r.runtime_dir.verdict = runtime::Inherited::Unset;
+    r.runtime_dir.choice = runtime::Choice::Logind;
+    r.runtime_dir.logind = Some(Ok(()));
+    // Nobody here needs it: nothing to say.
+    assert!(!codes(&r, &w).contains(&Code::RuntimeDirUnset));
+    r.runtime_dir.programs = vec![dbus()];
+    let f = one(&r, &w, Code::RuntimeDirUnset);
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.message.contains("init would export /run/user/1000"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn gnupg_no_run_user() {
+    let (mut r, w) = healthy();
+    r.runtime_dir.logind = Some(Err(runtime::Invalid::Missing));
+    r.runtime_dir.programs = vec![xdg::Program {
+        name: "gpg-agent",
+        at: p("/usr/bin/gpg-agent"),
+        needs: "",
+    }];
+    assert_eq!(one(&r, &w, Code::GnupgNoRunUser).severity, Severity::Info);
 }
 
 #[test]

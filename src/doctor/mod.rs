@@ -19,6 +19,7 @@ mod judge_tests;
 pub mod rcfiles;
 pub mod rcread;
 pub mod runtimes;
+pub mod xdg;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -146,6 +147,12 @@ pub enum Code {
     JobDirReplaced,
     /// inside a batch job, nothing tells what the job's directory is.
     JobDirUnknown,
+    /// XDG_RUNTIME_DIR is not valid (missing, another user's, not 0700, not local, ...).
+    RuntimeDirInvalid,
+    /// XDG_RUNTIME_DIR is not set and programs here need it.
+    RuntimeDirUnset,
+    /// /run/user/<uid> does not exist: gpg-agent puts its sockets in ~/.gnupg.
+    GnupgNoRunUser,
     /// the site configuration file is ignored (untrusted or invalid).
     SiteConfigIgnored,
     /// the site configuration switches tmpguard off for this user.
@@ -155,7 +162,7 @@ pub enum Code {
 impl Code {
     /// Every code, in the order the judge may give them.
     #[cfg(test)]
-    pub const ALL: [Code; 40] = [
+    pub const ALL: [Code; 43] = [
         Code::TmpVarUnusable,
         Code::PythonNoCwd,
         Code::NoUsableDir,
@@ -194,6 +201,9 @@ impl Code {
         Code::JobDirOk,
         Code::JobDirReplaced,
         Code::JobDirUnknown,
+        Code::RuntimeDirInvalid,
+        Code::RuntimeDirUnset,
+        Code::GnupgNoRunUser,
         Code::SiteConfigIgnored,
         Code::SiteDisabled,
     ];
@@ -239,6 +249,9 @@ impl Code {
             Code::JobDirOk => "job_dir_ok",
             Code::JobDirReplaced => "job_dir_replaced",
             Code::JobDirUnknown => "job_dir_unknown",
+            Code::RuntimeDirInvalid => "runtime_dir_invalid",
+            Code::RuntimeDirUnset => "runtime_dir_unset",
+            Code::GnupgNoRunUser => "gnupg_no_run_user",
             Code::SiteConfigIgnored => "site_config_ignored",
             Code::SiteDisabled => "site_disabled",
         }
@@ -552,6 +565,8 @@ pub struct Report {
     pub fs: Option<Filesystem>,
     pub rc: Scan,
     pub job: Job,
+    /// `XDG_RUNTIME_DIR`.
+    pub runtime_dir: xdg::RuntimeDir,
     /// The site configuration file: read, absent or ignored, and whether it
     /// has tmpguard on for this user (`Err`: why not).
     pub site: (crate::config::Source, Result<(), String>),
@@ -588,6 +603,7 @@ impl Report {
                 decide::Bad::Error(e) => uids.extend(e.offenders()),
             }
         }
+        uids.extend(self.runtime_dir.uids());
         uids
     }
 
@@ -663,6 +679,7 @@ pub fn gather(fs: &dyn Fs, w: &World) -> Report {
         fs: fs_view,
         rc,
         job,
+        runtime_dir: xdg::view(snap),
         site: (snap.site.source.clone(), snap.site.active(snap.uid)),
         shm_usable,
         names: Names::new(),

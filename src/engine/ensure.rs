@@ -42,6 +42,16 @@ pub const TMPDIR: DirKind = DirKind {
     fallback: true,
 };
 
+/// `XDG_RUNTIME_DIR` (see `runtime`): `/tmp/xdg-runtime-<uid>`, mode 0700,
+/// probed (sockets go there: it must take a new file), with a fallback.
+pub const RUNTIME: DirKind = DirKind {
+    var: "XDG_RUNTIME_DIR",
+    default_base: "/tmp",
+    mode: 0o700,
+    probe: true,
+    fallback: true,
+};
+
 /// What happened at the chosen name, before any fallback: doctor reads it
 /// from a dry run to say what init would do.
 #[derive(Debug, Default)]

@@ -19,6 +19,8 @@ pub struct Snapshot {
     pub temp: Option<OsString>,
     /// `$TMPGUARD_BASE`.
     pub base_env: Option<OsString>,
+    /// `$XDG_RUNTIME_DIR` as set (possibly empty).
+    pub runtime_dir: Option<OsString>,
     /// The batch system this process runs a job of, if any.
     pub job: Option<&'static Scheduler>,
     /// The job's id, for per-job directories (read only inside a job).
@@ -38,6 +40,7 @@ impl Snapshot {
             tmp: var("TMP"),
             temp: var("TEMP"),
             base_env: var("TMPGUARD_BASE"),
+            runtime_dir: var("XDG_RUNTIME_DIR"),
             job: scheduler::detect(|m| std::env::var_os(m).is_some()),
             job_id: None,
             site: crate::config::Site::load(),

@@ -17,13 +17,16 @@ pub mod fsinfo;
 pub mod hang;
 pub mod identity;
 pub mod jobdir;
+pub mod localfs;
 pub mod mounts;
 pub mod pathnorm;
 pub mod privdir;
 pub mod probe;
 pub mod random;
 pub mod resolve;
+pub mod runtime;
 pub mod scheduler;
 #[cfg(test)]
 pub mod scripted;
 pub mod syslog;
+pub mod userrun;

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `set NAME=VALUE` | set NAME to VALUE (several: TMPDIR, TMP, TEMP, others later) |
 //! | `unsafe NAME` | NAME's previous value was judged unsafe: never restore it |
+//! | `unset NAME` | unset NAME (`XDG_RUNTIME_DIR` not valid, and nothing valid to be had) |
 //! | `warn TEXT` | show TEXT; the load goes on |
 //! | `error TEXT` | show TEXT and fail the load; nothing is set |
 //!
@@ -19,6 +20,7 @@
 pub enum Record<'a> {
     Set(&'a str, &'a [u8]),
     Unsafe(&'a str),
+    Unset(&'a str),
     Warn(String),
     Error(String),
 }
@@ -32,6 +34,7 @@ pub fn encode(records: &[Record<'_>]) -> Vec<u8> {
         let (tag, body): (&str, Vec<u8>) = match r {
             Record::Set(name, value) => ("set", [name.as_bytes(), b"=", value].concat()),
             Record::Unsafe(name) => ("unsafe", name.as_bytes().to_vec()),
+            Record::Unset(name) => ("unset", name.as_bytes().to_vec()),
             // Shown to the user by the modulefile: no control characters.
             Record::Warn(t) => ("warn", super::visible::text(t).as_bytes().to_vec()),
             Record::Error(t) => ("error", super::visible::text(t).as_bytes().to_vec()),

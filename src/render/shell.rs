@@ -280,6 +280,38 @@ impl Family {
         }
     }
 
+    /// Set `name` to `value` (quoted here), or unset it (`None`): for the
+    /// lines `init` prints when TMPDIR failed but XDG_RUNTIME_DIR changes.
+    pub fn assign(self, name: &str, value: Option<&[u8]>) -> Result<Vec<u8>, Unquotable> {
+        let mut out = Vec::new();
+        match value {
+            Some(v) => {
+                let q = self.quote(v)?;
+                let (pre, sep, end): (&str, &str, &str) = match self {
+                    Family::Posix => ("export ", "=", "\n"),
+                    Family::Fish => ("set -gx ", " ", "\n"),
+                    Family::Csh => ("setenv ", " ", ";\n"),
+                    Family::Elvish => ("set-env ", " ", "\n"),
+                    Family::Python => ("$", " = ", "\n"),
+                };
+                out.extend_from_slice(format!("{pre}{name}{sep}").as_bytes());
+                out.extend_from_slice(&q);
+                out.extend_from_slice(end.as_bytes());
+            }
+            None => out.extend_from_slice(
+                match self {
+                    Family::Posix => format!("unset {name}\n"),
+                    Family::Fish => format!("set -e {name}\n"),
+                    Family::Csh => format!("unsetenv {name};\n"),
+                    Family::Elvish => format!("unset-env {name}\n"),
+                    Family::Python => format!("__xonsh__.env.pop('{name}', None)\n"),
+                }
+                .as_bytes(),
+            ),
+        }
+        Ok(out)
+    }
+
     /// Point Java's `java.io.tmpdir` at TMPDIR for every JVM started from this shell.
     pub fn java_line(self) -> &'static str {
         match self {
@@ -597,6 +629,18 @@ mod tests {
             }
             assert!(!hooked.contains("{{"), "{hooked}");
         }
+    }
+
+    #[test]
+    fn assign_sets_and_unsets_in_each_family() {
+        let set = |f: Family| String::from_utf8(f.assign("X", Some(b"/a b")).unwrap()).unwrap();
+        let unset = |f: Family| String::from_utf8(f.assign("X", None).unwrap()).unwrap();
+        assert_eq!(set(Family::Posix), "export X='/a b'\n");
+        assert_eq!(set(Family::Fish), "set -gx X '/a b'\n");
+        assert_eq!(set(Family::Csh), "setenv X '/a b';\n");
+        assert_eq!(unset(Family::Posix), "unset X\n");
+        assert_eq!(unset(Family::Csh), "unsetenv X;\n");
+        assert!(Family::Csh.assign("X", Some(b"a\nb")).is_err());
     }
 
     #[test]

@@ -369,6 +369,15 @@ if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
 # not touch a mount on /etc itself.
 cp -a /etc/. /mnt/tg/etc/
 {users}mount --bind /mnt/tg/etc /etc
+# A login session's runtime directories, as pam_systemd makes them (a
+# root-made 0700 tmpfs at /run/user/<uid>): every user below, and root, has a
+# valid XDG_RUNTIME_DIR, so tmpguard has nothing to change about it (issue 18;
+# tests/runtime.rs makes its own /run/user).
+mount -t tmpfs -o mode=0755,size=1m tmpfs /run/user
+for uid in 0 $(awk -F: '$3 >= 1000 && $3 < 60000 {{print $3}}' /etc/passwd); do
+  mkdir -p /run/user/$uid && mount -t tmpfs -o mode=0700,uid=$uid,gid=$uid,size=1m tmpfs /run/user/$uid
+done
+export XDG_RUNTIME_DIR=/run/user/0
 REPO=/mnt/tg/repo
 export REPO
 TG=/mnt/tg/tmpguard PY={py} AUX=/mnt/tg
@@ -378,7 +387,7 @@ as() {{
   local uid; uid=$(id -u "$u")
   setpriv --reuid="$uid" --regid="$uid" --clear-groups \
     env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/mnt/tg/home/$u" USER="$u" LOGNAME="$u" \
-    TG="$TG" PY="$PY" AUX="$AUX" "$@"
+    XDG_RUNTIME_DIR="/run/user/$uid" TG="$TG" PY="$PY" AUX="$AUX" "$@"
 }}
 {body}
 "#,
@@ -407,11 +416,13 @@ as() {{
     return 97
   fi
   env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/mnt/tg/home/$u" USER="$u" LOGNAME="$u" \
-    TG="$TG" PY="$PY" AUX="$AUX" "$@"
+    XDG_RUNTIME_DIR=/run/user/{alice} TG="$TG" PY="$PY" AUX="$AUX" "$@"
 }}
+export XDG_RUNTIME_DIR=/run/user/{alice}
 {body}
 "#,
             py = PYTHON,
+            alice = USERS[0].1,
         );
         format!(
             r#"set -u
@@ -433,6 +444,10 @@ cp -R '{repo}/shell' "$R"/mnt/tg/repo/shell
 {inner}
 TMPGUARD_BODY_END
 mount -t tmpfs -o '{tmp}' tmpfs "$R"/tmp || exit 96
+# alice's login session: a 0700 tmpfs at /run/user/<uid> (issue 18), made by
+# this namespace's root, which is alice inside.
+mkdir -p "$R"/run/user/{alice} && chmod 755 "$R"/run "$R"/run/user || exit 96
+mount -t tmpfs -o mode=0700,size=1m tmpfs "$R"/run/user/{alice} || exit 96
 cd "$R" && pivot_root . .old && cd / && umount -l /.old && rmdir /.old || exit 96
 exec unshare -U --map-user={alice} --map-group={alice} -- bash /mnt/tg/.body
 "#,

@@ -10,13 +10,15 @@ Unloading restores the previous TMPDIR (or leaves it unset).
 whatis("Description: a private, verified TMPDIR (tmpguard)")
 
 -- `tmpguard path --records` prints NUL-terminated records: `set NAME=VALUE`,
--- `unsafe NAME` (its old value must never come back), `warn TEXT`, `error TEXT`.
+-- `unsafe NAME` (its old value must never come back), `unset NAME`,
+-- `warn TEXT`, `error TEXT`.
 local cmd = {{CMD}} .. " --records"
 -- What load set, and whether an old value was unsafe: kept in the
 -- environment so unload (which runs no command) can undo exactly that.
 local vars = os.getenv("TMPGUARD_MODULE_VARS") or "TMPDIR"
 local replaced = os.getenv("TMPGUARD_MODULE_REPLACED") ~= nil
 local sets = {}
+local unsets = {}
 if mode() == "load" then
     local out = capture(cmd .. " 2>&1")
     local names, i = {}, 1
@@ -36,6 +38,8 @@ if mode() == "load" then
             end
         elseif tag == "unsafe" then
             replaced = true
+        elseif tag == "unset" then
+            unsets[#unsets + 1] = body
         elseif tag == "warn" then
             LmodMessage(body)
         elseif tag == "error" then
@@ -55,6 +59,10 @@ setenv("TMPGUARD_MODULE_VARS", vars)
 if replaced then
     -- setenv: unload unsets; pushenv would restore the unsafe value.
     setenv("TMPGUARD_MODULE_REPLACED", "1")
+end
+-- Only at load: a variable taken away (unsafe and irreplaceable) stays away.
+for _, name in ipairs(unsets) do
+    unsetenv(name)
 end
 for _, s in ipairs(sets) do
     if replaced then

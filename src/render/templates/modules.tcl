@@ -17,10 +17,11 @@ set tmpguard_args [list {{ARGS}}]
 set vars [expr {[info exists ::env(TMPGUARD_MODULE_VARS)] ? $::env(TMPGUARD_MODULE_VARS) : "TMPDIR"}]
 set replaced [info exists ::env(TMPGUARD_MODULE_REPLACED)]
 set sets {}
+set unsets {}
 if {[module-info mode load]} {
     ## `tmpguard path --records` prints NUL-terminated records: `set NAME=VALUE`,
-    ## `unsafe NAME` (its old value must never come back), `warn TEXT`,
-    ## `error TEXT`; nothing on stderr. stderr joins stdout all the same, so
+    ## `unsafe NAME` (its old value must never come back), `unset NAME`,
+    ## `warn TEXT`, `error TEXT`; nothing on stderr. stderr joins stdout all the same, so
     ## that Tcl needs no temporary file (TMPDIR may be unusable: that is why
     ## we are here); read through a pipe, not exec, which would turn a
     ## carriage return into a newline.
@@ -47,6 +48,7 @@ if {[module-info mode load]} {
                 }
             }
             unsafe { set replaced 1 }
+            unset { lappend unsets $body }
             warn { reportWarning $body }
             error { lappend errors $body }
         }
@@ -73,6 +75,10 @@ setenv TMPGUARD_MODULE_VARS $vars
 if {$replaced} {
     ## setenv: unload unsets; pushenv would restore the unsafe value.
     setenv TMPGUARD_MODULE_REPLACED 1
+}
+## Only at load: a variable taken away (unsafe and irreplaceable) stays away.
+foreach name $unsets {
+    unsetenv $name
 }
 foreach s $sets {
     if {$replaced} {
