@@ -447,3 +447,49 @@ as alice "$TG" path"#,
     );
     assert_eq!(lines[1], "/tmp/alice", "{}", out.stderr);
 }
+
+/// `[trust]` reaches the walks (issue 13's ancestor rule): a TMPDIR under a
+/// 2770 project directory, or under a directory of a system account, is
+/// replaced unless the site vouches for that directory or owner.
+#[test]
+fn trust_dirs_and_owners_keep_a_tmpdir_the_ancestor_rule_would_replace() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    let setup = r#"mkdir -m 2770 /mnt/tg/proj && chown root:2001 /mnt/tg/proj && chmod 2770 /mnt/tg/proj
+mkdir -m 700 /mnt/tg/proj/alice && chown alice:alice /mnt/tg/proj/alice
+mkdir -m 755 /mnt/tg/svc && chown bob:bob /mnt/tg/svc
+mkdir -m 700 /mnt/tg/svc/alice && chown alice:alice /mnt/tg/svc/alice
+as alice env TMPDIR=/mnt/tg/proj/alice "$TG" path
+as alice env TMPDIR=/mnt/tg/svc/alice "$TG" path
+# Flags and the environment cannot trust anything.
+as alice env TMPDIR=/mnt/tg/proj/alice TMPGUARD_TRUST=/mnt/tg/proj "$TG" path"#;
+    let out = run(&sb, "base = [\"/tmp\"]\n", setup).ok();
+    assert_eq!(
+        out.lines(),
+        ["/tmp/alice", "/tmp/alice", "/tmp/alice"],
+        "{}",
+        out.stderr
+    );
+    let conf = "base = [\"/tmp\"]\n[trust]\ndirs = [\"/mnt/tg/proj\"]\nowners = [2003]\n";
+    let out = run(&sb, conf, setup).ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "/mnt/tg/proj/alice",
+            "/mnt/tg/svc/alice",
+            "/mnt/tg/proj/alice"
+        ],
+        "{}",
+        out.stderr
+    );
+    // Each entry alone covers only its own case.
+    let conf = "base = [\"/tmp\"]\n[trust]\nowners = [2003]\n";
+    let out = run(&sb, conf, setup).ok();
+    assert_eq!(
+        out.lines(),
+        ["/tmp/alice", "/mnt/tg/svc/alice", "/tmp/alice"],
+        "{}",
+        out.stderr
+    );
+}
