@@ -493,3 +493,48 @@ as alice env TMPDIR=/mnt/tg/proj/alice TMPGUARD_TRUST=/mnt/tg/proj "$TG" path"#;
         out.stderr
     );
 }
+
+/// `timeout` is the budget for a filesystem that does not answer: a TMPDIR
+/// on a stopped FUSE daemon's mount is given up after 500 ms, and said so.
+#[test]
+fn timeout_sets_the_budget_for_a_hung_filesystem() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    if !common::require(
+        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
+        "bindfs and /dev/fuse",
+    ) {
+        return;
+    }
+    let out = run(
+        &sb,
+        "timeout = \"500ms\"\n",
+        r#"F=$AUX/fuse
+mkdir -p "$AUX/fsrc/alice" "$F" && chown alice: "$AUX/fsrc/alice" && chmod 700 "$AUX/fsrc/alice"
+bindfs -f "$AUX/fsrc" "$F" 2>/dev/null & P=$!
+trap 'kill -CONT $P 2>/dev/null; umount -l "$F" 2>/dev/null; kill $P 2>/dev/null' EXIT
+for i in $(seq 100); do grep -q " $F " /proc/self/mountinfo && break; sleep 0.05; done
+as alice env TMPDIR="$F/alice" "$TG" path
+kill -STOP $P
+for i in $(seq 200); do
+  ! grep -qv '^T' < <(for t in /proc/$P/task/*/stat; do awk '{print $3}' "$t"; done) && break
+  sleep 0.01
+done
+as alice env TMPDIR="$F/alice" "$TG" init bash --no-hook"#,
+    )
+    .ok();
+    let fuse = format!("{}/alice", "/mnt/tg/fuse");
+    assert_eq!(
+        out.lines(),
+        [fuse.as_str(), "export TMPDIR='/tmp/alice'"],
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did not answer within 500 ms"),
+        "stdout:{}\nstderr:{}",
+        out.stdout,
+        out.stderr
+    );
+}
