@@ -161,6 +161,21 @@ pub fn hanging_mount(path: &Path) -> Option<Mount> {
     }
 }
 
+/// Whether the directory `dir` (absolute, verified) is on a filesystem that
+/// may hang, as the walks judged it: by its path, and, when a symlink on the
+/// way may have led elsewhere, by where it leads. Nothing is looked at for a
+/// path in the default base (the fast path).
+pub fn remote(dir: &Path) -> bool {
+    if !dir.is_absolute() || dir.starts_with(LOCAL_BASE) {
+        return false;
+    }
+    hanging_mount(dir).is_some()
+        || std::fs::canonicalize(dir)
+            .ok()
+            .filter(|real| real != dir)
+            .is_some_and(|real| hanging_mount(&real).is_some())
+}
+
 /// Whether it is safe to touch `path` now: `Err` when its filesystem may hang
 /// and did not answer (this run, within the budget).
 pub fn check_path(path: &Path) -> Result<(), NoAnswer> {
