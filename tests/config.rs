@@ -447,3 +447,94 @@ as alice "$TG" path"#,
     );
     assert_eq!(lines[1], "/tmp/alice", "{}", out.stderr);
 }
+
+/// `[trust]` reaches the walks (issue 13's ancestor rule): a TMPDIR under a
+/// 2770 project directory, or under a directory of a system account, is
+/// replaced unless the site vouches for that directory or owner.
+#[test]
+fn trust_dirs_and_owners_keep_a_tmpdir_the_ancestor_rule_would_replace() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    let setup = r#"mkdir -m 2770 /mnt/tg/proj && chown root:2001 /mnt/tg/proj && chmod 2770 /mnt/tg/proj
+mkdir -m 700 /mnt/tg/proj/alice && chown alice:alice /mnt/tg/proj/alice
+mkdir -m 755 /mnt/tg/svc && chown bob:bob /mnt/tg/svc
+mkdir -m 700 /mnt/tg/svc/alice && chown alice:alice /mnt/tg/svc/alice
+as alice env TMPDIR=/mnt/tg/proj/alice "$TG" path
+as alice env TMPDIR=/mnt/tg/svc/alice "$TG" path
+# Flags and the environment cannot trust anything.
+as alice env TMPDIR=/mnt/tg/proj/alice TMPGUARD_TRUST=/mnt/tg/proj "$TG" path"#;
+    let out = run(&sb, "base = [\"/tmp\"]\n", setup).ok();
+    assert_eq!(
+        out.lines(),
+        ["/tmp/alice", "/tmp/alice", "/tmp/alice"],
+        "{}",
+        out.stderr
+    );
+    let conf = "base = [\"/tmp\"]\n[trust]\ndirs = [\"/mnt/tg/proj\"]\nowners = [2003]\n";
+    let out = run(&sb, conf, setup).ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "/mnt/tg/proj/alice",
+            "/mnt/tg/svc/alice",
+            "/mnt/tg/proj/alice"
+        ],
+        "{}",
+        out.stderr
+    );
+    // Each entry alone covers only its own case.
+    let conf = "base = [\"/tmp\"]\n[trust]\nowners = [2003]\n";
+    let out = run(&sb, conf, setup).ok();
+    assert_eq!(
+        out.lines(),
+        ["/tmp/alice", "/mnt/tg/svc/alice", "/tmp/alice"],
+        "{}",
+        out.stderr
+    );
+}
+
+/// `timeout` is the budget for a filesystem that does not answer: a TMPDIR
+/// on a stopped FUSE daemon's mount is given up after 500 ms, and said so.
+#[test]
+fn timeout_sets_the_budget_for_a_hung_filesystem() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    if !common::require(
+        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
+        "bindfs and /dev/fuse",
+    ) {
+        return;
+    }
+    let out = run(
+        &sb,
+        "timeout = \"500ms\"\n",
+        r#"F=$AUX/fuse
+mkdir -p "$AUX/fsrc/alice" "$F" && chown alice: "$AUX/fsrc/alice" && chmod 700 "$AUX/fsrc/alice"
+bindfs -f "$AUX/fsrc" "$F" 2>/dev/null & P=$!
+trap 'kill -CONT $P 2>/dev/null; umount -l "$F" 2>/dev/null; kill $P 2>/dev/null' EXIT
+for i in $(seq 100); do grep -q " $F " /proc/self/mountinfo && break; sleep 0.05; done
+as alice env TMPDIR="$F/alice" "$TG" path
+kill -STOP $P
+for i in $(seq 200); do
+  ! grep -qv '^T' < <(for t in /proc/$P/task/*/stat; do awk '{print $3}' "$t"; done) && break
+  sleep 0.01
+done
+as alice env TMPDIR="$F/alice" "$TG" init bash --no-hook"#,
+    )
+    .ok();
+    let fuse = format!("{}/alice", "/mnt/tg/fuse");
+    assert_eq!(
+        out.lines(),
+        [fuse.as_str(), "export TMPDIR='/tmp/alice'"],
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did not answer within 500 ms"),
+        "stdout:{}\nstderr:{}",
+        out.stdout,
+        out.stderr
+    );
+}

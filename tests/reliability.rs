@@ -611,3 +611,47 @@ echo "fast path: $n system calls"
 "#,
     );
 }
+
+/// A user only the remote-hook test has.
+const FAY: u32 = 27318;
+
+/// A TMPDIR on a FUSE mount of the user's own gets no prompt hook (a hung
+/// mount would block every prompt at its check); a local one still does,
+/// and so does the same directory reached through the local copy.
+#[test]
+fn no_prompt_hook_for_a_tmpdir_on_fuse() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    if !common::require(
+        common::have("bindfs") && common::have("fusermount3"),
+        "bindfs and fusermount3 (Debian bindfs, fuse3)",
+    ) {
+        return;
+    }
+    check(
+        sb.user("fay", FAY),
+        r#"
+# A private /dev/fuse node: the host's may be 0600, and is shared.
+mknod "$AUX/fusedev" c 10 229 && chmod 666 "$AUX/fusedev"
+[ -e /dev/fuse ] || touch /dev/fuse
+mount --bind "$AUX/fusedev" /dev/fuse
+S=/mnt/tg/home/fay/src F=/mnt/tg/home/fay/fuse
+as fay mkdir -p -m 700 "$S/t" "$F"
+(exec setpriv --reuid=fay --regid=fay --clear-groups env -i PATH=/usr/bin:/bin bindfs -f --no-allow-other "$S" "$F" </dev/null >"$AUX/bindfs.log" 2>&1) & P=$!
+trap 'umount -l "$F" 2>/dev/null; kill -KILL $P 2>/dev/null' EXIT
+for i in $(seq 100); do grep -q " $F .* - fuse" /proc/self/mountinfo && break; sleep 0.05; done
+grep -q " $F .* - fuse" /proc/self/mountinfo || fail "bindfs did not mount: $(cat $AUX/bindfs.log; ls -ld $S $F)"
+# Through a symlink of fay's, too: where it leads decides.
+as fay ln -s "$F/t" /mnt/tg/home/fay/link
+for d in "$F/t" /mnt/tg/home/fay/link "$S/t"; do
+  out=$(as fay env TMPDIR="$d" bash -ic '"$TG" init bash' 2>&1)
+  grep -qx "export TMPDIR='$d'" <<<"$out" || fail "$d not kept: $out"
+  case $d in
+    "$S/t") grep -q -- --hook-only <<<"$out" || fail "local $d: no hook: $out" ;;
+    *) ! grep -q -- --hook-only <<<"$out" || fail "FUSE $d: a hook: $out" ;;
+  esac
+done
+"#,
+    );
+}

@@ -48,7 +48,8 @@ fn exports<'a>(
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
         extra,
-        remote: false,
+        // A hung mount must not block every prompt: no per-prompt check there.
+        remote: !exe.as_os_str().is_empty() && crate::engine::hang::remote(&resolved.dir),
         hook_only: false,
         id: None,
     }
@@ -121,7 +122,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
     // tcsh cannot hold the directory open: its hook compares the identity
     // init verified (one stat, only for tcsh with a hook).
-    if shell == Shell::Tcsh && ex.hook {
+    if shell == Shell::Tcsh && ex.hook && !ex.remote {
         use std::os::unix::fs::MetadataExt;
         ex.id = std::fs::metadata(&resolved.dir)
             .ok()

@@ -365,7 +365,6 @@ impl Site {
 impl Settings {
     /// The `[trust]` keys as the ancestor rule (`engine::ancestry`) takes them.
     /// Site-only: no flag or variable reaches them.
-    #[allow(dead_code)] // until privdir's walks are given the site's trust
     pub fn trust(&self) -> Trust<'_> {
         Trust {
             owners: &self.trust_owners.value,

@@ -7,7 +7,8 @@
 //! under it is such a filesystem; if so, a detached process asks the mount
 //! (`statvfs`) first, and tmpguard touches the path only once that answered.
 //! NSS lookups (`getpwnam`, `getpwuid`: LDAP, sssd) are asked the same way.
-//! All of these share one budget per run, [`BUDGET`]: past it, the mount or
+//! All of these share one budget per run, [`budget`] (the site's `timeout`,
+//! else [`BUDGET`]): past it, the mount or
 //! the lookup counts as not answering and the rules go on without it.
 //! Paths in the default base (`/tmp`) are never looked up: the fast path
 //! reads no mountinfo, forks nothing.
@@ -21,8 +22,28 @@ pub use crate::engine::detach::Young;
 use crate::engine::detach::{self, Outcome};
 use crate::engine::mounts::{Mount, is_network_type, parse_mountinfo};
 
-/// Time all waiting for possibly hung filesystems and lookups may take in one run.
+/// Time all waiting for possibly hung filesystems and lookups may take in
+/// one run, unless the site's `timeout` says otherwise.
 pub const BUDGET: Duration = Duration::from_secs(2);
+
+/// The budget of this run: the site's `timeout` ([`set_budget`]), else [`BUDGET`].
+pub fn budget() -> Duration {
+    state().budget.unwrap_or(BUDGET)
+}
+
+/// Take the site's `timeout` as this run's budget (before anything is asked).
+pub fn set_budget(d: Option<Duration>) {
+    state().budget = d;
+}
+
+/// A budget as said to the user: `2 s`, `500 ms`.
+pub fn said(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
 
 /// The base whose paths are taken as local without looking.
 const LOCAL_BASE: &str = crate::engine::resolve::DEFAULT_BASE;
@@ -50,22 +71,22 @@ pub enum Why {
 
 impl fmt::Display for NoAnswer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = BUDGET.as_secs();
+        let s = said(budget());
         match self.why {
-            Why::Timeout => write!(f, "{} did not answer within {s} s", self.what),
+            Why::Timeout => write!(f, "{} did not answer within {s}", self.what),
             Why::Earlier(0) => write!(
                 f,
-                "{} did not answer within {s} s (a check started earlier still waits for it)",
+                "{} did not answer within {s} (a check started earlier still waits for it)",
                 self.what
             ),
             Why::Earlier(pid) => write!(
                 f,
-                "{} did not answer within {s} s (a check started earlier, pid {pid}, still waits for it)",
+                "{} did not answer within {s} (a check started earlier, pid {pid}, still waits for it)",
                 self.what
             ),
             Why::Spent => write!(
                 f,
-                "{} was not asked: the {s} s for slow filesystems and lookups were used up",
+                "{} was not asked: the {s} for slow filesystems and lookups were used up",
                 self.what
             ),
             Why::Failed(e) => write!(
@@ -88,6 +109,8 @@ struct State {
     mounts: Option<Vec<Mount>>,
     /// Mounts asked in this run, and how they answered.
     asked: Vec<(PathBuf, Result<(), NoAnswer>)>,
+    /// The site's `timeout`, when it sets one.
+    budget: Option<Duration>,
 }
 
 /// A static, not a thread-local: one with a destructor would make every
@@ -96,6 +119,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     started: None,
     mounts: None,
     asked: Vec::new(),
+    budget: None,
 });
 
 fn state() -> MutexGuard<'static, State> {
@@ -137,6 +161,21 @@ pub fn hanging_mount(path: &Path) -> Option<Mount> {
     }
 }
 
+/// Whether the directory `dir` (absolute, verified) is on a filesystem that
+/// may hang, as the walks judged it: by its path, and, when a symlink on the
+/// way may have led elsewhere, by where it leads. Nothing is looked at for a
+/// path in the default base (the fast path).
+pub fn remote(dir: &Path) -> bool {
+    if !dir.is_absolute() || dir.starts_with(LOCAL_BASE) {
+        return false;
+    }
+    hanging_mount(dir).is_some()
+        || std::fs::canonicalize(dir)
+            .ok()
+            .filter(|real| real != dir)
+            .is_some_and(|real| hanging_mount(&real).is_some())
+}
+
 /// Whether it is safe to touch `path` now: `Err` when its filesystem may hang
 /// and did not answer (this run, within the budget).
 pub fn check_path(path: &Path) -> Result<(), NoAnswer> {
@@ -174,21 +213,23 @@ fn answers(m: &Mount) -> Result<(), NoAnswer> {
     r
 }
 
-/// Ask `question` detached, within what is left of the budget.
-/// A holder of the lock started at least this long ago is stuck, not busy.
-const STUCK_AFTER: Duration = BUDGET;
+/// This run's budget, and what is left of it at `now` (the first asking
+/// starts the clock).
+fn left(s: &mut State, now: Instant) -> (Duration, Duration) {
+    let started = *s.started.get_or_insert(now);
+    let budget = s.budget.unwrap_or(BUDGET);
+    (budget, budget.saturating_sub(now.duration_since(started)))
+}
 
+/// Ask `question` detached, within what is left of the budget. A holder of
+/// the lock started at least a budget ago is stuck, not busy.
 pub fn ask(
     key: &str,
     what: String,
     young: Young,
     question: impl FnOnce() -> Vec<u8>,
 ) -> Result<Vec<u8>, NoAnswer> {
-    let left = {
-        let mut s = state();
-        let started = *s.started.get_or_insert_with(Instant::now);
-        BUDGET.saturating_sub(started.elapsed())
-    };
+    let (budget, left) = left(&mut state(), Instant::now());
     let no = |why| {
         Err(NoAnswer {
             what: what.clone(),
@@ -198,7 +239,7 @@ pub fn ask(
     if left.is_zero() {
         return no(Why::Spent);
     }
-    match detach::ask(key, left, STUCK_AFTER, young, question) {
+    match detach::ask(key, left, budget, young, question) {
         Outcome::Answer(a) => Ok(a),
         Outcome::Timeout => no(Why::Timeout),
         Outcome::Busy(pid) => no(Why::Earlier(pid)),
@@ -219,6 +260,24 @@ mod tests {
         // Elsewhere: looked up, and / is local.
         assert_eq!(hanging_mount(Path::new("/")), None);
         assert!(state().mounts.is_some());
+    }
+
+    #[test]
+    fn the_sites_timeout_is_the_budget() {
+        assert_eq!(said(BUDGET), "2 s");
+        assert_eq!(said(Duration::from_millis(500)), "500 ms");
+        let t0 = Instant::now();
+        let mut s = State::default();
+        assert_eq!(left(&mut s, t0), (BUDGET, BUDGET));
+        let t1 = t0 + Duration::from_millis(1500);
+        assert_eq!(left(&mut s, t1).1, Duration::from_millis(500));
+        s.budget = Some(Duration::from_secs(5));
+        assert_eq!(
+            left(&mut s, t1),
+            (Duration::from_secs(5), Duration::from_millis(3500))
+        );
+        s.budget = Some(Duration::from_millis(1000));
+        assert_eq!(left(&mut s, t1).1, Duration::ZERO);
     }
 
     #[test]

@@ -52,8 +52,8 @@ impl fmt::Display for ProbeError {
             Step::Close => "closing a file",
             Step::Remove => "removing a file",
             Step::NoAnswer => {
-                let s = crate::engine::hang::BUDGET.as_secs();
-                return write!(f, "its filesystem did not answer within {s} s");
+                let s = crate::engine::hang::said(crate::engine::hang::budget());
+                return write!(f, "its filesystem did not answer within {s}");
             }
         };
         write!(f, "{step} failed: {}", errno::text(self.errno))

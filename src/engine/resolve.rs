@@ -103,6 +103,10 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         base_env: snap.base_env.as_deref(),
         no_hook: false,
     });
+    // Before any walk: the site's `[trust]` applies to every chase.
+    crate::engine::ancestry::set_site(&settings.trust());
+    // The site's `timeout`: the budget for hung filesystems and lookups.
+    crate::engine::hang::set_budget(settings.timeout.value);
     let tpl = settings.name.value.clone();
     // The name `<base>/<name>` has if $USER is right: enough to see that an
     // existing directory keeps its base despite min_free (no passwd lookup).
