@@ -20,7 +20,7 @@ ghost "$TG" path
 stat -c '%a %u' /tmp/uid-4242
 mkdir -m 700 /tmp/ghost && chown 4242:4242 /tmp/ghost
 ghost "$TG" path
-ghost "$TG" init bash --no-hook"#,
+ghost "$TG" init bash --no-hook --no-runtime-dir"#,
         )
         .ok();
     assert_eq!(
