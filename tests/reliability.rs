@@ -738,3 +738,68 @@ LIST
         ),
     );
 }
+
+/// doctor's socket limit for ssh is where the real ssh starts failing: a
+/// master (`ControlMaster=yes`, `ControlPath=$TMPDIR/ssh-%C`) binds its
+/// socket in a TMPDIR of the length doctor allows, and one byte longer it
+/// cannot (it binds `<ControlPath>.<16 random characters>` first). The
+/// server is the real sshd in inetd mode behind a ProxyCommand, as alice
+/// with a throwaway host key: no network, no daemon left behind.
+#[test]
+fn socket_limit_agrees_with_real_ssh() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("ssh") && common::have("/usr/sbin/sshd"),
+        "ssh, sshd (apt-get install openssh-client openssh-server)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        r#"
+S=$AUX/sshd
+mkdir -m 700 "$S" && chown alice: "$S"
+as alice ssh-keygen -q -t ed25519 -N '' -f "$S/host" || fail "host key"
+as alice ssh-keygen -q -t ed25519 -N '' -f "$S/id" || fail "user key"
+as alice cp "$S/id.pub" "$S/authorized_keys"
+cat >"$S/config" <<CONF
+HostKey $S/host
+AuthorizedKeysFile $S/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+CONF
+chown alice: "$S/config"
+long=/tmp/$(head -c 100 /dev/zero | tr '\0' c)
+mkdir -m 700 "$long" && chown alice: "$long"
+n=$(as alice env TMPDIR="$long" timeout 20 "$TG" doctor 2>/dev/null | sed -n 's/^ *ssh: up to \([0-9]*\) bytes.*/\1/p' | head -1)
+[ -n "$n" ] || { fail "doctor names no limit for ssh"; n=0; }
+# The master lists its TMPDIR from the remote side while its socket exists.
+master() {
+  as alice env TMPDIR="$1" timeout 30 ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i "$S/id" \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error \
+    -o ProxyCommand="/usr/sbin/sshd -i -f $S/config" \
+    -o ControlMaster=yes -o ControlPath="$1/ssh-%C" -o ControlPersist=no \
+    tmpguard-test "ls -A '$1'" 2>&1
+}
+for len in "$n" $((n + 1)); do
+  [ "$len" -gt 10 ] || break
+  d=/tmp/$(head -c $((len - 5)) /dev/zero | tr '\0' s)
+  mkdir -m 700 "$d" && chown alice: "$d"
+  [ ${#d} = "$len" ] || fail "made ${#d} bytes, want $len"
+  out=$(master "$d")
+  if [ "$len" = "$n" ]; then
+    grep -Eq '^ssh-[0-9a-f]{40}$' <<<"$out" || fail "ssh has no socket at $len bytes, doctor allows it: $out"
+  else
+    grep -q 'too long for Unix domain socket' <<<"$out" || fail "ssh binds at $len bytes, doctor refuses it: $out"
+    grep -Eq '^ssh-[0-9a-f]{40}' <<<"$out" && fail "a socket at $len bytes: $out"
+  fi
+  echo "ssh at $len bytes: $(tr '\n' ' ' <<<"$out")"
+done
+echo "ssh: doctor and ssh agree on $n bytes"
+"#,
+    );
+}
