@@ -655,3 +655,195 @@ done
 "#,
     );
 }
+
+/// `doctor_dir NAME VAR=... ...`: the directory doctor's runtimes table
+/// names for NAME with those variables (as alice, in `~/own`);
+/// `compare NAME REAL`: for each line of stdin (variables, shell-quoted),
+/// the real program (the function REAL, given the variables) prints what
+/// doctor names.
+const RUNTIMES: &str = r#"
+H=$AUX/home/alice
+as alice mkdir -m 700 "$H/own" && as alice mkdir -m 500 "$H/ro"
+doctor_dir() {
+  local name=$1; shift
+  as alice env "$@" bash -c 'cd "$HOME/own" && "$TG" doctor --json' 2>/dev/null | "$PY" -c '
+import json, sys
+d = [r for r in json.load(sys.stdin)["runtimes"] if r["name"] == sys.argv[1]][0]["dir"]
+print("(raises)" if d is None else d)' "$name"
+}
+compare() {
+  local name=$1 real=$2 envs want got
+  while IFS= read -r envs; do
+    eval "set -- $envs"
+    want=$("$real" "$@"); got=$(doctor_dir "$name" "$@")
+    [ "$want" = "$got" ] || fail "$name with $envs: the real one says '$want', doctor says '$got'"
+    echo "$name with ${envs:-nothing set}: $want"
+  done
+}
+"#;
+
+/// doctor's Go rule against the real Go: `os.TempDir()` in a program built
+/// here, for TMPDIR unset, empty, unusable (Go does not check) and ordinary.
+#[test]
+fn go_rule_agrees_with_real_go() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(common::have("go"), "go (apt-get install golang-go)") {
+        return;
+    }
+    check(
+        sb,
+        &format!(
+            r#"{RUNTIMES}
+mkdir -p "$AUX/gosrc"
+printf 'package main\nimport ("fmt"; "os")\nfunc main() {{ fmt.Println(os.TempDir()) }}\n' >"$AUX/gosrc/main.go"
+( cd "$AUX/gosrc" && HOME=$AUX GOCACHE=$AUX/gocache GOPATH=$AUX/gopath GOFLAGS=-mod=mod GO111MODULE=off \
+    timeout 300 go build -o "$AUX/gotmp" main.go ) || fail "go build failed"
+chmod 755 "$AUX/gotmp"
+real_go() {{ as alice env "$@" bash -c 'cd "$HOME/own" && "$AUX/gotmp"' 2>/dev/null || echo "(fails)"; }}
+compare Go real_go <<LIST
+
+TMPDIR=
+TMPDIR=$H/own
+TMPDIR=/nonexistent TMP=$H/own
+TMPDIR=$H/ro
+LIST
+"#
+        ),
+    );
+}
+
+/// doctor's Java rule against the real JVM: `java.io.tmpdir` as
+/// `java -XshowSettings:properties` prints it. TMPDIR is ignored; a
+/// `-Djava.io.tmpdir=` in JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS or
+/// _JAVA_OPTIONS wins, the last applied first.
+#[test]
+fn java_rule_agrees_with_real_java() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("java"),
+        "java (apt-get install openjdk-17-jre-headless)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        &format!(
+            r#"{RUNTIMES}
+real_java() {{
+  as alice env "$@" bash -c 'cd "$HOME/own" && timeout 60 java -XshowSettings:properties -version 2>&1' |
+    sed -n 's/^ *java\.io\.tmpdir = //p' | grep . || echo "(fails)"
+}}
+compare Java real_java <<LIST
+
+TMPDIR=
+TMPDIR=$H/own
+TMPDIR=/nonexistent
+JAVA_TOOL_OPTIONS=-Djava.io.tmpdir=$H/own
+JAVA_TOOL_OPTIONS=-Djava.io.tmpdir=/a JDK_JAVA_OPTIONS=-Djava.io.tmpdir=$H/own
+JDK_JAVA_OPTIONS=-Djava.io.tmpdir=/a _JAVA_OPTIONS=-Djava.io.tmpdir=$H/own
+_JAVA_OPTIONS=-Djava.io.tmpdir=$H/own JAVA_TOOL_OPTIONS=-Djava.io.tmpdir=/a
+LIST
+"#
+        ),
+    );
+}
+
+/// doctor's R rule against the real R: the parent of `tempdir()` (R makes
+/// its own RtmpXXXXXX under the directory it chose) for TMPDIR unset,
+/// empty, missing, read-only (R skips to TMP, then TEMP, then /tmp) and
+/// ordinary.
+#[test]
+fn r_rule_agrees_with_real_r() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("Rscript"),
+        "Rscript (apt-get install r-base-core)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        &format!(
+            r#"{RUNTIMES}
+real_r() {{
+  as alice env "$@" bash -c 'cd "$HOME/own" && timeout 60 Rscript --vanilla -e "cat(dirname(tempdir()), fill = TRUE)"' 2>/dev/null ||
+    echo "(fails)"
+}}
+compare R real_r <<LIST
+
+TMPDIR=
+TMPDIR=$H/own
+TMPDIR=/nonexistent
+TMPDIR=/nonexistent TMP=$H/own
+TMPDIR=$H/ro TMP= TEMP=$H/own
+TMPDIR=$H/ro
+LIST
+"#
+        ),
+    );
+}
+
+/// doctor's socket limit for ssh is where the real ssh starts failing: a
+/// master (`ControlMaster=yes`, `ControlPath=$TMPDIR/ssh-%C`) binds its
+/// socket in a TMPDIR of the length doctor allows, and one byte longer it
+/// cannot (it binds `<ControlPath>.<16 random characters>` first). The
+/// server is the real sshd in inetd mode behind a ProxyCommand, as alice
+/// with a throwaway host key: no network, no daemon left behind.
+#[test]
+fn socket_limit_agrees_with_real_ssh() {
+    let Some(sb) = common::sandbox() else { return };
+    if !common::require(
+        common::have("ssh") && common::have("/usr/sbin/sshd"),
+        "ssh, sshd (apt-get install openssh-client openssh-server)",
+    ) {
+        return;
+    }
+    check(
+        sb,
+        r#"
+S=$AUX/sshd
+mkdir -m 700 "$S" && chown alice: "$S"
+as alice ssh-keygen -q -t ed25519 -N '' -f "$S/host" || fail "host key"
+as alice ssh-keygen -q -t ed25519 -N '' -f "$S/id" || fail "user key"
+as alice cp "$S/id.pub" "$S/authorized_keys"
+cat >"$S/config" <<CONF
+HostKey $S/host
+AuthorizedKeysFile $S/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+CONF
+chown alice: "$S/config"
+long=/tmp/$(head -c 100 /dev/zero | tr '\0' c)
+mkdir -m 700 "$long" && chown alice: "$long"
+n=$(as alice env TMPDIR="$long" timeout 20 "$TG" doctor 2>/dev/null | sed -n 's/^ *ssh: up to \([0-9]*\) bytes.*/\1/p' | head -1)
+[ -n "$n" ] || { fail "doctor names no limit for ssh"; n=0; }
+# The master lists its TMPDIR from the remote side while its socket exists.
+master() {
+  as alice env TMPDIR="$1" timeout 30 ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -i "$S/id" \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=error \
+    -o ProxyCommand="/usr/sbin/sshd -i -f $S/config" \
+    -o ControlMaster=yes -o ControlPath="$1/ssh-%C" -o ControlPersist=no \
+    tmpguard-test "ls -A '$1'" 2>&1
+}
+for len in "$n" $((n + 1)); do
+  [ "$len" -gt 10 ] || break
+  d=/tmp/$(head -c $((len - 5)) /dev/zero | tr '\0' s)
+  mkdir -m 700 "$d" && chown alice: "$d"
+  [ ${#d} = "$len" ] || fail "made ${#d} bytes, want $len"
+  out=$(master "$d")
+  if [ "$len" = "$n" ]; then
+    grep -Eq '^ssh-[0-9a-f]{40}$' <<<"$out" || fail "ssh has no socket at $len bytes, doctor allows it: $out"
+  else
+    grep -q 'too long for Unix domain socket' <<<"$out" || fail "ssh binds at $len bytes, doctor refuses it: $out"
+    grep -Eq '^ssh-[0-9a-f]{40}' <<<"$out" && fail "a socket at $len bytes: $out"
+  fi
+  echo "ssh at $len bytes: $(tr '\n' ' ' <<<"$out")"
+done
+echo "ssh: doctor and ssh agree on $n bytes"
+"#,
+    );
+}
