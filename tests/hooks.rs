@@ -784,3 +784,94 @@ fn bash_keeps_underscore_and_runs_commands_under_extdebug() {
         out.stderr
     );
 }
+
+#[test]
+fn kept_tmpdir_through_the_users_own_symlink_makes_no_fork_per_prompt() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() || !require(have("strace"), "strace") {
+        return;
+    }
+    // TMPDIR=~/tmp, alice's own symlink to her own 0700 directory: init keeps
+    // it as it is (a symlink), and the prompts must take it as init judged it,
+    // not fail the check and run tmpguard again at each prompt.
+    let count = |shell: &str, n: usize| -> String {
+        let lines = format!(
+            "{}\n{}\n{}",
+            init_line(shell),
+            prompts(shell, n),
+            sh("echo \"T=$TMPDIR\" >> $AUX/res")
+        );
+        let run = interactive(shell, &lines).replacen(
+            "as alice ",
+            "as alice env TMPDIR=/mnt/tg/home/alice/tmp strace -f -qq -e trace=fork,vfork,clone,clone3,execve -o $AUX/trace ",
+            1,
+        );
+        format!(
+            "{run}\necho \"{shell} {n} $(grep -E 'fork|clone|execve' $AUX/trace | grep -v resumed | grep -vc CLONE_THREAD)\"\n\
+             echo \"runs=$(grep 'execve(\"/mnt/tg/tmpguard\"' $AUX/trace | grep -vc hook-only)\" >> $AUX/res"
+        )
+    };
+    for shell in ["bash", "zsh"] {
+        let script = format!(
+            // Not `chmod 777 $AUX` as the other tests: $AUX is an ancestor of
+            // alice's home, which init would then refuse.
+            "install -m 666 /dev/null $AUX/trace\nas alice sh -c 'mkdir -m 700 \"$HOME/scratch\" && ln -s \"$HOME/scratch\" \"$HOME/tmp\"'\n{}\n{}",
+            count(shell, 0),
+            count(shell, 50)
+        );
+        let out = sb.run(&with_results(&script)).ok();
+        let l = out.lines();
+        let n: Vec<&str> = l
+            .iter()
+            .filter(|x| x.starts_with(shell))
+            .map(|x| x.rsplit(' ').next().unwrap())
+            .collect();
+        let all = format!("{shell}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(n.len(), 2, "{all}");
+        assert_eq!(n[0], n[1], "forks/execs with 0 vs 50 prompts: {all}");
+        assert_eq!(last(&out, "T="), "/mnt/tg/home/alice/tmp", "{all}");
+        assert_eq!(last(&out, "runs="), "1", "tmpguard ran again: {all}");
+    }
+}
+
+/// A readonly PROMPT_COMMAND from the system's rc files: the hook cannot
+/// register at the prompt. init says nothing about it at shell start: not a
+/// word in a non-interactive shell, at most one line in an interactive one
+/// (today none: the check before each command still runs).
+#[test]
+fn readonly_prompt_command_makes_init_say_nothing_at_shell_start() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    let cases = [
+        "readonly PROMPT_COMMAND=userhook",
+        "readonly PROMPT_COMMAND",
+        "declare -rx PROMPT_COMMAND=userhook",
+        "set -eu; readonly PROMPT_COMMAND=userhook",
+    ];
+    for pre in cases {
+        let body = format!("userhook() {{ :; }}; {pre}; {}; echo OK", init_line("bash"));
+        // The first start creates the directory (and says so); the ones after
+        // are the everyday shell start.
+        let script = format!(
+            "as alice bash --norc -c {q} >/dev/null 2>&1\n\
+             as alice bash --norc -c {q} 2>$AUX/e1 | sed 's/^/N=/'\n\
+             as alice bash --norc -i -c {q} 2>$AUX/e2 </dev/null | sed 's/^/I=/'\n\
+             echo \"NE=$(wc -l < $AUX/e1)\"\n\
+             echo \"IE=$(grep -vc -e 'cannot set terminal process group' -e 'no job control' $AUX/e2)\"\n\
+             echo \"IX=$(grep -v -e 'cannot set terminal process group' -e 'no job control' $AUX/e2 | grep -vc '^tmpguard: ')\"\n\
+             cat $AUX/e1 $AUX/e2 >&2",
+            q = shell_quote(&body)
+        );
+        let out = sb.run(&script).ok();
+        let all = format!("{pre}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(last(&out, "N="), "OK", "{all}");
+        assert_eq!(last(&out, "I="), "OK", "{all}");
+        assert_eq!(last(&out, "NE="), "0", "non-interactive: {all}");
+        let ie: usize = last(&out, "IE=").parse().unwrap_or(99);
+        assert!(ie <= 1, "interactive: {ie} lines: {all}");
+        // ... and that line tmpguard's own, not the shell's error.
+        assert_eq!(last(&out, "IX="), "0", "interactive: {all}");
+    }
+}

@@ -453,9 +453,6 @@ fn bash_output_passes_shellcheck() {
 }
 
 #[test]
-#[ignore = "bash-hook.sh (issue 14's rebuilt hook) has shellcheck findings to triage: \
-            SC2199 (error), SC2124, SC1007, SC2034, SC2016, SC2128/SC2178; fix or write \
-            each as a directive, then drop this ignore"]
 fn bash_hook_code_passes_shellcheck() {
     if !need(&["shellcheck"]) {
         return;

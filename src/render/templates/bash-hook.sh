@@ -39,8 +39,14 @@
 # (__tgn, no fork); the DEBUG trap's guard (__tgg) acts at a new line's
 # first firing (__tgo: the line checked; an arithmetic test, the cheapest:
 # the trap runs before every simple command at top level).
-__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf= __tgl= __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
-${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tga=${PROMPT_COMMAND[@]@a} __tgt=$(trap -p DEBUG)
+# The directive below is for the whole file (one line: each costs an
+# interactive bash): code is kept in single-quoted strings on purpose
+# (SC2016); variables set here are read by that code once evaluated, or by
+# the DEBUG trap (SC2034); PROMPT_COMMAND is assigned as a string only when
+# it is not an array (__tga has no `a`; SC2128, SC2178).
+# shellcheck disable=SC2016,SC2034,SC2128,SC2178
+__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
+${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tga=${PROMPT_COMMAND[*]@a} __tgt=$(trap -p DEBUG)
 __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
 # Hold TMPDIR open (closing what an earlier load held).
 [[ -z ${__tgd-} ]]||exec {__tgd}<&-
@@ -48,7 +54,7 @@ __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};[[ ${TMPDIR-} == "$__t
 [[ ! -L $TMPDIR ]]||__tgl=1
 # PS0's counter: not with promptvars off (PS0 would print) nor into a
 # readonly PS0.
-\shopt -q promptvars&&[[ ${PS0[@]@a} != *r* ]]||__tgp=
+\shopt -q promptvars&&[[ ${PS0[*]@a} != *r* ]]||__tgp=
 [[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp
 # At the prompt: once, wherever another tool moved PROMPT_COMMAND's old value
 # (starship, liquidprompt, bash-preexec). Not into a readonly or exported
