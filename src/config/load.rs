@@ -95,8 +95,12 @@ pub fn read_trusted(buf: &mut Buf) -> Result<Option<Cow<'_, str>>, Distrust> {
             path.display()
         )));
     }
-    let text = read_all(file, meta.len(), buf)
+    let text = read_all(&file, meta.len(), buf)
         .map_err(|e| Distrust(format!("cannot read {}: {e}", path.display())))?;
+    // Not closed: a `close` at every shell start for nothing. The descriptor
+    // is read-only on a root-owned file and `O_CLOEXEC`; the process ends
+    // (or execs) moments later, which closes it.
+    std::mem::forget(file);
     // `/` is opened and stat'ed once for this check and the engine's walk
     // (which then reuses that descriptor and stat); the directories below
     // it are stat'ed through it, never following a symlink at the name.
@@ -156,7 +160,7 @@ fn judge(path: &Path, uid: u32, mode: u32) -> Result<(), Distrust> {
 /// The whole file in as few `read`s as its size allows (usually one: a file
 /// that is exactly `size` bytes needs no read to see its end), in `stack`
 /// when it fits.
-fn read_all(file: File, size: u64, stack: &mut Buf) -> std::io::Result<Cow<'_, str>> {
+fn read_all<'b>(file: &File, size: u64, stack: &'b mut Buf) -> std::io::Result<Cow<'b, str>> {
     use std::os::fd::AsFd;
     let size = size as usize;
     fn text(got: &[u8], size: usize) -> std::io::Result<&str> {
