@@ -317,6 +317,37 @@ pub fn keep_only(keep: &[std::os::fd::RawFd]) {
 }
 
 // `statx` and `statmount` for the security checks (issue 13).
+/// Read from `fd` into `buf` (uninitialised: no memset for a buffer that
+/// is mostly not used) until `want` bytes, end of file or `buf` is full;
+/// the bytes read. Retries `EINTR`.
+pub fn read_full<'b>(
+    fd: std::os::fd::BorrowedFd<'_>,
+    buf: &'b mut [MaybeUninit<u8>],
+    want: usize,
+) -> std::io::Result<&'b [u8]> {
+    use std::os::fd::AsRawFd;
+    let mut len = 0;
+    while len < buf.len() && len < want {
+        let rest = &mut buf[len..];
+        // SAFETY: `rest` is writable memory of `rest.len()` bytes that
+        // outlives the call; read(2) writes at most that many.
+        let n = unsafe { libc::read(fd.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len()) };
+        match n {
+            0 => break,
+            n if n > 0 => len += n as usize,
+            _ => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    // SAFETY: the kernel initialised the first `len` bytes (the sum of
+    // what each read(2) reported, each within bounds).
+    Ok(unsafe { std::slice::from_raw_parts(buf.as_ptr().cast(), len) })
+}
+
 pub mod statx {
     //! `statx(2)` without a round trip to the filesystem, `statmount(2)` for
     //! a mount's superblock, and `fstatfs` for the one question only it

@@ -26,16 +26,17 @@ pub fn run(args: &ConfigArgs) -> u8 {
 
 /// Like `sshd -t`: every problem as `FILE:LINE: message` on stderr, exit 1.
 fn check(file: Option<&Path>) -> u8 {
+    let mut buf = load::buf();
     let (path, text) = match file {
         Some(p) => match std::fs::read_to_string(p) {
-            Ok(t) => (p, t),
+            Ok(t) => (p, std::borrow::Cow::Owned(t)),
             Err(e) => {
                 say(format_args!("cannot read {}: {e}", p.display()));
                 return FAILED;
             }
         },
         // The site's own file: its permissions are checked too.
-        None => match load::read_trusted(Path::new(load::PATH)) {
+        None => match load::read_trusted(&mut buf) {
             Ok(Some(t)) => (Path::new(load::PATH), t),
             Ok(None) => {
                 say(format_args!(

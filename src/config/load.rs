@@ -15,12 +15,15 @@
 //! lifts the site's keys (`trust`, `enable`, `user_override = false`).
 //! Tests use a private mount namespace with an overlay on `/etc`.
 
+use std::borrow::Cow;
 use std::fs::File;
-use std::io::Read;
+use std::mem::MaybeUninit;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 use nix::libc;
+
+use crate::sys::statx;
 
 /// The site configuration file.
 pub const PATH: &str = "/etc/tmpguard/tmpguard.toml";
@@ -35,8 +38,28 @@ const NOBODY: u32 = 65534;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Distrust(pub String);
 
-/// Read `path` if it exists and is trusted; `Ok(None)` when it does not exist.
-pub fn read_trusted(path: &Path) -> Result<Option<String>, Distrust> {
+/// The directories above the file, relative to `/`, innermost first, then
+/// `/` itself: each must be root's and closed.
+const DIRS: [(&std::ffi::CStr, &str); 2] = [(c"etc/tmpguard", "/etc/tmpguard"), (c"etc", "/etc")];
+
+/// Files up to this size are read into the caller's stack buffer: no heap
+/// allocation (a large one makes glibc's malloc consolidate, ~9,000
+/// instructions at every shell start).
+pub const STACK_BUF: usize = 4096;
+
+/// The caller's buffer for the file: uninitialised, so it costs nothing
+/// when there is no file.
+pub type Buf = [MaybeUninit<u8>; STACK_BUF];
+
+/// A fresh [`Buf`].
+pub const fn buf() -> Buf {
+    [const { MaybeUninit::uninit() }; STACK_BUF]
+}
+
+/// Read [`PATH`] if it exists and is trusted; `Ok(None)` when it does not
+/// exist. Small files land in `buf`.
+pub fn read_trusted(buf: &mut Buf) -> Result<Option<Cow<'_, str>>, Distrust> {
+    let path = Path::new(PATH);
     let file = match File::options()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -72,20 +95,36 @@ pub fn read_trusted(path: &Path) -> Result<Option<String>, Distrust> {
             path.display()
         )));
     }
-    let text = read_all(file, meta.len())
+    let text = read_all(&file, meta.len(), buf)
         .map_err(|e| Distrust(format!("cannot read {}: {e}", path.display())))?;
-    for dir in path.ancestors().skip(1) {
-        let st = nix::sys::stat::lstat(dir)
-            .map_err(|e| Distrust(format!("cannot examine {}: {e}", dir.display())))?;
-        if st.st_mode & libc::S_IFMT == libc::S_IFLNK {
-            return Err(Distrust(format!(
-                "{} is a symbolic link (tmpguard reads the configuration only through real directories)",
-                dir.display()
-            )));
+    // Not closed: a `close` at every shell start for nothing. The descriptor
+    // is read-only on a root-owned file and `O_CLOEXEC`; the process ends
+    // (or execs) moments later, which closes it.
+    std::mem::forget(file);
+    // `/` is opened and stat'ed once for this check and the engine's walk
+    // (which then reuses that descriptor and stat); the directories below
+    // it are stat'ed through it, never following a symlink at the name.
+    crate::engine::effects::with_root(|root, root_st| {
+        for (rel, shown) in DIRS {
+            let st = statx::statx(root, rel, false)
+                .map_err(|e| Distrust(format!("cannot examine {shown}: {e}")))?;
+            judge_dir(Path::new(shown), st.uid, st.mode)?;
         }
-        judge(dir, st.st_uid, st.st_mode)?;
-    }
+        judge_dir(Path::new("/"), root_st.uid, root_st.mode)
+    })
+    .map_err(|e| Distrust(format!("cannot examine /: {e}")))??;
     Ok(Some(text))
+}
+
+/// A directory above the file: no symlink, root's, closed.
+fn judge_dir(dir: &Path, uid: u32, mode: u32) -> Result<(), Distrust> {
+    if mode & libc::S_IFMT == libc::S_IFLNK {
+        return Err(Distrust(format!(
+            "{} is a symbolic link (tmpguard reads the configuration only through real directories)",
+            dir.display()
+        )));
+    }
+    judge(dir, uid, mode)
 }
 
 /// Owned by root and not writable by group or others.
@@ -118,25 +157,24 @@ fn judge(path: &Path, uid: u32, mode: u32) -> Result<(), Distrust> {
     Ok(())
 }
 
-/// The whole file in as few `read`s as its size allows (usually one).
-fn read_all(mut file: File, size: u64) -> std::io::Result<String> {
-    let mut buf = vec![0u8; size as usize + 1];
-    let mut len = 0;
-    // A file that is exactly `size` bytes needs no read to see its end.
-    while len < buf.len() {
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+/// The whole file in as few `read`s as its size allows (usually one: a file
+/// that is exactly `size` bytes needs no read to see its end), in `stack`
+/// when it fits.
+fn read_all<'b>(file: &File, size: u64, stack: &'b mut Buf) -> std::io::Result<Cow<'b, str>> {
+    use std::os::fd::AsFd;
+    let size = size as usize;
+    fn text(got: &[u8], size: usize) -> std::io::Result<&str> {
+        if got.len() > size {
+            return Err(std::io::Error::other("it grew while being read"));
         }
-        if len == size as usize {
-            break;
-        }
+        std::str::from_utf8(got).map_err(|_| std::io::Error::other("it is not UTF-8 text"))
     }
-    if len > size as usize {
-        return Err(std::io::Error::other("it grew while being read"));
+    if size < STACK_BUF {
+        let got = crate::sys::read_full(file.as_fd(), &mut stack[..size + 1], size)?;
+        text(got, size).map(Cow::Borrowed)
+    } else {
+        let mut heap = vec![MaybeUninit::new(0); size + 1];
+        let got = crate::sys::read_full(file.as_fd(), &mut heap, size)?;
+        text(got, size).map(|t| Cow::Owned(t.to_owned()))
     }
-    buf.truncate(len);
-    String::from_utf8(buf).map_err(|_| std::io::Error::other("it is not UTF-8 text"))
 }

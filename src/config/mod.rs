@@ -92,8 +92,8 @@ impl Site {
     /// that is untrusted or invalid is ignored, said once on stderr by the
     /// caller (see [`Site::warning`]) and once in the system log here.
     pub fn load() -> Site {
-        let path = Path::new(load::PATH);
-        let (source, file) = match load::read_trusted(path) {
+        let mut buf = load::buf();
+        let (source, file) = match load::read_trusted(&mut buf) {
             Ok(None) => (Source::Absent, File::default()),
             Ok(Some(text)) => match parse::parse(&text) {
                 Ok(file) => (Source::Read, file),

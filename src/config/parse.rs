@@ -270,10 +270,14 @@ impl Parser {
         v: &Val<'_>,
         check: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Vec<T>> {
-        let single = [(v.clone(), line)];
+        let single;
         let items: &[(Val<'_>, usize)] = match v {
             Val::Arr(a) => a,
-            Val::Str(_) => &single,
+            // A clone of a string only (a list's clone would allocate).
+            Val::Str(_) => {
+                single = [(v.clone(), line)];
+                &single
+            }
             other => {
                 self.bad(
                     line,

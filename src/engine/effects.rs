@@ -45,6 +45,12 @@ impl Handle {
 pub trait Fs {
     /// `/`, opened `O_PATH`.
     fn root(&self) -> Result<Handle, Errno>;
+    /// `/` and its stat when something earlier in this process (the site
+    /// configuration's trust check) already opened and stat'ed it: handed
+    /// over once, so the walk saves an `openat` and a `statx`.
+    fn opened_root(&self) -> Option<(Handle, Stat)> {
+        None
+    }
     /// `openat(dir, name, O_PATH | O_NOFOLLOW)`, `O_DIRECTORY` too when `dir_only`:
     /// whatever is at the name, never following a symlink there.
     fn open_at(&self, dir: &Handle, name: &OsStr, dir_only: bool) -> Result<Handle, Errno>;
@@ -104,10 +110,38 @@ impl From<&Statx> for Stat {
 /// The real system calls.
 pub struct RealFs;
 
+/// `/` as [`with_root`] opened and stat'ed it, until the walk takes it.
+static OPENED_ROOT: std::sync::Mutex<Option<(OwnedFd, Statx)>> = std::sync::Mutex::new(None);
+
+fn open_root() -> Result<OwnedFd, Errno> {
+    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    openat(AT_FDCWD, "/", flags, Mode::empty())
+}
+
+/// Call `f` with `/` opened `O_PATH` and its stat (the same `statx` the
+/// walk makes), then keep both for [`Fs::opened_root`] of [`RealFs`]: the
+/// configuration's check of `/` and the walk's are one `openat` and one
+/// `statx`. The walk gets the very descriptor that was checked.
+pub fn with_root<T>(f: impl FnOnce(BorrowedFd<'_>, &Statx) -> T) -> Result<T, Errno> {
+    let mut kept = OPENED_ROOT.lock().unwrap_or_else(|e| e.into_inner());
+    if kept.is_none() {
+        let fd = open_root()?;
+        let st = statx::statx(fd.as_fd(), c"", false)?;
+        *kept = Some((fd, st));
+    }
+    let (fd, st) = kept.as_ref().expect("just set");
+    Ok(f(fd.as_fd(), st))
+}
+
 impl Fs for RealFs {
     fn root(&self) -> Result<Handle, Errno> {
-        let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-        openat(AT_FDCWD, "/", flags, Mode::empty()).map(Handle::Os)
+        open_root().map(Handle::Os)
+    }
+
+    fn opened_root(&self) -> Option<(Handle, Stat)> {
+        let mut kept = OPENED_ROOT.lock().unwrap_or_else(|e| e.into_inner());
+        kept.take()
+            .map(|(fd, st)| (Handle::Os(fd), Stat::from(&st)))
     }
 
     fn open_at(&self, dir: &Handle, name: &OsStr, dir_only: bool) -> Result<Handle, Errno> {

@@ -494,8 +494,14 @@ pub fn chase_trusting(
     trust: &Trust<'_>,
 ) -> Result<(Handle, Stat), Error> {
     let open_root = || fs.root().map_err(|e| Error::os("/", Op::Open, e));
-    let mut fd = open_root()?;
-    let root_stat = stat_fd(fs, &fd, Path::new("/"))?;
+    let (mut fd, root_stat) = match fs.opened_root() {
+        Some(opened) => opened,
+        None => {
+            let fd = open_root()?;
+            let st = stat_fd(fs, &fd, Path::new("/"))?;
+            (fd, st)
+        }
+    };
     // The stat of `fd`.
     let mut fd_stat = root_stat;
     let mut at = PathBuf::from("/");
