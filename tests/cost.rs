@@ -36,16 +36,23 @@ fn instructions(args: &[&str]) -> u64 {
         .unwrap_or_else(|| panic!("no count in {err}"))
 }
 
+/// A private scratch directory whose path has the same length on every
+/// machine: the shell pays per byte it parses, and the binary's path and the
+/// directory are part of what init prints, so a checkout in a longer
+/// directory (CI's clone) must not change the count. Holds a link to the
+/// binary (`tmpguard_bin_link`), as short as a packaged /usr/bin/tmpguard.
 fn tempdir() -> String {
-    let d = std::env::temp_dir().join(format!(
-        "tmpguard-cost-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
+    let d = format!("/tmp/tg{:08x}", rand_suffix() as u32);
     std::fs::create_dir(&d).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    d.to_string_lossy().into_owned()
+    std::os::unix::fs::symlink(tmpguard_bin(), format!("{d}/tmpguard")).unwrap();
+    d
+}
+
+/// The binary as init finds it run: through the link in `dir`.
+fn tmpguard_bin_link(dir: &str) -> String {
+    format!("{dir}/tmpguard")
 }
 
 fn rand_suffix() -> u64 {
@@ -87,7 +94,7 @@ fn eval_cost(shell: &str, interactive: bool, code: &str) -> i64 {
 /// init's output for `shell`, TMPDIR being a private directory of ours (and,
 /// as in a login session, XDG_RUNTIME_DIR a valid one: nothing to print for it).
 fn init_output(shell: &str, tmpdir: &str) -> String {
-    let out = Command::new(tmpguard_bin())
+    let out = Command::new(tmpguard_bin_link(tmpdir))
         .args(["init", shell])
         .env("TMPDIR", tmpdir)
         .env("XDG_RUNTIME_DIR", tmpdir)
@@ -105,7 +112,7 @@ fn release_output(shell: &str, tmpdir: &str) -> String {
     );
     std::fs::read_to_string(path)
         .unwrap()
-        .replace("@TG@", &tmpguard_bin())
+        .replace("@TG@", &tmpguard_bin_link(tmpdir))
         .replace("@DIR@", tmpdir)
 }
 
