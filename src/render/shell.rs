@@ -665,7 +665,7 @@ mod tests {
                 names(spec.hook_code).unwrap_or_else(|e| panic!("{shell:?} hook: {e}"));
             for s in &hook_slots {
                 assert!(
-                    [Slot::Tmpguard, Slot::Base].contains(s),
+                    [Slot::Tmpguard, Slot::Base, Slot::NoRt].contains(s),
                     "{shell:?} hook uses {s:?}"
                 );
             }
