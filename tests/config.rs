@@ -538,3 +538,55 @@ as alice env TMPDIR="$F/alice" "$TG" init bash --no-hook"#,
         out.stderr
     );
 }
+
+/// `runtime_dir = false` (site only) turns the runtime directory off like
+/// `--no-runtime-dir`: init for every shell, exec, `path --records` and the
+/// TaskProlog leave a forwarded, missing `XDG_RUNTIME_DIR` alone (a path
+/// below the harness's valid /run/user/2001, which would be kept). With the
+/// key absent the same commands do fix it (the control).
+#[test]
+fn runtime_dir_false_turns_the_runtime_directory_off() {
+    let Some(sb) = sandbox() else { return };
+    let body = r#"as alice mkdir -m 700 /tmp/alice
+for sh in bash zsh sh fish tcsh elvish xonsh; do
+  as alice env TMPDIR=/tmp/alice XDG_RUNTIME_DIR=/run/user/2001/gone "$TG" init $sh 2>&1 | grep -q XDG_RUNTIME_DIR && echo "init $sh"
+done
+as alice env TMPDIR=/tmp/alice XDG_RUNTIME_DIR=/run/user/2001/gone "$TG" exec -- sh -c 'echo "exec $XDG_RUNTIME_DIR"'
+as alice env TMPDIR=/tmp/alice XDG_RUNTIME_DIR=/run/user/2001/gone "$TG" path --records 2>&1 | grep -q XDG_RUNTIME_DIR && echo records
+as alice env TMPDIR=/tmp/alice XDG_RUNTIME_DIR=/run/user/2001/gone SLURM_JOB_ID=7 "$TG" init slurm 2>&1 | grep -q XDG_RUNTIME_DIR && echo slurm
+true"#;
+    let off = run(&sb, "runtime_dir = false\n", body).ok();
+    assert_eq!(
+        off.stdout.trim(),
+        "exec /run/user/2001/gone",
+        "{}{}",
+        off.stdout,
+        off.stderr
+    );
+    let on = run(&sb, "runtime_dir = true\n", body).ok();
+    for what in [
+        "init bash",
+        "init zsh",
+        "init sh",
+        "init fish",
+        "init tcsh",
+        "init elvish",
+        "init xonsh",
+        "records",
+        "slurm",
+    ] {
+        assert!(
+            on.stdout.contains(what),
+            "{what}: {}{}",
+            on.stdout,
+            on.stderr
+        );
+    }
+    // The harness's valid /run/user/2001 replaces the missing one.
+    assert!(
+        on.stdout.contains("exec /run/user/2001\n"),
+        "{}{}",
+        on.stdout,
+        on.stderr
+    );
+}

@@ -875,3 +875,52 @@ fn readonly_prompt_command_makes_init_say_nothing_at_shell_start() {
         assert_eq!(last(&out, "IX="), "0", "interactive: {all}");
     }
 }
+
+/// Issue 18: the hook checks XDG_RUNTIME_DIR like TMPDIR. On a node without
+/// /run/user/2001, init makes /tmp/xdg-runtime-2001; alice removes it between
+/// two commands and mallory makes one (0777) at that name: the next command
+/// sees a fresh private runtime directory (the fallback), never mallory's.
+/// With `--no-runtime-dir` the hook neither checks nor repairs it.
+#[test]
+fn runtime_dir_removed_and_resquatted_is_replaced_before_the_next_command() {
+    let Some(sb) = root_sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    for shell in ["bash", "zsh"] {
+        for flag in ["", " --no-runtime-dir"] {
+            let lines = format!(
+                "{}\n{}\n{}",
+                init_line(shell)
+                    .replace("init bash", &format!("init bash{flag}"))
+                    .replace("init zsh", &format!("init zsh{flag}")),
+                sh(
+                    "echo \"B=$XDG_RUNTIME_DIR\" >> $AUX/res; rm -rf /tmp/xdg-runtime-2001; touch $AUX/sync/removed; \
+                    for i in $(seq 400); do [ -e $AUX/sync/squatted ] && break; sleep 0.05; done"
+                ),
+                sh(
+                    "echo \"R=$XDG_RUNTIME_DIR\" >> $AUX/res; stat -c S=%F:%a:%U \"$XDG_RUNTIME_DIR\"/ >> $AUX/res"
+                )
+            );
+            let script = format!(
+                "umount /run/user/2001; rmdir /run/user/2001 || exit 95\n\
+                 (for i in $(seq 400); do [ -e $AUX/sync/removed ] && break; sleep 0.05; done; \
+                 as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001; touch $AUX/sync/squatted) &\n\
+                 {}\nstat -c 'M=%F:%a:%U' /tmp/xdg-runtime-2001 >> $AUX/res",
+                interactive(shell, &lines)
+            );
+            let out = sb.run(&with_results(&script)).ok();
+            let ctx = format!("{shell}{flag}: {}\n{}", out.stdout, out.stderr);
+            assert_eq!(last(&out, "M="), "directory:777:mallory", "{ctx}");
+            if flag.is_empty() {
+                assert_eq!(last(&out, "B="), "/tmp/xdg-runtime-2001", "{ctx}");
+                let r = last(&out, "R=");
+                assert!(r.starts_with("/tmp/xdg-runtime-2001."), "{ctx}");
+                assert_eq!(last(&out, "S="), "directory:700:alice", "{ctx}");
+            } else {
+                // Left alone: the harness's forwarded value, never checked.
+                assert_eq!(last(&out, "R="), "/run/user/2001", "{ctx}");
+            }
+        }
+    }
+}

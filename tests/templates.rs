@@ -21,7 +21,14 @@ const TARGETS: &[&str] = &[
 ];
 
 /// Every flag of `init` (as `init --help` lists them); `Combo` sets each.
-const FLAGS: &[&str] = &["--base", "--force", "--per-job", "--quiet", "--no-hook"];
+const FLAGS: &[&str] = &[
+    "--base",
+    "--force",
+    "--per-job",
+    "--no-runtime-dir",
+    "--quiet",
+    "--no-hook",
+];
 
 /// Targets whose prompt hook is also printed alone (`init SHELL --hook-only`,
 /// a hidden flag the rendered code itself calls): rendered and checked too.
@@ -32,7 +39,7 @@ const HOOK_ONLY: &[&str] = &["bash", "zsh", "fish"];
 struct Combo(u32);
 
 impl Combo {
-    const BITS: u32 = 8;
+    const BITS: u32 = 9;
     fn all() -> impl Iterator<Item = Combo> {
         (0..1 << Self::BITS).map(Combo)
     }
@@ -49,6 +56,7 @@ impl Combo {
             "TEMP",
             "job",
             "--per-job",
+            "--no-runtime-dir",
         ];
         let on: Vec<&str> = (0..Self::BITS)
             .filter(|&b| self.on(b))
@@ -135,6 +143,7 @@ fn render_all(target: &str, w: &Path) -> BTreeMap<Vec<u8>, String> {
             (2, "--force"),
             (3, "--quiet"),
             (7, "--per-job"),
+            (8, "--no-runtime-dir"),
         ] {
             if c.on(bit) {
                 cmd.arg(flag);

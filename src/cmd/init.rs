@@ -52,6 +52,7 @@ fn exports<'a>(
         remote: !exe.as_os_str().is_empty() && crate::engine::hang::remote(&resolved.dir),
         hook_only: false,
         id: None,
+        no_runtime_dir: false,
     }
 }
 
@@ -120,6 +121,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let runtime = super::runtime_dir(&args.runtime, &snap);
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
     let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
+    ex.no_runtime_dir = runtime.is_none();
     // tcsh cannot hold the directory open: its hook compares the identity
     // init verified (one stat, only for tcsh with a hook).
     if shell == Shell::Tcsh && ex.hook && !ex.remote {
@@ -128,12 +130,13 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
             .ok()
             .map(|m| (m.dev(), m.ino()));
     }
-    let code = match render(shell, &ex).and_then(|mut code| {
-        // XDG_RUNTIME_DIR after the template's code, only when it changes.
-        if let Some(line) = runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
-            code.extend(line?);
+    let code = match render(shell, &ex).and_then(|code| {
+        // XDG_RUNTIME_DIR before the template's code, only when it changes:
+        // the prompt hook's code, loaded there, holds the new value.
+        match runtime.as_ref().and_then(|r| runtime_line(r, shell)) {
+            Some(line) => Ok([line?, code].concat()),
+            None => Ok(code),
         }
-        Ok(code)
     }) {
         Ok(code) => code,
         Err(e) => {
@@ -193,6 +196,7 @@ fn hook_code(shell: Shell, args: &InitArgs) -> u8 {
         hook_only: true,
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.as_deref().map(|b| b.as_os_str().as_bytes()),
+        no_runtime_dir: args.runtime.no_runtime_dir,
         ..Default::default()
     };
     match render(shell, &ex) {

@@ -14,13 +14,13 @@ pub mod spawn;
 use std::io::Write;
 
 /// What to do about `XDG_RUNTIME_DIR` for this process; `None` with
-/// `--no-runtime-dir`. (Here, not in cli.rs, which the man-page generator
+/// `--no-runtime-dir` or the site's `runtime_dir = false`. (Here, not in cli.rs, which the man-page generator
 /// builds on its own.)
 pub fn runtime_dir(
     flag: &crate::cli::RuntimeFlag,
     snap: &crate::engine::env::Snapshot,
 ) -> Option<crate::engine::runtime::Resolved> {
-    (!flag.no_runtime_dir)
+    (!flag.no_runtime_dir && snap.site.runtime_dir())
         .then(|| crate::engine::runtime::resolve(snap.runtime_dir.as_deref(), snap.uid))
 }
 

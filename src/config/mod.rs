@@ -170,6 +170,22 @@ impl Site {
     }
 }
 
+impl Site {
+    /// Whether the runtime-directory feature is on (`runtime_dir`, default
+    /// true). Like [`Site::active`], only this key is looked at: no whole
+    /// settings built on the fast path. Site only: a user can turn it off
+    /// (`--no-runtime-dir`), never back on.
+    pub fn runtime_dir(&self) -> bool {
+        if self.source != Source::Read {
+            return true;
+        }
+        sections(&self.file, self.host.as_deref())
+            .filter_map(|(keys, _)| keys.runtime_dir.as_ref())
+            .last()
+            .is_none_or(|at| at.value)
+    }
+}
+
 /// This host's short name, from `uname` (no DNS, no NSS).
 pub fn short_hostname() -> String {
     nix::sys::utsname::uname()
@@ -229,7 +245,7 @@ impl Default for Settings {
             user_override: default(true),
             timeout: default(None),
             jobs: default(false),
-            runtime_dir: default(false),
+            runtime_dir: default(true),
             trust_owners: default(Vec::new()),
             trust_dirs: default(Vec::new()),
             warnings: Vec::new(),

@@ -351,6 +351,10 @@ pub struct Exports<'a> {
     /// The directory's identity as init verified it, `st_dev:st_ino` in
     /// decimal (tcsh's `-F` format), for shells that cannot hold it open.
     pub id: Option<(u64, u64)>,
+    /// Init leaves `XDG_RUNTIME_DIR` alone (`--no-runtime-dir`, the site's
+    /// `runtime_dir = false`): the hook does not check it and its repair is
+    /// told so too.
+    pub no_runtime_dir: bool,
 }
 
 /// The slots an exports template may use.
@@ -361,6 +365,7 @@ pub const EXPORT_SLOTS: &[Slot] = &[
     Slot::Check,
     Slot::Base,
     Slot::Id,
+    Slot::NoRt,
 ];
 /// The flags an exports template may use.
 #[cfg(test)]
@@ -414,6 +419,8 @@ pub fn render_exports(
             Slot::Check => check,
             Slot::Base => &base,
             Slot::Id => &id,
+            Slot::NoRt if hooked && ex.no_runtime_dir => b"--no-runtime-dir",
+            Slot::NoRt => b"",
             Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
@@ -658,7 +665,7 @@ mod tests {
                 names(spec.hook_code).unwrap_or_else(|e| panic!("{shell:?} hook: {e}"));
             for s in &hook_slots {
                 assert!(
-                    [Slot::Tmpguard, Slot::Base].contains(s),
+                    [Slot::Tmpguard, Slot::Base, Slot::NoRt].contains(s),
                     "{shell:?} hook uses {s:?}"
                 );
             }

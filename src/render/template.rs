@@ -25,6 +25,10 @@ pub enum Slot {
     Args,
     /// The directory's identity as init verified it, `st_dev:st_ino` (tcsh's hook).
     Id,
+    /// `--no-runtime-dir` when init left `XDG_RUNTIME_DIR` alone (the flag or
+    /// the site's `runtime_dir = false`), else empty: passed on to the hook's
+    /// code and its repair, and the hook then does not check the runtime dir.
+    NoRt,
 }
 
 /// A switch a template tests: `{{?NAME}}` lines and `{{#NAME}}` blocks.
@@ -43,7 +47,7 @@ pub enum Flag {
 }
 
 impl Slot {
-    pub const ALL: [Slot; 7] = [
+    pub const ALL: [Slot; 8] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
@@ -51,6 +55,7 @@ impl Slot {
         Slot::Cmd,
         Slot::Args,
         Slot::Id,
+        Slot::NoRt,
     ];
 
     /// The name as written in a template.
@@ -63,6 +68,7 @@ impl Slot {
             Slot::Cmd => "CMD",
             Slot::Args => "ARGS",
             Slot::Id => "ID",
+            Slot::NoRt => "NORT",
         }
     }
 

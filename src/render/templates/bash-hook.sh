@@ -18,6 +18,10 @@
 # again (--base=DIR: one argument whatever IFS is) and its code is evaluated,
 # which evaluates this again; if that fails TMPDIR is not left in place,
 # nor TMP/TEMP with its value.
+# XDG_RUNTIME_DIR (unless --no-runtime-dir, the NORT slot): set, it must be the
+# user's (-O) and no symlink, else the same repair (init handles it). No fd
+# held for it: the bytes would cost ~80,000 instructions at every start
+# (tests/cost.rs). The check is a string (__tgw), evaluated: cheaper to load.
 # It also puts back a PS0 another tool replaced, and its guard in front of
 # bash-preexec's DEBUG trap when bash-preexec, loaded after, took our trap
 # into its preexec_functions (which it skips when stdout is not a terminal:
@@ -45,9 +49,9 @@
 # the DEBUG trap (SC2034); PROMPT_COMMAND is assigned as a string only when
 # it is not an array (__tga has no `a`; SC2128, SC2178).
 # shellcheck disable=SC2016,SC2034,SC2128,SC2178
-__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
-${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tga=${PROMPT_COMMAND[*]@a} __tgt=$(trap -p DEBUG)
-__tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
+__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"} {{NORT}})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
+${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tgw='[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]&&[[ -n "{{NORT}}" || -z ${XDG_RUNTIME_DIR-} || -O $XDG_RUNTIME_DIR && ! -L $XDG_RUNTIME_DIR ]]' __tga=${PROMPT_COMMAND[*]@a} __tgt=$(trap -p DEBUG)
+__tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};eval "$__tgw"||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
 # Hold TMPDIR open (closing what an earlier load held).
 [[ -z ${__tgd-} ]]||exec {__tgd}<&-
 { exec {__tgd}<"$TMPDIR";} 2>/dev/null||__tgd=

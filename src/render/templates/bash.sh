@@ -5,6 +5,6 @@ export TMPDIR={{TMPDIR}}
 # The hook's code only in an interactive shell (see shell.rs), sourced from
 # a process substitution: cheaper for bash than `eval "$(...)"`.
 # shellcheck source=/dev/null # the hook's code, checked on its own (--hook-only)
-{{?NOBASE}}[[ $- != *i* ]] || . <({{TMPGUARD}} init bash --hook-only)
-{{?BASE}}[[ $- != *i* ]] || . <({{TMPGUARD}} init bash --hook-only --base {{BASE}})
+{{?NOBASE}}[[ $- != *i* ]] || . <({{TMPGUARD}} init bash --hook-only {{NORT}})
+{{?BASE}}[[ $- != *i* ]] || . <({{TMPGUARD}} init bash --hook-only --base {{BASE}} {{NORT}})
 {{/HOOK}}

@@ -23,7 +23,7 @@ function __tmpguard_hook --on-event fish_prompt --on-event fish_preexec
     if builtin test "$TMPDIR" != "$__tmpguard_failed"; and not begin; builtin test -d "$TMPDIR"; and begin; builtin test -n "$__tmpguard_link"; or not builtin test -L "$TMPDIR"; end; and begin; builtin test $__tmpguard_check = job; or builtin test -O "$TMPDIR"; end; end
         set -l base
         builtin test -n "$__tmpguard_base"; and set base --base $__tmpguard_base
-        set -l code ({{TMPGUARD}} init fish $base | builtin string collect)
+        set -l code ({{TMPGUARD}} init fish $base {{NORT}} | builtin string collect)
         and eval $code
         or __tmpguard_unset
     end

@@ -4,6 +4,6 @@ set -gx TMPDIR {{TMPDIR}}
 {{#HOOK}}
 # The hook's code only in an interactive shell (see shell.rs).
 # What the check is (a kept job directory is root's) is decided here.
-{{?NOBASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only | source; end
-{{?BASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only --base {{BASE}} | source; end
+{{?NOBASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only {{NORT}} | source; end
+{{?BASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only --base {{BASE}} {{NORT}} | source; end
 {{/HOOK}}

@@ -26,8 +26,8 @@ if ( $?prompt ) alias __tmpguard_hook 'if ( ! $?TMPDIR && $?__tmpguard_on && "x$
 if ( $?prompt ) alias __tmpguard_test 'unset __tmpguard_bad; if ( "x$TMPDIR" != x ) eval __tmpguard_bad; if ( $?__tmpguard_bad ) eval __tmpguard_repair; unset __tmpguard_bad';
 # The binary only when the check failed. (An alias inside the backquotes: a
 # quoted variable there would end the outer quotes.)
-{{?NOBASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh';
-{{?BASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh --base "$__tmpguard_base"';
+{{?NOBASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh {{NORT}}';
+{{?BASE}}if ( $?prompt ) alias __tmpguard_run '"$__tmpguard_exe" init tcsh --base "$__tmpguard_base" {{NORT}}';
 if ( $?prompt ) alias __tmpguard_fid 'filetest -F "$TMPDIR"';
 {{?NOBASE}}if ( $?prompt ) alias __tmpguard_path '"$__tmpguard_exe" path';
 {{?BASE}}if ( $?prompt ) alias __tmpguard_path '"$__tmpguard_exe" path --base "$__tmpguard_base"';

@@ -45,7 +45,7 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
             if not tmpdir or ok(tmpdir):
                 return
             # The binary only when the check failed.
-            args = [exe, 'init', 'xonsh'] + (['--base', base] if base else [])
+            args = [exe, 'init', 'xonsh'] + (['--base', base] if base else []) + [a for a in ['{{NORT}}'] if a]
             run = subprocess.run(args, stdout=subprocess.PIPE)
             if run.returncode == 0 and run.stdout:
                 execx(os.fsdecode(run.stdout))

@@ -6,9 +6,9 @@
 # user's do not reach them) and the user's aliases do not change them.
 # Globals are declared with -g: a repair (and an older release's hook)
 # evaluates this inside a function.
-\typeset -g __tmpguard_exe={{TMPGUARD}} __tmpguard_base={{BASE}}
+\typeset -g __tmpguard_exe={{TMPGUARD}} __tmpguard_base={{BASE}} __tmpguard_nort={{NORT}}
 \emulate zsh -o no_aliases -c '
-typeset -g __tmpguard_failed= __tmpguard_fd= __tmpguard_link=
+typeset -g __tmpguard_failed= __tmpguard_fd= __tmpguard_link= __tmpguard_rt=${__tmpguard_rt-}
 # The directory init verified, held open: the check compares identity (-ef
 # with /dev/fd/N), which a directory removed and re-created, or a mount over
 # the name, fails. A TMPDIR that was the user's own symlink may stay one.
@@ -20,10 +20,16 @@ __tmpguard_hold() {
   else
     __tmpguard_fd=
   fi
+  if [[ -n $__tmpguard_rt ]]; then exec {__tmpguard_rt}<&-; fi
+  __tmpguard_rt=
+  if [[ -z $__tmpguard_nort && -n ${XDG_RUNTIME_DIR-} ]] && { exec {__tmpguard_rt}<$XDG_RUNTIME_DIR } 2>/dev/null; then :; else
+    __tmpguard_rt=
+  fi
 }
 # True when all is well (or TMPDIR is the value a repair gave up on): builtins only.
 __tmpguard_ok() {
-  [[ ${TMPDIR-} == "$__tmpguard_failed" || ( -n $__tmpguard_fd && $TMPDIR -ef /dev/fd/$__tmpguard_fd && ( -n $__tmpguard_link || ! -L $TMPDIR ) ) ]]
+  [[ ${TMPDIR-} == "$__tmpguard_failed" || ( -n $__tmpguard_fd && $TMPDIR -ef /dev/fd/$__tmpguard_fd && ( -n $__tmpguard_link || ! -L $TMPDIR ) ) ]] &&
+    [[ -z $__tmpguard_rt || ${XDG_RUNTIME_DIR-} -ef /dev/fd/$__tmpguard_rt && ! -L $XDG_RUNTIME_DIR ]]
 }
 # A TMPDIR that failed verification is not left in place: unset it (and
 # TMP/TEMP when they hold the same value) and stay quiet until it changes.
@@ -40,6 +46,7 @@ __tmpguard_repair() {
   local -a a
   a=(init zsh)
   if [[ -n $__tmpguard_base ]]; then a+=(--base $__tmpguard_base); fi
+  if [[ -n $__tmpguard_nort ]]; then a+=(--no-runtime-dir); fi
   if code=$($__tmpguard_exe $a) && eval $code; then :; else __tmpguard_unset; fi
 }
 # At the prompt (precmd) and before each command line (preexec). zsh keeps
