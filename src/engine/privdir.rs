@@ -937,6 +937,7 @@ mod tests {
         assert_eq!(followed.unwrap(), Kind::Dir);
     }
 
+    #[test]
     fn chase_stat_is_of_the_object_reached() {
         use std::os::unix::fs::MetadataExt;
         let b = scratch();
