@@ -8,7 +8,8 @@
 //! directory is named `uid-<N>`, still private and verified.
 mod common;
 
-use common::sandbox;
+// Tier 2: the test switches to a uid no passwd entry has.
+use common::root_sandbox as sandbox;
 
 #[test]
 fn a_user_not_in_passwd_gets_a_private_directory_named_by_uid() {

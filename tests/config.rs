@@ -3,7 +3,9 @@
 //! copy of /etc, real users, real shells, real trust checks.
 mod common;
 
-use common::{Out, Sandbox, sandbox};
+use common::{Out, Sandbox, root_sandbox as sandbox};
+// Every test here is tier 2: the site file must belong to root, and the
+// tier-1 sandbox's /etc belongs to the unprivileged developer.
 
 /// Bash that puts `conf` at /etc/tmpguard/tmpguard.toml (root, 0644) in the
 /// sandbox's private copy of /etc (the harness binds it over /etc in this

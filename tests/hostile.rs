@@ -791,7 +791,10 @@ fuse_stop
 /// A root-made tmpfs at the name still proves it.
 #[test]
 fn fuse_mount_cannot_lend_a_name() {
-    let Some(sb) = common::sandbox() else { return };
+    // Tier 2: another user's FUSE mount, and root.
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(
         common::have("bindfs") && common::have("fusermount3"),
         "bindfs and fusermount3 (Debian bindfs, fuse3)",
@@ -835,7 +838,10 @@ umount /tmp/bob
 /// spells `\012`): every stderr line is one of tmpguard's.
 #[test]
 fn fuse_fsname_cannot_reach_the_terminal() {
-    let Some(sb) = common::sandbox() else { return };
+    // Tier 2: another user's FUSE mount, and root.
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
     if !common::require(
         common::have("bindfs") && common::have("fusermount3"),
         "bindfs and fusermount3 (Debian bindfs, fuse3)",
