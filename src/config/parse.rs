@@ -94,10 +94,12 @@ pub fn parse(text: &str) -> Result<File, Vec<Issue>> {
         }]
     })?;
     let mut p = Parser { issues: Vec::new() };
-    let mut file = File::default();
-    // Sized exactly: a first push would reserve four (a large request, which
-    // makes glibc's malloc consolidate its fast bins).
-    file.nodes = Vec::with_capacity(doc.tables.iter().filter(|t| t.array).count());
+    // The node list sized exactly: a first push would reserve four (a large
+    // request, which makes glibc's malloc consolidate its fast bins).
+    let mut file = File {
+        keys: Keys::default(),
+        nodes: Vec::with_capacity(doc.tables.iter().filter(|t| t.array).count()),
+    };
     for e in &doc.top {
         p.key(e, &mut file.keys, true);
     }
