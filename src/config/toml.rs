@@ -80,7 +80,6 @@ pub fn parse(text: &str) -> R<Doc<'_>> {
         top: Vec::with_capacity(16),
         tables: Vec::with_capacity(4),
     };
-    let mut seen_tables: Vec<&str> = Vec::new();
     loop {
         lx.skip_blank_lines();
         let Some(c) = lx.peek() else {
@@ -104,13 +103,13 @@ pub fn parse(text: &str) -> R<Doc<'_>> {
             lx.i += close.len();
             lx.end_of_line()?;
             if !array {
-                if seen_tables.contains(&name) {
+                // The tables so far, not a set of their own: no allocation.
+                if doc.tables.iter().any(|t| !t.array && t.name == name) {
                     return Err(SyntaxError {
                         line,
                         msg: format!("table [{name}] defined twice"),
                     });
                 }
-                seen_tables.push(name);
             }
             doc.tables.push(Table {
                 name,
@@ -166,9 +165,12 @@ impl<'a> Lexer<'a> {
 
     fn comment(&mut self) {
         if self.peek() == Some(b'#') {
-            while !matches!(self.peek(), None | Some(b'\n')) {
-                self.i += 1;
-            }
+            // A plain byte scan: comments are short, and `str::find`'s
+            // searcher costs more to set up than this whole loop.
+            self.i += self.s[self.i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .unwrap_or(self.s.len() - self.i);
         }
     }
 

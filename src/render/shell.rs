@@ -442,20 +442,22 @@ pub fn with_extra<'t>(template: &'t str, extra: &[&str]) -> std::borrow::Cow<'t,
     // The export line: `{{?TMP}}` then the name TMP, then the value.
     let Some((line, at)) = template.lines().find_map(|l| {
         let line = l.strip_prefix("{{?TMP}}")?;
-        let at = line.find("TMP")?;
-        (line.find("{{TMPDIR}}")? > at).then_some((line, at))
+        let at = find(line, "TMP")?;
+        (find(line, "{{TMPDIR}}")? > at).then_some((line, at))
     }) else {
         return template.into();
     };
-    let mut added = String::new();
+    // Pieces pushed, not `format!`ted: this runs at every shell start.
+    let mut added = String::with_capacity(extra.iter().map(|n| line.len() + n.len()).sum());
     for name in extra {
-        added.push_str(&format!("{}{name}{}\n", &line[..at], &line[at + 3..]));
+        added.push_str(&line[..at]);
+        added.push_str(name);
+        added.push_str(&line[at + 3..]);
+        added.push('\n');
     }
     // After the last of the TMP/TEMP lines.
-    let end = template
-        .match_indices("{{?TEMP}}")
-        .next()
-        .and_then(|(i, _)| template[i..].find('\n').map(|n| i + n + 1))
+    let end = find(template, "{{?TEMP}}")
+        .and_then(|i| find(&template[i..], "\n").map(|n| i + n + 1))
         .unwrap_or(template.len());
     let mut out = String::with_capacity(template.len() + added.len());
     out.push_str(&template[..end]);
@@ -464,9 +466,32 @@ pub fn with_extra<'t>(template: &'t str, extra: &[&str]) -> std::borrow::Cow<'t,
     out.into()
 }
 
+/// Where `pat` first occurs in `hay`: a plain scan, cheaper than `str::find`'s
+/// searcher for the few short patterns and templates here.
+fn find(hay: &str, pat: &str) -> Option<usize> {
+    let (h, p) = (hay.as_bytes(), pat.as_bytes());
+    let (&first, rest) = p.split_first()?;
+    (0..(h.len() + 1).checked_sub(p.len())?)
+        .find(|&i| h[i] == first && &h[i + 1..i + p.len()] == rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_agrees_with_str_find() {
+        for (h, p) in [
+            ("aTMPb", "TMP"),
+            ("TM", "TMP"),
+            ("", "x"),
+            ("xx\n", "\n"),
+            ("{{?TEMP}}", "{{?TEMP}}"),
+            ("ab", "b"),
+        ] {
+            assert_eq!(find(h, p), h.find(p), "{h:?} {p:?}");
+        }
+    }
 
     #[test]
     fn extra_names_in_every_shells_syntax() {
