@@ -75,6 +75,9 @@ stage() {
   install -d -m 0755 "$d/usr/libexec/tmpguard"
   sed "$fix" shell/slurm-taskprolog.sh > "$d/usr/libexec/tmpguard/slurm-taskprolog"
   chmod 0755 "$d/usr/libexec/tmpguard/slurm-taskprolog"
+  # Slurm Epilog (per-job directories: `tmpguard clean`).
+  sed "$fix" shell/slurm-epilog.sh > "$d/usr/libexec/tmpguard/slurm-epilog"
+  chmod 0755 "$d/usr/libexec/tmpguard/slurm-epilog"
   # The commented example configuration (a conffile).
   install -D -m 0644 packaging/tmpguard.toml "$d/etc/tmpguard/tmpguard.toml"
   install -D -m 0644 packaging/copyright "$d/usr/share/doc/tmpguard/copyright"

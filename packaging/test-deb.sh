@@ -81,6 +81,7 @@ for sub in init path exec doctor completions config; do
   [[ " $comp " == *" $sub "* ]] || fail "bash completion lacks $sub: $comp"
 done
 [[ -x /usr/libexec/tmpguard/slurm-taskprolog ]] || fail "TaskProlog missing"
+[[ -x /usr/libexec/tmpguard/slurm-epilog ]] || fail "Epilog missing"
 grep -q '"/usr/bin/tmpguard"' /usr/share/tmpguard/modulefiles/modules/tmpguard || fail "modulefile path"
 
 # dpkg -r keeps only the conffile; dpkg -P removes that too.

@@ -16,11 +16,13 @@ want="/etc/fish/conf.d/tmpguard.fish 100644
 /etc/tmpguard/tmpguard.toml 100644
 /usr/bin/tmpguard 100755
 /usr/libexec/tmpguard 40755
+/usr/libexec/tmpguard/slurm-epilog 100755
 /usr/libexec/tmpguard/slurm-taskprolog 100755
 /usr/share/bash-completion/completions/tmpguard 100644
 /usr/share/doc/tmpguard 40755
 /usr/share/doc/tmpguard/copyright 100644
 /usr/share/fish/vendor_completions.d/tmpguard.fish 100644
+/usr/share/man/man1/tmpguard-clean.1.gz 100644
 /usr/share/man/man1/tmpguard-completions.1.gz 100644
 /usr/share/man/man1/tmpguard-config.1.gz 100644
 /usr/share/man/man1/tmpguard-doctor.1.gz 100644
