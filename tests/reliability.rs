@@ -847,3 +847,50 @@ echo "ssh: doctor and ssh agree on $n bytes"
 "#,
     );
 }
+
+/// The prompt hook's repair meets a hung filesystem: carol's interactive
+/// bash has a local TMPDIR (so it has the hook); the directory is removed and
+/// the base she now names (TMPGUARD_BASE) is on a FUSE mount whose daemon is
+/// stopped. The repair before the next command runs init, which gives the
+/// base up within the time budget and falls back to /tmp: the command runs
+/// with a fresh private /tmp/carol, and the shell goes on.
+#[test]
+fn hook_repair_on_a_hung_filesystem_goes_on() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    if !common::require(
+        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
+        "bindfs and /dev/fuse",
+    ) {
+        return;
+    }
+    check(
+        sb.user("carol", CAROL),
+        &format!(
+            "{FUSE}{}",
+            r#"
+stop_fuse
+cat >"$AUX/session" <<'S'
+eval "$("$TG" init bash)"
+echo "before $TMPDIR"
+rm -rf /tmp/carol; export TMPGUARD_BASE=$F/base; date +%s%N >"$AUX/t0"
+echo "after $TMPDIR"; date +%s%N >"$AUX/t1"
+echo done
+S
+chmod 644 "$AUX/session"
+rm -f "$AUX/t0" "$AUX/t1"; touch "$AUX/t0" "$AUX/t1"; chmod 666 "$AUX/t0" "$AUX/t1"
+out=$(as carol env F="$F" AUX="$AUX" PS1= timeout 20 bash --norc --noediting -i <"$AUX/session" 2>&1)
+grep -q 'before /tmp/carol$' <<<"$out" || fail "no hook start: $out"
+grep -q 'after /tmp/carol$' <<<"$out" || fail "the command did not run with a fresh /tmp/carol: $out"
+grep -q 'done$' <<<"$out" || fail "the shell did not go on: $out"
+[ "$(stat -c '%U %a' /tmp/carol)" = "carol 700" ] || fail "/tmp/carol is not private"
+t=$(( ($(cat "$AUX/t1") - $(cat "$AUX/t0")) / 1000000 ))
+echo "the repair took $t ms"
+# It met the hung base (waited out the budget), and no more.
+[ "$t" -ge 1500 ] || fail "the repair took $t ms: it did not meet the hung base"
+[ "$t" -lt 3000 ] || fail "the repair took $t ms"
+"#
+        ),
+    );
+}
