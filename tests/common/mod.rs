@@ -368,6 +368,9 @@ if [ -S /dev/log ]; then mount --bind /dev/null /dev/log; fi
 # would detach such a mount mid-test; renames inside the host's /etc do
 # not touch a mount on /etc itself.
 cp -a /etc/. /mnt/tg/etc/
+# No site configuration but the one a test writes (a host with tmpguard's
+# package installed has one).
+rm -rf /mnt/tg/etc/tmpguard
 {users}mount --bind /mnt/tg/etc /etc
 # A login session's runtime directories, as pam_systemd makes them (a
 # root-made 0700 tmpfs at /run/user/<uid>): every user below, and root, has a
@@ -438,6 +441,7 @@ for d in bin sbin lib lib32 lib64 libx32; do
 done
 # A copy of /etc (what this user can read of it) with alice added.
 cp -R /etc/. "$R"/etc/ 2>/dev/null
+rm -rf "$R"/etc/tmpguard
 {users}install -m 0755 '{bin}' "$R"/mnt/tg/tmpguard
 cp -R '{repo}/shell' "$R"/mnt/tg/repo/shell
 {dirs}cat > "$R"/mnt/tg/.body <<'TMPGUARD_BODY_END'
