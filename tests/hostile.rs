@@ -104,30 +104,7 @@ syslog_lines() { wc -l <"$AUX/syslog"; }
 
 /// Run `body` after the helpers; the script must reach `DONE` with no `FAIL`.
 fn check(sb: Sandbox, body: &str) -> Out {
-    let out = sb.run(&format!("{HELPERS}\n{body}\necho DONE\n"));
-    let fails: Vec<&str> = out
-        .lines()
-        .into_iter()
-        .filter(|l| l.starts_with("FAIL"))
-        .collect();
-    assert!(
-        fails.is_empty(),
-        "{}\nstdout:\n{}\nstderr:\n{}",
-        fails.join("\n"),
-        out.stdout,
-        out.stderr
-    );
-    assert_eq!(
-        out.lines().last(),
-        Some(&"DONE"),
-        "script stopped early:\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
-    );
-    if std::env::var_os("HOSTILE_SHOW").is_some() {
-        eprintln!("{}\n{}", out.stdout, out.stderr);
-    }
-    out.ok()
+    common::run_checked(&sb, HELPERS, body, "HOSTILE_SHOW")
 }
 
 /// Every kind of object at the victim's name, by the attacker, root, or the

@@ -10,30 +10,7 @@ fail() { echo "FAIL: $*"; }
 "#;
 
 fn check(sb: Sandbox, body: &str) -> Out {
-    let out = sb.run(&format!("{HELPERS}\n{body}\necho DONE\n"));
-    let fails: Vec<&str> = out
-        .lines()
-        .into_iter()
-        .filter(|l| l.starts_with("FAIL"))
-        .collect();
-    assert!(
-        fails.is_empty(),
-        "{}\nstdout:\n{}\nstderr:\n{}",
-        fails.join("\n"),
-        out.stdout,
-        out.stderr
-    );
-    assert_eq!(
-        out.lines().last(),
-        Some(&"DONE"),
-        "script stopped early:\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
-    );
-    if std::env::var_os("REL_SHOW").is_some() {
-        eprintln!("{}\n{}", out.stdout, out.stderr);
-    }
-    out.ok()
+    common::run_checked(&sb, HELPERS, body, "REL_SHOW")
 }
 
 /// `ulimit -f 0`: the probe's write fails with EFBIG (not SIGXFSZ, rc 153):

@@ -462,3 +462,34 @@ exec unshare -U --map-user={alice} --map-group={alice} -- bash /mnt/tg/.body
         )
     }
 }
+
+/// Run `body` after `helpers` (bash functions that report with `FAIL: ...`
+/// lines): the script must print no such line and reach its last line,
+/// `DONE`, so one that stopped early cannot pass. With the variable `show`
+/// set, everything it printed is shown.
+pub fn run_checked(sb: &Sandbox, helpers: &str, body: &str, show: &str) -> Out {
+    let out = sb.run(&format!("{helpers}\n{body}\necho DONE\n"));
+    let fails: Vec<&str> = out
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("FAIL"))
+        .collect();
+    assert!(
+        fails.is_empty(),
+        "{}\nstdout:\n{}\nstderr:\n{}",
+        fails.join("\n"),
+        out.stdout,
+        out.stderr
+    );
+    assert_eq!(
+        out.lines().last(),
+        Some(&"DONE"),
+        "script stopped early:\nstdout:\n{}\nstderr:\n{}",
+        out.stdout,
+        out.stderr
+    );
+    if std::env::var_os(show).is_some() {
+        eprintln!("{}\n{}", out.stdout, out.stderr);
+    }
+    out.ok()
+}
