@@ -503,10 +503,7 @@ fn timeout_sets_the_budget_for_a_hung_filesystem() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
-        "bindfs and /dev/fuse",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     let out = run(

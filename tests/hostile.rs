@@ -671,10 +671,7 @@ fn attackers_fuse_mount_is_never_used() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && common::have("fusermount3"),
-        "bindfs and fusermount3 (Debian bindfs, fuse3)",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     check(
@@ -772,10 +769,7 @@ fn fuse_mount_cannot_lend_a_name() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && common::have("fusermount3"),
-        "bindfs and fusermount3 (Debian bindfs, fuse3)",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     check(
@@ -819,10 +813,7 @@ fn fuse_fsname_cannot_reach_the_terminal() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && common::have("fusermount3"),
-        "bindfs and fusermount3 (Debian bindfs, fuse3)",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     check(

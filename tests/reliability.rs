@@ -282,10 +282,7 @@ fn hung_filesystem_never_holds_a_login() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
-        "bindfs and /dev/fuse",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     check(
@@ -600,10 +597,7 @@ fn no_prompt_hook_for_a_tmpdir_on_fuse() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && common::have("fusermount3"),
-        "bindfs and fusermount3 (Debian bindfs, fuse3)",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     check(
@@ -836,10 +830,7 @@ fn hook_repair_on_a_hung_filesystem_goes_on() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require(
-        common::have("bindfs") && std::path::Path::new("/dev/fuse").exists(),
-        "bindfs and /dev/fuse",
-    ) {
+    if !common::require_fuse() {
         return;
     }
     check(

@@ -493,3 +493,13 @@ pub fn run_checked(sb: &Sandbox, helpers: &str, body: &str, show: &str) -> Out {
     }
     out.ok()
 }
+
+/// FUSE for the tests that mount one (an attacker's forged mount, a hung
+/// daemon): bindfs, fusermount3 and the kernel's /dev/fuse. Skips locally,
+/// fails under CI, like `require`.
+pub fn require_fuse() -> bool {
+    require(
+        have("bindfs") && have("fusermount3") && std::path::Path::new("/dev/fuse").exists(),
+        "bindfs, fusermount3 and /dev/fuse (Debian bindfs, fuse3)",
+    )
+}
