@@ -60,6 +60,34 @@ pub struct File {
     pub nodes: Vec<Node>,
 }
 
+impl Keys {
+    /// No key set (a `const` [`Keys::default`]).
+    pub const EMPTY: Keys = Keys {
+        enable: None,
+        pilot: None,
+        base: None,
+        min_free: None,
+        name: None,
+        export: None,
+        export_always: None,
+        hook: None,
+        user_override: None,
+        timeout: None,
+        jobs: None,
+        runtime_dir: None,
+        trust_owners: None,
+        trust_dirs: None,
+    };
+}
+
+impl File {
+    /// No key and no node section (a `const` [`File::default`]).
+    pub const EMPTY: File = File {
+        keys: Keys::EMPTY,
+        nodes: Vec::new(),
+    };
+}
+
 /// One problem, on one line (0: the file as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
@@ -250,18 +278,21 @@ impl Parser {
         if e.key == "match" {
             *has_match = true;
             node.line = e.line;
-            if let Some(list) = self.strings("match", e.line, &e.value, |s| {
-                Pattern::parse(s).map(|p| (s.to_owned(), p))
-            }) {
-                node.text = match list.as_slice() {
-                    [(one, _)] => one.clone(),
-                    many => many
+            if let Some(patterns) = self.strings("match", e.line, &e.value, Pattern::parse) {
+                // As written, for messages: one copy of the text.
+                node.text = match &e.value {
+                    Val::Arr(list) => list
                         .iter()
-                        .map(|(s, _)| s.as_str())
+                        .filter_map(|(v, _)| match v {
+                            Val::Str(s) => Some(s),
+                            _ => None,
+                        })
                         .collect::<Vec<_>>()
                         .join(" "),
+                    Val::Str(s) => s.to_string(),
+                    _ => String::new(),
                 };
-                node.patterns = list.into_iter().map(|(_, p)| p).collect();
+                node.patterns = patterns;
             }
         } else if e.key == "trust" {
             self.bad(e.line, "trust is set for the whole site, in [trust]");

@@ -361,9 +361,14 @@ impl<'a> Lexer<'a> {
             && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
             && !digits.starts_with('_')
             && !digits.ends_with('_')
-            && !digits.contains("__")
+            && !digits.as_bytes().windows(2).any(|w| w == b"__")
             && (digits == "0" || !digits.starts_with('0'));
-        ok.then(|| raw.replace('_', "").parse::<i64>().ok())
+        // A copy without the underscores only when there are some.
+        let parsed = match digits.bytes().any(|b| b == b'_') {
+            true => raw.replace('_', "").parse::<i64>(),
+            false => raw.parse::<i64>(),
+        };
+        ok.then_some(parsed.ok())
             .flatten()
             .map(Val::Int)
             .ok_or_else(|| self.err(format!("{raw} is not a decimal integer")))

@@ -104,7 +104,7 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         no_hook: false,
     });
     // Before any walk: the site's `[trust]` applies to every chase.
-    crate::engine::ancestry::set_site(&settings.trust());
+    crate::engine::ancestry::set_site(settings.trust());
     // The site's `timeout`: the budget for hung filesystems and lookups.
     crate::engine::hang::set_budget(settings.timeout.value);
     let tpl = settings.name.value.clone();
@@ -235,7 +235,7 @@ fn pick_base(
     skipped: &mut Vec<Failure>,
     seen: &std::cell::Cell<Option<(String, bool)>>,
 ) -> Result<Dir, Failure> {
-    for path in &settings.base.value {
+    for path in settings.base.value.iter() {
         let dir = match privdir::open_base(fs, path, uid) {
             Ok(dir) => dir,
             Err(e) => {
