@@ -77,7 +77,7 @@ fn show(host: Option<&str>, as_json: bool) -> u8 {
         .unwrap_or_else(config::short_hostname);
     let env = std::env::var_os("TMPGUARD_BASE");
     let s = config::settings(
-        &site.file,
+        site.file,
         Some(&host),
         &config::User {
             base_env: env.as_deref(),

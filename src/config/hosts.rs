@@ -118,6 +118,7 @@ fn check_literal(s: &str) -> Result<(), String> {
 fn parse_range(s: &str) -> Result<Part, String> {
     let mut spans = Vec::new();
     let mut width = None;
+    #[allow(clippy::manual_pattern_char_comparison)] // a char pattern is a searcher
     for item in s.split(|c| c == ',') {
         let (lo, hi) = match item.bytes().position(|b| b == b'-') {
             Some(dash) => (&item[..dash], &item[dash + 1..]),
