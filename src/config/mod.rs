@@ -112,8 +112,8 @@ pub fn keep(file: File) -> &'static File {
 
 impl Site {
     /// Read the system file (one failed `open` when there is none). A file
-    /// that is untrusted or invalid is ignored, said once on stderr by the
-    /// caller (see [`Site::warning`]) and once in the system log here.
+    /// that is untrusted or invalid is ignored, said on stderr by the caller
+    /// (see [`Site::warning`]) and in the system log by [`Site::log_ignored`].
     pub fn load() -> Site {
         let mut buf = load::buf();
         let (source, file) = match load::read_trusted(&mut buf) {
@@ -137,11 +137,17 @@ impl Site {
             },
             Err(why) => (Source::Ignored(why.0), &NO_FILE),
         };
-        if let Source::Ignored(why) = &source {
-            crate::engine::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
-        }
         let host = (!file.nodes.is_empty()).then(short_hostname);
         Site { source, file, host }
+    }
+
+    /// Write the system-log line for an ignored file (nothing otherwise).
+    /// The caller decides when: once per session, not at every process
+    /// start (see `engine::resolve::resolve`).
+    pub fn log_ignored(&self) {
+        if let Source::Ignored(why) = &self.source {
+            crate::engine::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
+        }
     }
 
     /// The one line to print when the file is ignored.
