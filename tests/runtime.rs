@@ -354,6 +354,12 @@ got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 fish -c 'eval ("$TG" init fish
 [ "$got" = unset ] || fail "fish: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 tcsh -c 'eval "`$TG init tcsh`"; if ( $?XDG_RUNTIME_DIR ) echo set; if ( ! $?XDG_RUNTIME_DIR ) echo unset' 2>/dev/null)
 [ "$got" = unset ] || fail "tcsh: $got"
+# elvish and xonsh (strict) evaluate init's output even when it exits 1: the rc lines of the README.
+got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 elvish -norc -c 'eval (try { $E:TG init elvish } catch { } | slurp); if (has-env XDG_RUNTIME_DIR) { echo set } else { echo unset }' 2>/dev/null)
+[ "$got" = unset ] || fail "elvish: $got"
+got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 XONSH_DATA_DIR="$AUX/home/alice" xonsh --no-rc -DRAISE_SUBPROC_ERROR=1 -c 'with ${...}.swap(RAISE_SUBPROC_ERROR=False): execx($($TG init xonsh))
+print("set" if "XDG_RUNTIME_DIR" in ${...} else "unset")' 2>/dev/null)
+[ "$got" = unset ] || fail "xonsh: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 "$TG" exec -- sh -c 'printf %s "${XDG_RUNTIME_DIR-unset}"' 2>/dev/null)
 [ "$got" = unset ] || fail "exec: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 SLURM_JOB_ID=7 "$TG" init slurm 2>/dev/null)
