@@ -132,8 +132,10 @@ fn bash_non_interactive_pays_little_for_the_hook() {
     assert!(n < 150_000, "bash, non-interactive: {n} instructions");
 }
 
+/// (530,000 for the hook of issue 14; +30,000 for issue 18's second held
+/// descriptor, XDG_RUNTIME_DIR's, measured +30,600: bash's `{var}<` costs.)
 #[test]
-fn bash_interactive_pays_at_most_530k_more_than_the_release() {
+fn bash_interactive_pays_at_most_560k_more_than_the_release() {
     if !ok() {
         return;
     }
@@ -143,7 +145,7 @@ fn bash_interactive_pays_at_most_530k_more_than_the_release() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("bash, interactive: {new} instructions (release 3cefb87: {old})");
     assert!(
-        new <= old + 530_000,
+        new <= old + 560_000,
         "bash, interactive: {new} instructions, release {old}"
     );
 }
