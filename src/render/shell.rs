@@ -396,14 +396,11 @@ pub const EXPORT_FLAGS: &[Flag] = &[
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
     let spec = shell.spec();
     let quote = |v: &[u8]| shell.quote(v);
-    if ex.hook_only {
-        return render_exports(spec.hook_code, ex, quote);
-    }
     let inline = ex.hook_inline && ex.hook && !ex.remote && !spec.hook_code.is_empty();
-    if !inline {
+    if !ex.hook_only && !inline {
         return render_exports(spec.template, ex, quote);
     }
-    let code = render_exports(
+    let mut code = render_exports(
         spec.hook_code,
         &Exports {
             hook_only: true,
@@ -411,12 +408,18 @@ pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
         },
         quote,
     )?;
-    // Its leading `# shellcheck` directives go in front of the wrapping block.
+    // Its leading `# shellcheck` directives go in front of the wrapping block
+    // inline; alone (`--hook-only`) they are left out: an interactive bash
+    // pays for every byte it sources, and tests/templates.rs passes them.
     let head = code
         .split_inclusive(|&b| b == b'\n')
         .take_while(|l| l.starts_with(b"# shellcheck "))
         .map(<[u8]>::len)
         .sum();
+    if ex.hook_only {
+        code.drain(..head);
+        return Ok(code);
+    }
     let (head, code) = code.split_at(head);
     render_with_hook(spec.template, ex, (head, code), quote)
 }
@@ -744,11 +747,17 @@ mod tests {
                     ..ex.clone()
                 },
             );
-            // The directives go in front of the block, the rest inside it.
-            let (head, body): (Vec<&str>, Vec<&str>) = code
-                .split_inclusive('\n')
-                .partition(|l| l.starts_with("# shellcheck "));
-            let want = format!("{}{open}{}{close}", head.concat(), body.concat());
+            // The directives go in front of the block (alone, they are left
+            // out), the rest inside it.
+            assert!(!code.contains("# shellcheck"), "{shell:?}: {code}");
+            let head: String = shell
+                .spec()
+                .hook_code
+                .lines()
+                .filter(|l| l.starts_with("# shellcheck "))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let want = format!("{head}{open}{code}{close}");
             assert!(out.ends_with(&want), "{shell:?}: {out}");
             assert!(!out.contains("--hook-only"), "{shell:?}: {out}");
             // Not for a remote TMPDIR (no hook), and apart without a terminal.
