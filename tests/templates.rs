@@ -4,7 +4,10 @@
 //! `tcsh -n`, `elvish -compileonly`, xonsh's parser, `luac -p`, Tcl's
 //! `info complete`, TaskProlog's line grammar); the sh-family output also
 //! passes `shellcheck`, its deliberate exceptions written in the templates
-//! as `# shellcheck disable=...` directives that survive rendering.
+//! as `# shellcheck disable=...` directives that survive rendering (but for
+//! `init bash --hook-only`, which leaves its directive out: see
+//! `bash_hook_code_passes_shellcheck`). Shells with their hook's code apart
+//! are also rendered on a terminal (`script`), where it comes inline.
 //!
 //! Rendered by the real binary, as the developer, in a scratch base.
 mod common;
