@@ -212,7 +212,7 @@ fn sandbox_for(tier: Tier) -> Option<Sandbox> {
                 }
             },
             Tier::Three => {
-                require(false, "root (tier 3: namespaces around the sandbox's)");
+                require(false, "root (tier 3: what a user namespace cannot do)");
                 return None;
             }
         }
