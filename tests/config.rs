@@ -392,7 +392,7 @@ as alice "$TG" config show --host cpu1"#,
 }
 
 #[test]
-fn an_ignored_file_is_written_to_the_system_log_once() {
+fn an_ignored_file_is_written_to_the_system_log_once_per_session() {
     let Some(sb) = sandbox() else { return };
     let out = run(
         &sb,
@@ -417,6 +417,13 @@ mkdir -p /mnt/tg/dev && mount --rbind /dev /mnt/tg/dev && mount -t tmpfs -o mode
 for n in null zero urandom random tty; do touch /dev/$n; mount --bind /mnt/tg/dev/$n /dev/$n; done
 touch /dev/log && mount --bind /mnt/tg/log.sock /dev/log
 as alice "$TG" init bash --no-hook >/dev/null 2>&1
+# Later starts in the same session keep the TMPDIR the first one set (a
+# nested shell, a job step), and doctor and config show only report: no
+# line each (one per session, not one per shell of every user).
+as alice env TMPDIR=/tmp/alice "$TG" init bash --no-hook >/dev/null 2>&1
+as alice env TMPDIR=/tmp/alice "$TG" path >/dev/null 2>&1
+as alice "$TG" doctor >/dev/null 2>&1
+as alice "$TG" config show >/dev/null 2>&1
 wait
 grep -v ready /mnt/tg/syslog"#,
     )

@@ -370,6 +370,57 @@ got=$(as carol env TMPDIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; printf 
     );
 }
 
+/// Issue 18: a forwarded XDG_RUNTIME_DIR on a FUSE mount whose daemon is
+/// stopped (as a hung NFS home would be): init, exec and doctor go on within
+/// the same time budget as for TMPDIR, with the reason, and init exports
+/// carol's valid /run/user/<uid> instead; a later login skips the mount at once.
+#[test]
+fn hung_runtime_dir_never_holds_a_login() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    if !common::require_fuse() {
+        return;
+    }
+    check(
+        sb.user("carol", CAROL),
+        &format!(
+            "{FUSE}{}",
+            r#"
+rt=/run/user/$(id -u carol)
+stop_fuse
+out=$( { ms as carol env XDG_RUNTIME_DIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; echo done; printf "%s\n" "$XDG_RUNTIME_DIR"' 2>&1 | cat; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "init with XDG_RUNTIME_DIR on a hung FUSE mount: $t ms"
+[ "$t" -lt 3000 ] || fail "init took $t ms"
+grep -qx done <<<"$out" || fail "no done: $out"
+grep -q "XDG_RUNTIME_DIR=$F/carol cannot be checked.*did not answer within 2 s" <<<"$out" || fail "no reason: $out"
+grep -qx "$rt" <<<"$out" || fail "XDG_RUNTIME_DIR is not $rt: $out"
+
+# A later login skips the mount at once: the first check still waits.
+out=$( { ms as carol env XDG_RUNTIME_DIR="$F/carol" bash -c 'eval "$("$TG" init bash)"; echo done' 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "a later login: $t ms"
+[ "$t" -lt 1000 ] || fail "a later login took $t ms"
+grep -q 'a check started earlier' <<<"$out" || fail "later login: $out"
+
+# exec.
+fresh_outage
+out=$( { ms as carol env XDG_RUNTIME_DIR="$F/carol" "$TG" exec -- sh -c 'echo "ran $XDG_RUNTIME_DIR"' 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "exec: $t ms"
+[ "$t" -lt 3000 ] || fail "exec took $t ms"
+grep -qx "ran $rt" <<<"$out" || fail "exec: $out"
+
+# doctor: says so, does not hang.
+fresh_outage
+out=$( { ms as carol env XDG_RUNTIME_DIR="$F/carol" timeout 20 "$TG" doctor 2>&1; } 3>"$AUX/t")
+t=$(cat "$AUX/t"); echo "doctor: $t ms"
+[ "$t" -lt 3000 ] || fail "doctor took $t ms"
+grep -q 'did not answer within 2 s' <<<"$out" || fail "doctor does not say it: $(tr '\n' '|' <<<"$out")"
+release_fuse
+"#
+        ),
+    );
+}
+
 /// Every kind of finding doctor makes, and the fix it prints, applied as a
 /// user would: run in bash (`$SHELL`), or the rc line replaced as it says;
 /// then doctor again: the finding is gone, or an info says what is used instead.

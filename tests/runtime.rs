@@ -207,6 +207,54 @@ true
     );
 }
 
+/// Without `XDG_RUNTIME_DIR`, the directory an earlier start made is found
+/// again cheaply (issue 18) — but mallory's FUSE mount at that name, posing
+/// as alice's (0700, alice's), is never taken for it, whether its daemon
+/// answers or is stopped (a lookup that waited for it would hold every login):
+/// a private fallback, within a second, the squat reported.
+#[test]
+fn a_fuse_squat_at_the_name_is_not_found_again() {
+    let Some(sb) = root_sandbox() else { return };
+    if !common::require_fuse() {
+        return;
+    }
+    let out = check(
+        sb,
+        r#"
+mknod "$AUX/fuse" c 10 229 && chmod 666 "$AUX/fuse"
+mount --bind "$AUX/fuse" /dev/fuse
+{ cat /etc/fuse.conf 2>/dev/null; echo user_allow_other; } >"$AUX/fuse.conf"
+mount --bind "$AUX/fuse.conf" /etc/fuse.conf
+install -d -m 0755 -o mallory -g mallory /tmp/msrc /tmp/xdg-runtime-2001
+as mallory bindfs -f -o allow_other --force-user=alice --force-group=alice --perms=0700 /tmp/msrc /tmp/xdg-runtime-2001 </dev/null >/dev/null 2>&1 &
+FUSE_PID=$!
+trap 'kill -CONT $FUSE_PID 2>/dev/null; umount -l /tmp/xdg-runtime-2001 2>/dev/null; kill $FUSE_PID 2>/dev/null' EXIT
+for _ in $(seq 100); do [ "$(stat -c %u /tmp/xdg-runtime-2001)" = 2001 ] && break; sleep 0.05; done
+[ "$(stat -c '%u %a' /tmp/xdg-runtime-2001)" = "2001 700" ] || fail "setup: the mount does not pose as alice's"
+login() { as alice env -u XDG_RUNTIME_DIR bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"'; }
+got=$(login)
+case $got in /tmp/xdg-runtime-2001.????????) ;; *) fail "answering: got $got: $(cat "$AUX/home/alice/err")" ;; esac
+check_rt alice "$got"
+grep -q "WARNING: /tmp/xdg-runtime-2001 " "$AUX/home/alice/err" || fail "answering: stderr: $(cat "$AUX/home/alice/err")"
+# The daemon itself ($! is the subshell `as` runs in), every thread stopped.
+DAEMON=$(pgrep -u mallory -x bindfs)
+[ -n "$DAEMON" ] || fail "setup: no bindfs of mallory's"
+trap 'kill -CONT $DAEMON 2>/dev/null; umount -l /tmp/xdg-runtime-2001 2>/dev/null; kill $DAEMON 2>/dev/null' EXIT
+kill -STOP $DAEMON
+for _ in $(seq 200); do ! grep -qv '^T' < <(for t in /proc/$DAEMON/task/*/stat; do awk '{print $3}' "$t"; done) && break; sleep 0.01; done
+for i in 1 2; do
+  s=$(date +%s%N); again=$(timeout 20 bash -c "$(declare -f as login); login"); t=$(( ($(date +%s%N) - s) / 1000000 ))
+  echo "stopped daemon, start $i: $t ms"
+  [ "$t" -lt 1000 ] || fail "stopped daemon: start $i took $t ms"
+  [ "$again" = "$got" ] || fail "stopped daemon: start $i got '$again', want $got: $(cat "$AUX/home/alice/err")"
+done
+kill -CONT $DAEMON
+true
+"#,
+    );
+    eprint!("{}", out.stdout);
+}
+
 /// An attacker's object at the chosen name (`/tmp/xdg-runtime-<uid>`): a
 /// private fallback beside it, a warning and a line in the system log,
 /// never the attacker's directory; a later shell finds the same fallback.

@@ -6,6 +6,8 @@
 //! is down), even with `HOME` unset; start no thread or process; and stay
 //! within a budget of system calls.
 mod common;
+#[path = "common/startcases.rs"]
+mod startcases;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -145,7 +147,7 @@ fn check(trace: &str) {
     }
     if !calls
         .iter()
-        .any(|c| c.name == "write" && c.line.contains("export TMPDIR="))
+        .any(|c| c.name == "write" && c.line.contains("write(1, \"export "))
     {
         fail("no export written: is this the trace of tmpguard?".into());
     }
@@ -228,6 +230,45 @@ fn the_checks_catch_what_they_look_for() {
         assert!(
             std::panic::catch_unwind(|| check(&trace)).is_err(),
             "not caught:\n{b}"
+        );
+    }
+}
+
+/// Without `XDG_RUNTIME_DIR`, the runtime directory found again (made by an
+/// earlier start, or logind's) costs about what a valid `XDG_RUNTIME_DIR`
+/// costs: no NSS, no fork, no mountinfo, within the budget, at most 5 system
+/// calls more. (Instructions: tests/startcost.rs, on the release build.)
+#[test]
+fn unset_runtime_dir_found_again_is_as_cheap_as_a_valid_one() {
+    if !common::require(common::have("strace"), "strace") {
+        return;
+    }
+    let Some(sb) = common::sandbox() else {
+        return;
+    };
+    let script = startcases::RUNTIME_CASES
+        .replace("MEASURE", "strace -f -qq -o /tmp/trace tmpguard init bash")
+        .replace("REPORT", "cat /tmp/trace");
+    let out = sb.run(&script);
+    assert!(
+        out.stdout.contains("\nDONE\n") && !out.stdout.contains("FAIL"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    let mut n = std::collections::HashMap::new();
+    for name in ["found", "logind", "valid"] {
+        let trace = startcases::runtime_case(&out.stdout, name).measured;
+        check(trace);
+        n.insert(name, calls(trace).len());
+    }
+    eprintln!("system calls: {n:?}");
+    for name in ["found", "logind"] {
+        assert!(
+            n[name] <= n["valid"] + 5,
+            "{name}: {} system calls, with a valid XDG_RUNTIME_DIR {}",
+            n[name],
+            n["valid"]
         );
     }
 }

@@ -77,7 +77,7 @@ fn show(host: Option<&str>, as_json: bool) -> u8 {
         .unwrap_or_else(config::short_hostname);
     let env = std::env::var_os("TMPGUARD_BASE");
     let s = config::settings(
-        &site.file,
+        site.file,
         Some(&host),
         &config::User {
             base_env: env.as_deref(),
@@ -141,9 +141,9 @@ fn rows(s: &Settings) -> Vec<(&'static str, Value, Origin)> {
     fn row<T>(k: &'static str, v: &V<T>, f: impl Fn(&T) -> Value) -> (&'static str, Value, Origin) {
         (k, f(&v.value), v.origin.clone())
     }
-    let paths = |p: &Vec<std::path::PathBuf>| -> Value {
+    fn paths(p: &[std::path::PathBuf]) -> Value {
         p.iter().map(|p| p.display().to_string()).collect()
-    };
+    }
     let mut out = vec![
         row("enable", &s.enable, |v| json!(v)),
         row("pilot", &s.pilot, |v| match v {
@@ -156,7 +156,7 @@ fn rows(s: &Settings) -> Vec<(&'static str, Value, Origin)> {
                 })
                 .collect(),
         }),
-        row("base", &s.base, paths),
+        row("base", &s.base, |p| paths(p)),
         row("min_free", &s.min_free, |v| json!(v)),
         row("name", &s.name, |v| json!(v.as_str())),
         row("export", &s.export, |v| json!(v)),
@@ -170,7 +170,7 @@ fn rows(s: &Settings) -> Vec<(&'static str, Value, Origin)> {
         row("jobs", &s.jobs, |v| json!(v)),
         row("runtime_dir", &s.runtime_dir, |v| json!(v)),
         row("trust.owners", &s.trust_owners, |v| json!(v)),
-        row("trust.dirs", &s.trust_dirs, paths),
+        row("trust.dirs", &s.trust_dirs, |p| paths(p)),
     ];
     if let Some(b) = &s.user_base {
         out.insert(3, row("user_base", b, |p| json!(p.display().to_string())));

@@ -28,7 +28,9 @@ impl Pattern {
         if s.is_empty() {
             return Err("an empty host pattern".into());
         }
-        if s.contains(['*', '?']) {
+        // Byte scans here and below: `str` searchers cost more to set up
+        // than these short patterns take to scan, at every shell start.
+        if s.bytes().any(|b| b == b'*' || b == b'?') {
             return Ok(Pattern::Glob(s.to_owned()));
         }
         split_top(s)
@@ -49,7 +51,9 @@ impl Pattern {
 
 /// The short host name: up to the first dot.
 pub fn short(host: &str) -> &str {
-    host.split('.').next().unwrap_or(host)
+    host.bytes()
+        .position(|b| b == b'.')
+        .map_or(host, |dot| &host[..dot])
 }
 
 /// Split on commas outside brackets.
@@ -74,7 +78,7 @@ fn parse_name(s: &str) -> Result<Vec<Part>, String> {
     let mut parts = Vec::new();
     let mut rest = s;
     while !rest.is_empty() {
-        match rest.find('[') {
+        match rest.bytes().position(|b| b == b'[') {
             None => {
                 check_literal(rest)?;
                 parts.push(Part::Literal(rest.to_owned()));
@@ -85,7 +89,11 @@ fn parse_name(s: &str) -> Result<Vec<Part>, String> {
                     check_literal(&rest[..open])?;
                     parts.push(Part::Literal(rest[..open].to_owned()));
                 }
-                let close = rest[open..].find(']').ok_or("a '[' without ']'")? + open;
+                let close = rest[open..]
+                    .bytes()
+                    .position(|b| b == b']')
+                    .ok_or("a '[' without ']'")?
+                    + open;
                 parts.push(parse_range(&rest[open + 1..close])?);
                 rest = &rest[close + 1..];
             }
@@ -110,8 +118,12 @@ fn check_literal(s: &str) -> Result<(), String> {
 fn parse_range(s: &str) -> Result<Part, String> {
     let mut spans = Vec::new();
     let mut width = None;
-    for item in s.split(',') {
-        let (lo, hi) = item.split_once('-').unwrap_or((item, item));
+    #[allow(clippy::manual_pattern_char_comparison)] // a char pattern is a searcher
+    for item in s.split(|c| c == ',') {
+        let (lo, hi) = match item.bytes().position(|b| b == b'-') {
+            Some(dash) => (&item[..dash], &item[dash + 1..]),
+            None => (item, item),
+        };
         let num = |t: &str| {
             (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| t.parse::<u64>().ok())

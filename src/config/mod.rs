@@ -16,6 +16,7 @@ pub mod pilot;
 pub mod toml;
 pub mod values;
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,7 +33,7 @@ pub enum Origin {
     /// The file's top level, at this line.
     File(usize),
     /// A `[[node]]` section matching this host: its `match`, the line of the key.
-    Node(String, usize),
+    Node(&'static str, usize),
     /// An environment variable.
     Env(&'static str),
     /// A command-line flag.
@@ -78,28 +79,47 @@ pub enum Source {
 }
 
 /// The site's configuration as loaded for this process.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Site {
     pub source: Source,
-    /// Not dropped: it lives until the process ends (moments after, at a
-    /// shell start), and freeing its lists and paths one by one only costs
-    /// instructions (about 3,000 for a typical file).
-    pub file: std::mem::ManuallyDrop<File>,
+    /// Never freed: it lives until the process ends (moments after, at a
+    /// shell start). Freeing its lists and paths one by one only cost
+    /// instructions (about 3,000 for a typical file), and being `'static`
+    /// the settings borrow its lists instead of copying each.
+    pub file: &'static File,
     /// The short host name the node sections were matched on (`None` when
     /// the file has none: then no `uname` is made).
     pub host: Option<String>,
 }
 
+/// The file when there is none (or it is ignored): no allocation.
+static NO_FILE: File = File::EMPTY;
+
+impl Default for Site {
+    fn default() -> Self {
+        Site {
+            source: Source::Absent,
+            file: &NO_FILE,
+            host: None,
+        }
+    }
+}
+
+/// A parsed file kept for the rest of the process (see [`Site::file`]).
+pub fn keep(file: File) -> &'static File {
+    Box::leak(Box::new(file))
+}
+
 impl Site {
     /// Read the system file (one failed `open` when there is none). A file
-    /// that is untrusted or invalid is ignored, said once on stderr by the
-    /// caller (see [`Site::warning`]) and once in the system log here.
+    /// that is untrusted or invalid is ignored, said on stderr by the caller
+    /// (see [`Site::warning`]) and in the system log by [`Site::log_ignored`].
     pub fn load() -> Site {
         let mut buf = load::buf();
         let (source, file) = match load::read_trusted(&mut buf) {
-            Ok(None) => (Source::Absent, File::default()),
+            Ok(None) => (Source::Absent, &NO_FILE),
             Ok(Some(text)) => match parse::parse(&text) {
-                Ok(file) => (Source::Read, file),
+                Ok(file) => (Source::Read, keep(file)),
                 Err(issues) => {
                     let first = &issues[0];
                     let more = match issues.len() {
@@ -111,20 +131,22 @@ impl Site {
                             "line {}: {}{more}; check it with `tmpguard config check`",
                             first.line, first.msg
                         )),
-                        File::default(),
+                        &NO_FILE,
                     )
                 }
             },
-            Err(why) => (Source::Ignored(why.0), File::default()),
+            Err(why) => (Source::Ignored(why.0), &NO_FILE),
         };
-        if let Source::Ignored(why) = &source {
-            crate::engine::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
-        }
         let host = (!file.nodes.is_empty()).then(short_hostname);
-        Site {
-            source,
-            file: std::mem::ManuallyDrop::new(file),
-            host,
+        Site { source, file, host }
+    }
+
+    /// Write the system-log line for an ignored file (nothing otherwise).
+    /// The caller decides when: once per session, not at every process
+    /// start (see `engine::resolve::resolve`).
+    pub fn log_ignored(&self) {
+        if let Source::Ignored(why) = &self.source {
+            crate::engine::syslog::warn(&format!("ignoring {}: {why}", load::PATH));
         }
     }
 
@@ -150,10 +172,10 @@ impl Site {
         // Only these two keys: no whole settings built on the fast path.
         let mut enable = (true, Origin::Default);
         let mut pilot = None;
-        for (keys, node) in sections(&self.file, self.host.as_deref()) {
+        for (keys, node) in sections(self.file, self.host.as_deref()) {
             let origin = |line| match node {
                 None => Origin::File(line),
-                Some(m) => Origin::Node(m.to_owned(), line),
+                Some(m) => Origin::Node(m, line),
             };
             if let Some(e) = &keys.enable {
                 enable = (e.value, origin(e.line));
@@ -186,7 +208,7 @@ impl Site {
         if self.source != Source::Read {
             return true;
         }
-        sections(&self.file, self.host.as_deref())
+        sections(self.file, self.host.as_deref())
             .filter_map(|(keys, _)| keys.runtime_dir.as_ref())
             .last()
             .is_none_or(|at| at.value)
@@ -211,19 +233,21 @@ pub struct User<'a> {
     pub no_hook: bool,
 }
 
-/// The effective settings on one host for one invocation.
+/// The effective settings on one host for one invocation. The lists are
+/// borrowed from the site's file (which lives as long as the process), not
+/// copied: a copy of each cost an allocation at every shell start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub enable: V<bool>,
-    pub pilot: V<Option<Vec<Pilot>>>,
+    pub pilot: V<Option<&'static [Pilot]>>,
     /// The site's ordered candidate bases (the default: `/tmp`).
-    pub base: V<Vec<PathBuf>>,
+    pub base: V<Cow<'static, [PathBuf]>>,
     /// A user's base (`--base`, `TMPGUARD_BASE`), when the site allows it.
     pub user_base: Option<V<PathBuf>>,
     pub min_free: V<Option<u64>>,
-    pub name: V<NameTemplate>,
+    pub name: V<Cow<'static, NameTemplate>>,
     /// Variables set besides TMPDIR.
-    pub export: V<Vec<String>>,
+    pub export: V<Cow<'static, [String]>>,
     /// `TMP`/`TEMP` (when in `export`) are set even when they were not before.
     pub export_always: V<bool>,
     pub hook: V<bool>,
@@ -231,8 +255,8 @@ pub struct Settings {
     pub timeout: V<Option<Duration>>,
     pub jobs: V<bool>,
     pub runtime_dir: V<bool>,
-    pub trust_owners: V<Vec<u32>>,
-    pub trust_dirs: V<Vec<PathBuf>>,
+    pub trust_owners: V<&'static [u32]>,
+    pub trust_dirs: V<&'static [PathBuf]>,
     /// Things to tell the user (a base the site does not let them set).
     pub warnings: Vec<String>,
 }
@@ -242,19 +266,21 @@ impl Default for Settings {
         Settings {
             enable: default(true),
             pilot: default(None),
-            base: default(vec![PathBuf::from(crate::engine::resolve::DEFAULT_BASE)]),
+            base: default(Cow::Owned(vec![PathBuf::from(
+                crate::engine::resolve::DEFAULT_BASE,
+            )])),
             user_base: None,
             min_free: default(None),
-            name: default(NameTemplate::default()),
-            export: default(vec!["TMP".into(), "TEMP".into()]),
+            name: default(Cow::Owned(NameTemplate::default())),
+            export: default(Cow::Owned(vec!["TMP".into(), "TEMP".into()])),
             export_always: default(false),
             hook: default(true),
             user_override: default(true),
             timeout: default(None),
             jobs: default(false),
             runtime_dir: default(true),
-            trust_owners: default(Vec::new()),
-            trust_dirs: default(Vec::new()),
+            trust_owners: default(&[]),
+            trust_dirs: default(&[]),
             warnings: Vec::new(),
         }
     }
@@ -292,43 +318,43 @@ impl Settings {
 }
 
 /// Apply one section's keys over `s`.
-fn apply(s: &mut Settings, k: &Keys, origin: impl Fn(usize) -> Origin) {
-    fn set<T: Clone, U>(
+fn apply(s: &mut Settings, k: &'static Keys, origin: impl Fn(usize) -> Origin) {
+    fn set<T: 'static, U>(
         dst: &mut V<U>,
-        src: &Option<parse::At<T>>,
+        src: &'static Option<parse::At<T>>,
         origin: &dyn Fn(usize) -> Origin,
-        f: impl Fn(T) -> U,
+        f: impl Fn(&'static T) -> U,
     ) {
         if let Some(at) = src {
             *dst = V {
-                value: f(at.value.clone()),
+                value: f(&at.value),
                 origin: origin(at.line),
             };
         }
     }
     let o = &origin;
-    set(&mut s.enable, &k.enable, o, |v| v);
-    set(&mut s.pilot, &k.pilot, o, Some);
-    set(&mut s.base, &k.base, o, |v| v);
-    set(&mut s.min_free, &k.min_free, o, Some);
-    set(&mut s.name, &k.name, o, |v| v);
-    set(&mut s.export, &k.export, o, |v| v);
-    set(&mut s.export_always, &k.export_always, o, |v| v);
-    set(&mut s.hook, &k.hook, o, |v| v);
-    set(&mut s.user_override, &k.user_override, o, |v| v);
-    set(&mut s.timeout, &k.timeout, o, Some);
-    set(&mut s.jobs, &k.jobs, o, |v| v);
-    set(&mut s.runtime_dir, &k.runtime_dir, o, |v| v);
-    set(&mut s.trust_owners, &k.trust_owners, o, |v| v);
-    set(&mut s.trust_dirs, &k.trust_dirs, o, |v| v);
+    set(&mut s.enable, &k.enable, o, |v| *v);
+    set(&mut s.pilot, &k.pilot, o, |v| Some(v.as_slice()));
+    set(&mut s.base, &k.base, o, |v| Cow::Borrowed(v.as_slice()));
+    set(&mut s.min_free, &k.min_free, o, |v| Some(*v));
+    set(&mut s.name, &k.name, o, Cow::Borrowed);
+    set(&mut s.export, &k.export, o, |v| Cow::Borrowed(v.as_slice()));
+    set(&mut s.export_always, &k.export_always, o, |v| *v);
+    set(&mut s.hook, &k.hook, o, |v| *v);
+    set(&mut s.user_override, &k.user_override, o, |v| *v);
+    set(&mut s.timeout, &k.timeout, o, |v| Some(*v));
+    set(&mut s.jobs, &k.jobs, o, |v| *v);
+    set(&mut s.runtime_dir, &k.runtime_dir, o, |v| *v);
+    set(&mut s.trust_owners, &k.trust_owners, o, |v| v.as_slice());
+    set(&mut s.trust_dirs, &k.trust_dirs, o, |v| v.as_slice());
 }
 
 /// The sections that apply on `host`, in order of precedence (lowest first):
 /// the top level, then each matching `[[node]]` (with its `match`).
-fn sections<'f>(
+fn sections<'f, 'h>(
     file: &'f File,
-    host: Option<&'f str>,
-) -> impl Iterator<Item = (&'f Keys, Option<&'f str>)> {
+    host: Option<&'h str>,
+) -> impl Iterator<Item = (&'f Keys, Option<&'f str>)> + use<'f, 'h> {
     std::iter::once((&file.keys, None)).chain(
         file.nodes
             .iter()
@@ -339,12 +365,12 @@ fn sections<'f>(
 
 /// The effective settings: defaults, the file, matching node sections (in
 /// file order, a later one winning), then what the user gave, if allowed.
-pub fn settings(file: &File, host: Option<&str>, user: &User<'_>) -> Settings {
+pub fn settings(file: &'static File, host: Option<&str>, user: &User<'_>) -> Settings {
     let mut s = Settings::default();
     for (keys, node) in sections(file, host) {
         apply(&mut s, keys, |line| match node {
             None => Origin::File(line),
-            Some(m) => Origin::Node(m.to_owned(), line),
+            Some(m) => Origin::Node(m, line),
         });
     }
     let given = match (user.base_flag, user.base_env.filter(|v| !v.is_empty())) {
@@ -381,17 +407,17 @@ pub fn settings(file: &File, host: Option<&str>, user: &User<'_>) -> Settings {
 impl Site {
     /// The effective settings for this process.
     pub fn settings(&self, user: &User<'_>) -> Settings {
-        settings(&self.file, self.host.as_deref(), user)
+        settings(self.file, self.host.as_deref(), user)
     }
 }
 
 impl Settings {
     /// The `[trust]` keys as the ancestor rule (`engine::ancestry`) takes them.
     /// Site-only: no flag or variable reaches them.
-    pub fn trust(&self) -> Trust<'_> {
+    pub fn trust(&self) -> Trust<'static> {
         Trust {
-            owners: &self.trust_owners.value,
-            dirs: &self.trust_dirs.value,
+            owners: self.trust_owners.value,
+            dirs: self.trust_dirs.value,
         }
     }
 }
@@ -400,8 +426,8 @@ impl Settings {
 mod tests {
     use super::*;
 
-    fn file(text: &str) -> File {
-        parse::parse(text).unwrap()
+    fn file(text: &str) -> &'static File {
+        keep(parse::parse(text).unwrap())
     }
 
     const CONF: &str = "base = [\"/site\", \"/tmp\"]\nname = \"%U\"\n\
@@ -411,18 +437,18 @@ mod tests {
     #[test]
     fn precedence_flag_env_node_file_default() {
         let f = file(CONF);
-        let s = settings(&f, Some("login1"), &User::default());
+        let s = settings(f, Some("login1"), &User::default());
         assert_eq!(s.base.value, vec![PathBuf::from("/site"), "/tmp".into()]);
         assert_eq!(s.base.origin, Origin::File(1));
         assert_eq!(s.export.origin, Origin::Default);
-        let s = settings(&f, Some("gpu063"), &User::default());
+        let s = settings(f, Some("gpu063"), &User::default());
         assert_eq!(s.base.value, vec![PathBuf::from("/nvme")]);
-        assert_eq!(s.base.origin, Origin::Node("gpu[001-064]".into(), 5));
+        assert_eq!(s.base.origin, Origin::Node("gpu[001-064]", 5));
         // Both sections match: the later one's name wins, the base stays the first's.
         assert_eq!(s.name.value.as_str(), "x%u");
         let env = OsStr::new("/env");
         let s = settings(
-            &f,
+            f,
             Some("gpu001"),
             &User {
                 base_env: Some(env),
@@ -431,7 +457,7 @@ mod tests {
         );
         assert_eq!(s.user_base.unwrap().origin, Origin::Env("TMPGUARD_BASE"));
         let s = settings(
-            &f,
+            f,
             None,
             &User {
                 base_env: Some(env),
@@ -447,7 +473,7 @@ mod tests {
     fn user_override_false_turns_a_users_base_into_a_warning() {
         let f = file("user_override = false\nbase = [\"/site\"]\n");
         let s = settings(
-            &f,
+            f,
             None,
             &User {
                 base_flag: Some(Path::new("/mine")),
@@ -470,7 +496,7 @@ mod tests {
     fn site_only_keys_have_no_user_source() {
         let f = file("enable = false\n[trust]\nowners = [990]\n");
         let s = settings(
-            &f,
+            f,
             None,
             &User {
                 base_env: Some(OsStr::new("/x")),
@@ -488,7 +514,7 @@ mod tests {
         assert!(s.follows("TMP", true) && !s.follows("TMP", false));
         assert_eq!(s.extra_exports().count(), 0);
         let f = file("export = [\"TEMP\", \"SCRATCH_TMPDIR\"]\nexport_always = true\n");
-        let s = settings(&f, None, &User::default());
+        let s = settings(f, None, &User::default());
         assert!(!s.follows("TMP", true));
         assert!(s.follows("TEMP", false));
         assert_eq!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::hosts::Pattern;
-use super::toml::{self, Entry, Table, Val};
+use super::toml::{self, Entry, Item, Val};
 use super::values::{NameTemplate, check_export_name, parse_duration, parse_size};
 
 /// A value and the line it was set on.
@@ -60,6 +60,34 @@ pub struct File {
     pub nodes: Vec<Node>,
 }
 
+impl Keys {
+    /// No key set (a `const` [`Keys::default`]).
+    pub const EMPTY: Keys = Keys {
+        enable: None,
+        pilot: None,
+        base: None,
+        min_free: None,
+        name: None,
+        export: None,
+        export_always: None,
+        hook: None,
+        user_override: None,
+        timeout: None,
+        jobs: None,
+        runtime_dir: None,
+        trust_owners: None,
+        trust_dirs: None,
+    };
+}
+
+impl File {
+    /// No key and no node section (a `const` [`File::default`]).
+    pub const EMPTY: File = File {
+        keys: Keys::EMPTY,
+        nodes: Vec::new(),
+    };
+}
+
 /// One problem, on one line (0: the file as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
@@ -85,35 +113,73 @@ pub const KEYS: &[&str] = &[
     "node",
 ];
 
-/// Parse and validate; every problem found, sorted by line.
+/// Parse and validate; every problem found, sorted by line. A syntax error
+/// is reported alone (what was found before it is dropped): the rest of the
+/// file cannot be read reliably.
 pub fn parse(text: &str) -> Result<File, Vec<Issue>> {
-    let doc = toml::parse(text).map_err(|e| {
-        vec![Issue {
-            line: e.line,
-            msg: e.msg,
-        }]
-    })?;
+    let mut doc = toml::Reader::new(text);
     let mut p = Parser { issues: Vec::new() };
-    // The node list sized exactly: a first push would reserve four (a large
-    // request, which makes glibc's malloc consolidate its fast bins).
-    let mut file = File {
-        keys: Keys::default(),
-        nodes: Vec::with_capacity(doc.tables.iter().filter(|t| t.array).count()),
-    };
-    for e in &doc.top {
-        p.key(e, &mut file.keys, true);
-    }
-    for t in &doc.tables {
-        match (t.name, t.array) {
-            ("trust", false) => p.trust(&t.entries, &mut file.keys),
-            ("node", true) => file.nodes.push(p.node(t)),
-            ("node", false) => p.bad(t.line, "node sections are written [[node]]"),
-            ("trust", true) => p.bad(t.line, "trust is one table: [trust]"),
-            (other, _) => p.bad(
-                t.line,
-                format!("unknown section [{other}] (there are [trust] and [[node]])"),
-            ),
+    let mut file = File::default();
+    // The section the entries read now belong to.
+    let mut section = Section::Top;
+    loop {
+        let item = doc.next().map_err(|e| {
+            vec![Issue {
+                line: e.line,
+                msg: e.msg,
+            }]
+        })?;
+        let t = match item {
+            Some(Item::Entry(e)) => {
+                match &mut section {
+                    Section::Top => p.key(&e, &mut file.keys, true),
+                    Section::Trust => p.trust(&e, &mut file.keys),
+                    Section::Node(n, has_match) => p.node_key(&e, n, has_match),
+                    Section::Other => {}
+                }
+                continue;
+            }
+            Some(Item::Table(t)) => Some(t),
+            None => None,
+        };
+        if let Section::Node(node, has_match) = std::mem::replace(&mut section, Section::Other) {
+            if !has_match {
+                p.bad(node.line, "a [[node]] section needs match = \"PATTERN\"");
+            }
+            // Exactly one more: a first push would reserve four nodes (a
+            // large request, which makes glibc's malloc consolidate its
+            // fast bins).
+            file.nodes.reserve_exact(1);
+            file.nodes.push(node);
         }
+        let Some(t) = t else { break };
+        section = match (t.name, t.array) {
+            ("trust", false) => Section::Trust,
+            ("node", true) => Section::Node(
+                Node {
+                    patterns: Vec::new(),
+                    text: String::new(),
+                    line: t.line,
+                    keys: Keys::default(),
+                },
+                false,
+            ),
+            ("node", false) => {
+                p.bad(t.line, "node sections are written [[node]]");
+                Section::Other
+            }
+            ("trust", true) => {
+                p.bad(t.line, "trust is one table: [trust]");
+                Section::Other
+            }
+            (other, _) => {
+                p.bad(
+                    t.line,
+                    format!("unknown section [{other}] (there are [trust] and [[node]])"),
+                );
+                Section::Other
+            }
+        };
     }
     if p.issues.is_empty() {
         Ok(file)
@@ -121,6 +187,18 @@ pub fn parse(text: &str) -> Result<File, Vec<Issue>> {
         p.issues.sort_by_key(|i| i.line);
         Err(p.issues)
     }
+}
+
+/// Where an entry belongs. One lives on the stack while the file is read:
+/// a `Box` for the large variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Section {
+    Top,
+    Trust,
+    /// A `[[node]]` section so far, and whether it had its `match`.
+    Node(Node, bool),
+    /// A section already reported as wrong: its entries are not looked at.
+    Other,
 }
 
 /// Wrap a value with its line.
@@ -176,61 +254,51 @@ impl Parser {
         }
     }
 
-    fn trust(&mut self, entries: &[Entry<'_>], keys: &mut Keys) {
-        for e in entries {
-            let line = e.line;
-            match e.key {
-                "owners" => {
-                    keys.trust_owners = self.integers("trust.owners", line, &e.value).map(at(line))
-                }
-                "dirs" => {
-                    keys.trust_dirs = self
-                        .strings("trust.dirs", line, &e.value, |s| abs_path("trust.dirs", s))
-                        .map(at(line))
-                }
-                other => self.bad(
-                    line,
-                    format!("unknown key trust.{other} (trust has owners and dirs)"),
-                ),
+    /// One key of `[trust]`.
+    fn trust(&mut self, e: &Entry<'_>, keys: &mut Keys) {
+        let line = e.line;
+        match e.key {
+            "owners" => {
+                keys.trust_owners = self.integers("trust.owners", line, &e.value).map(at(line))
             }
+            "dirs" => {
+                keys.trust_dirs = self
+                    .strings("trust.dirs", line, &e.value, |s| abs_path("trust.dirs", s))
+                    .map(at(line))
+            }
+            other => self.bad(
+                line,
+                format!("unknown key trust.{other} (trust has owners and dirs)"),
+            ),
         }
     }
 
-    fn node(&mut self, t: &Table<'_>) -> Node {
-        let mut node = Node {
-            patterns: Vec::new(),
-            text: String::new(),
-            line: t.line,
-            keys: Keys::default(),
-        };
-        let mut has_match = false;
-        for e in &t.entries {
-            if e.key == "match" {
-                has_match = true;
-                node.line = e.line;
-                if let Some(list) = self.strings("match", e.line, &e.value, |s| {
-                    Pattern::parse(s).map(|p| (s.to_owned(), p))
-                }) {
-                    node.text = match list.as_slice() {
-                        [(one, _)] => one.clone(),
-                        many => many
-                            .iter()
-                            .map(|(s, _)| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    };
-                    node.patterns = list.into_iter().map(|(_, p)| p).collect();
-                }
-            } else if e.key == "trust" {
-                self.bad(e.line, "trust is set for the whole site, in [trust]");
-            } else {
-                self.key(e, &mut node.keys, false);
+    /// One key of a `[[node]]` section.
+    fn node_key(&mut self, e: &Entry<'_>, node: &mut Node, has_match: &mut bool) {
+        if e.key == "match" {
+            *has_match = true;
+            node.line = e.line;
+            if let Some(patterns) = self.strings("match", e.line, &e.value, Pattern::parse) {
+                // As written, for messages: one copy of the text.
+                node.text = match &e.value {
+                    Val::Arr(list) => list
+                        .iter()
+                        .filter_map(|(v, _)| match v {
+                            Val::Str(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    Val::Str(s) => s.to_string(),
+                    _ => String::new(),
+                };
+                node.patterns = patterns;
             }
+        } else if e.key == "trust" {
+            self.bad(e.line, "trust is set for the whole site, in [trust]");
+        } else {
+            self.key(e, &mut node.keys, false);
         }
-        if !has_match {
-            self.bad(t.line, "a [[node]] section needs match = \"PATTERN\"");
-        }
-        node
     }
 
     fn boolean(&mut self, name: &str, line: usize, v: &Val<'_>) -> Option<bool> {
@@ -275,14 +343,9 @@ impl Parser {
         v: &Val<'_>,
         check: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Vec<T>> {
-        let single;
-        let items: &[(Val<'_>, usize)] = match v {
+        let list = match v {
             Val::Arr(a) => a,
-            // A clone of a string only (a list's clone would allocate).
-            Val::Str(_) => {
-                single = [(v.clone(), line)];
-                &single
-            }
+            Val::Str(_) => return self.string(name, line, v, check).map(|one| vec![one]),
             other => {
                 self.bad(
                     line,
@@ -292,9 +355,9 @@ impl Parser {
             }
         };
         let before = self.issues.len();
-        let mut out = Vec::with_capacity(items.len());
-        for (item, l) in items {
-            if let Some(v) = self.string(name, *l, item, &check) {
+        let mut out = Vec::with_capacity(list.len());
+        for (item, l) in list.iter() {
+            if let Some(v) = self.string(name, l, &item, &check) {
                 out.push(v);
             }
         }
@@ -308,19 +371,19 @@ impl Parser {
         };
         let before = self.issues.len();
         let mut out = Vec::with_capacity(a.len());
-        for (item, l) in a {
+        for (item, l) in a.iter() {
             let uid = match item {
-                Val::Int(i) => u32::try_from(*i).ok(),
+                Val::Int(i) => u32::try_from(i).ok(),
                 _ => None,
             };
             match uid {
                 // The owner root-squashed NFS shows: vouching for it vouches for anyone squashed.
                 Some(65534) => self.bad(
-                    *l,
+                    l,
                     format!("{name}: 65534 is nobody (the owner root-squashed NFS shows), not a system account"),
                 ),
                 Some(u) if u != u32::MAX => out.push(u),
-                _ => self.bad(*l, format!("{name}: each entry must be a uid (a number)")),
+                _ => self.bad(l, format!("{name}: each entry must be a uid (a number)")),
             }
         }
         (self.issues.len() == before).then_some(out)

@@ -12,13 +12,70 @@
 
 use std::borrow::Cow;
 
-/// A value and the line it starts on.
+/// A value (a list is kept as written, see [`List`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Val<'a> {
     Str(Cow<'a, str>),
     Bool(bool),
     Int(i64),
-    Arr(Vec<(Val<'a>, usize)>),
+    Arr(List<'a>),
+}
+
+/// A list as written, checked when it was read; its items are read again
+/// from the text as they are iterated. No vector per list: allocating one
+/// for each list of a typical file cost more than reading it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct List<'a> {
+    /// From its `[` to its `]`, both included.
+    text: &'a str,
+    /// The line of its `[`.
+    line: usize,
+    depth: usize,
+    len: usize,
+}
+
+impl<'a> List<'a> {
+    /// How many items it has.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Each item and the line it starts on.
+    pub fn iter(&self) -> Items<'a> {
+        Items {
+            lx: Lexer {
+                depth: self.depth,
+                t: self.text,
+                s: self.text.as_bytes(),
+                i: 1,
+                line: self.line,
+            },
+        }
+    }
+}
+
+/// The items of a [`List`].
+pub struct Items<'a> {
+    lx: Lexer<'a>,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = (Val<'a>, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // The list was checked when first read: reading it again cannot fail.
+        self.lx.skip_ws();
+        if matches!(self.lx.peek(), None | Some(b']')) {
+            return None;
+        }
+        let line = self.lx.line;
+        let v = self.lx.value().ok()?;
+        self.lx.skip_ws();
+        if self.lx.peek() == Some(b',') {
+            self.lx.i += 1;
+        }
+        Some((v, line))
+    }
 }
 
 /// `key = value` at a line.
@@ -29,20 +86,19 @@ pub struct Entry<'a> {
     pub value: Val<'a>,
 }
 
-/// A table: `[name]` (or `[[name]]` when `array`) and its entries.
+/// A table header: `[name]` (or `[[name]]` when `array`); its entries follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table<'a> {
     pub name: &'a str,
     pub array: bool,
     pub line: usize,
-    pub entries: Vec<Entry<'a>>,
 }
 
-/// The document: the top-level entries, then each table in file order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Doc<'a> {
-    pub top: Vec<Entry<'a>>,
-    pub tables: Vec<Table<'a>>,
+/// What the document holds next, in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item<'a> {
+    Table(Table<'a>),
+    Entry(Entry<'a>),
 }
 
 /// A syntax error at a line.
@@ -52,6 +108,7 @@ pub struct SyntaxError {
     pub msg: String,
 }
 
+#[derive(Clone)]
 struct Lexer<'a> {
     /// Lists inside lists, now: bounded, so no input can exhaust the stack.
     depth: usize,
@@ -66,24 +123,40 @@ type R<T> = Result<T, SyntaxError>;
 /// Deepest list in a list accepted (the keys need one level).
 const MAX_DEPTH: usize = 8;
 
-/// Parse a document.
-pub fn parse(text: &str) -> R<Doc<'_>> {
-    let mut lx = Lexer {
-        depth: 0,
-        t: text,
-        s: text.as_bytes(),
-        i: 0,
-        line: 1,
-    };
-    // Sized for a typical file: growing vectors costs more than parsing it.
-    let mut doc = Doc {
-        top: Vec::with_capacity(16),
-        tables: Vec::with_capacity(4),
-    };
-    loop {
+/// A document, read item by item: nothing is kept but what TOML needs to
+/// refuse a key or table given twice. The caller gets each value borrowed
+/// from the text and makes of it what it keeps.
+pub struct Reader<'a> {
+    lx: Lexer<'a>,
+    /// The keys of the current table so far.
+    keys: Vec<&'a str>,
+    /// The (non-array) tables so far.
+    tables: Vec<&'a str>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Reader {
+            lx: Lexer {
+                depth: 0,
+                t: text,
+                s: text.as_bytes(),
+                i: 0,
+                line: 1,
+            },
+            // Sized for a typical table: one allocation for the file.
+            keys: Vec::with_capacity(16),
+            tables: Vec::new(),
+        }
+    }
+
+    /// The next table header or entry; `None` at the end.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> R<Option<Item<'a>>> {
+        let lx = &mut self.lx;
         lx.skip_blank_lines();
         let Some(c) = lx.peek() else {
-            return Ok(doc);
+            return Ok(None);
         };
         let line = lx.line;
         if c == b'[' {
@@ -103,21 +176,16 @@ pub fn parse(text: &str) -> R<Doc<'_>> {
             lx.i += close.len();
             lx.end_of_line()?;
             if !array {
-                // The tables so far, not a set of their own: no allocation.
-                if doc.tables.iter().any(|t| !t.array && t.name == name) {
+                if self.tables.contains(&name) {
                     return Err(SyntaxError {
                         line,
                         msg: format!("table [{name}] defined twice"),
                     });
                 }
+                self.tables.push(name);
             }
-            doc.tables.push(Table {
-                name,
-                array,
-                line,
-                entries: Vec::with_capacity(8),
-            });
-            continue;
+            self.keys.clear();
+            return Ok(Some(Item::Table(Table { name, array, line })));
         }
         let key = lx.bare_key()?;
         lx.spaces();
@@ -131,18 +199,41 @@ pub fn parse(text: &str) -> R<Doc<'_>> {
         lx.spaces();
         let value = lx.value()?;
         lx.end_of_line()?;
-        let entries = match doc.tables.last_mut() {
-            Some(t) => &mut t.entries,
-            None => &mut doc.top,
-        };
-        if entries.iter().any(|e| e.key == key) {
+        if self.keys.contains(&key) {
             return Err(SyntaxError {
                 line,
                 msg: format!("{key} is set twice"),
             });
         }
-        entries.push(Entry { key, line, value });
+        self.keys.push(key);
+        Ok(Some(Item::Entry(Entry { key, line, value })))
     }
+}
+
+/// Where the first `\n` in `s` is (`s.len()` without one), eight bytes a
+/// step: comments after aligned values are most of a typical file's bytes,
+/// and a byte loop cost ~5,000 instructions at every shell start for them
+/// (`str::find`'s searcher costs more to set up than a short scan, and libc's
+/// `memchr` would be one more symbol for the loader to bind at every start).
+fn find_newline(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let word =
+            u64::from_le_bytes(chunk.try_into().unwrap_or_default()) ^ (ONES * u64::from(b'\n'));
+        // The lowest byte that is zero (a `\n`) sets the lowest bit here;
+        // higher ones may be set by the borrow, and are not looked at.
+        let zero = word.wrapping_sub(ONES) & !word & HIGH;
+        if zero != 0 {
+            return i + (zero.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .unwrap_or(s.len() - i)
 }
 
 impl<'a> Lexer<'a> {
@@ -158,19 +249,23 @@ impl<'a> Lexer<'a> {
     }
 
     fn spaces(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t')) {
-            self.i += 1;
+        let mut i = self.i;
+        // Eight at a time: the runs that align comments are most of them.
+        while let Some(chunk) = self.s.get(i..i + 8) {
+            if chunk != b"        " {
+                break;
+            }
+            i += 8;
         }
+        while matches!(self.s.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        self.i = i;
     }
 
     fn comment(&mut self) {
         if self.peek() == Some(b'#') {
-            // A plain byte scan: comments are short, and `str::find`'s
-            // searcher costs more to set up than this whole loop.
-            self.i += self.s[self.i..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .unwrap_or(self.s.len() - self.i);
+            self.i += find_newline(&self.s[self.i..]);
         }
     }
 
@@ -266,9 +361,14 @@ impl<'a> Lexer<'a> {
             && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
             && !digits.starts_with('_')
             && !digits.ends_with('_')
-            && !digits.contains("__")
+            && !digits.as_bytes().windows(2).any(|w| w == b"__")
             && (digits == "0" || !digits.starts_with('0'));
-        ok.then(|| raw.replace('_', "").parse::<i64>().ok())
+        // A copy without the underscores only when there are some.
+        let parsed = match digits.bytes().any(|b| b == b'_') {
+            true => raw.replace('_', "").parse::<i64>(),
+            false => raw.parse::<i64>(),
+        };
+        ok.then_some(parsed.ok())
             .flatten()
             .map(Val::Int)
             .ok_or_else(|| self.err(format!("{raw} is not a decimal integer")))
@@ -285,16 +385,22 @@ impl<'a> Lexer<'a> {
     }
 
     fn array_items(&mut self) -> R<Val<'a>> {
+        let (start, line) = (self.i, self.line);
         self.i += 1;
-        let mut items = Vec::with_capacity(4);
+        let mut len = 0;
         loop {
             self.skip_ws();
             if self.peek() == Some(b']') {
                 self.i += 1;
-                return Ok(Val::Arr(items));
+                return Ok(Val::Arr(List {
+                    text: &self.t[start..self.i],
+                    line,
+                    depth: self.depth,
+                    len,
+                }));
             }
-            let line = self.line;
-            items.push((self.value()?, line));
+            self.value()?;
+            len += 1;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
@@ -387,26 +493,90 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
+    /// Every item of a document, or its first error.
+    fn parse(text: &str) -> R<Vec<Item<'_>>> {
+        let mut r = Reader::new(text);
+        let mut out = Vec::new();
+        while let Some(item) = r.next()? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    fn entry<'a>(item: &'a Item<'a>) -> &'a Entry<'a> {
+        match item {
+            Item::Entry(e) => e,
+            Item::Table(t) => panic!("{t:?}"),
+        }
+    }
+
     #[test]
     fn the_subset() {
         let d = parse(
-            "# c\na = \"x\\\"y\\u00e9\" # c\nb = 'C:\\p'\nc = [ 1, -2,\n  3_000, # c\n]\n\n[trust]\nd = true\n[[node]]\ne = false\n[[node]]\n",
+            "# c\na = \"x\\\"y\\u00e9\" # c\nb = 'C:\\p'\nc = [ 1, -2,\n  3_000, # c\n]\n\n[trust]\nd = true\n[[node]]\ne = false\n[[node]]\nf = [[1], ['x', \"y\\n\"], []]\n",
         )
         .unwrap();
-        assert_eq!(d.top[0].value, Val::Str("x\"yé".into()));
-        assert_eq!(d.top[1].value, Val::Str("C:\\p".into()));
+        assert_eq!(entry(&d[0]).value, Val::Str("x\"yé".into()));
+        assert_eq!(entry(&d[1]).value, Val::Str("C:\\p".into()));
+        let Val::Arr(list) = &entry(&d[2]).value else {
+            panic!("{d:?}")
+        };
+        assert_eq!(list.len(), 3);
         assert_eq!(
-            d.top[2].value,
-            Val::Arr(vec![
-                (Val::Int(1), 4),
-                (Val::Int(-2), 4),
-                (Val::Int(3000), 5)
-            ])
+            list.iter().collect::<Vec<_>>(),
+            vec![(Val::Int(1), 4), (Val::Int(-2), 4), (Val::Int(3000), 5)]
         );
-        assert_eq!(d.tables.len(), 3);
-        assert_eq!((d.tables[0].name, d.tables[0].line), ("trust", 8));
-        assert_eq!(d.tables[1].entries[0].line, 11);
-        assert!(d.tables[2].array && d.tables[2].entries.is_empty());
+        assert_eq!(
+            d[3],
+            Item::Table(Table {
+                name: "trust",
+                array: false,
+                line: 8
+            })
+        );
+        assert_eq!(entry(&d[4]).line, 9);
+        assert!(matches!(&d[5], Item::Table(t) if t.array && t.line == 10));
+        assert_eq!(entry(&d[6]).line, 11);
+        assert!(matches!(&d[7], Item::Table(t) if t.array && t.line == 12));
+        let Val::Arr(outer) = &entry(&d[8]).value else {
+            panic!("{d:?}")
+        };
+        let inner: Vec<Vec<Val<'_>>> = outer
+            .iter()
+            .map(|(v, _)| match v {
+                Val::Arr(l) => l.iter().map(|(v, _)| v).collect(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            inner,
+            vec![
+                vec![Val::Int(1)],
+                vec![Val::Str("x".into()), Val::Str("y\n".into())],
+                vec![]
+            ]
+        );
+        assert_eq!(d.len(), 9);
+    }
+
+    #[test]
+    fn find_newline_finds_the_first() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut b = vec![b'#'; len];
+                // A byte just above and below '\n' everywhere else: the borrow's false hits.
+                for (i, c) in b.iter_mut().enumerate() {
+                    *c = [b'\x0b', b'\x09', 0x8a, b'#'][i % 4];
+                }
+                if at < len {
+                    b[at] = b'\n';
+                    if at + 1 < len {
+                        b[at + 1] = b'\n';
+                    }
+                }
+                assert_eq!(find_newline(&b), at, "{len} {at}");
+            }
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl NameTemplate {
         if s.is_empty() {
             return Err("the name template is empty".into());
         }
-        if s.contains('/') {
+        if s.bytes().any(|b| b == b'/') {
             return Err(format!("{s:?}: a name cannot contain '/'"));
         }
         let mut chars = s.chars();
@@ -98,7 +98,8 @@ impl NameTemplate {
 
     /// It needs the user name (else no passwd lookup at all is needed).
     pub fn uses_user(&self) -> bool {
-        self.0.contains("%u")
+        // Bytes, not a `str` searcher (costlier to set up): every shell start asks.
+        self.0.as_bytes().windows(2).any(|w| w == b"%u")
     }
 
     /// The name for `user` / `uid`.
@@ -167,11 +168,17 @@ pub fn check_export_name(name: &str) -> Result<(), String> {
             "{name:?} is not a variable name (letters, digits and _, not starting with a digit)"
         ));
     }
-    let up = name.to_ascii_uppercase();
+    // Upper-cased on the stack (the name is at most 64 ASCII bytes): no
+    // allocation per name at every shell start.
+    let mut buf = [0u8; 64];
+    let up = &mut buf[..name.len()];
+    up.copy_from_slice(name.as_bytes());
+    up.make_ascii_uppercase();
+    let up = std::str::from_utf8(up).unwrap_or_default();
     if up == "TMPDIR" {
         return Err("TMPDIR is always exported; list only the others".into());
     }
-    let refused = REFUSED.contains(&up.as_str())
+    let refused = REFUSED.contains(&up)
         || REFUSED_PREFIX.iter().any(|p| up.starts_with(p))
         || REFUSED_SUFFIX.iter().any(|s| up.ends_with(s));
     if refused {

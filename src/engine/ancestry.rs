@@ -33,20 +33,20 @@ impl Trust<'_> {
 /// The site's `[trust]` for this process, set once by `resolve::plan` from
 /// the site file (never from flags or the environment); every walk
 /// (`privdir::chase`) reads it. Unset (the default): [`Trust::NONE`].
-static SITE: std::sync::OnceLock<(Vec<u32>, Vec<PathBuf>)> = std::sync::OnceLock::new();
+static SITE: std::sync::OnceLock<Trust<'static>> = std::sync::OnceLock::new();
 
-/// Record the site's trust; empty trust records nothing (no allocation on
-/// the fast path). The first call wins: one site file per process.
-pub fn set_site(t: &Trust<'_>) {
+/// Record the site's trust (borrowed from the site file, which lives as
+/// long as the process: no copy); empty trust records nothing. The first
+/// call wins: one site file per process.
+pub fn set_site(t: Trust<'static>) {
     if !t.owners.is_empty() || !t.dirs.is_empty() {
-        let _ = SITE.set((t.owners.to_vec(), t.dirs.to_vec()));
+        let _ = SITE.set(t);
     }
 }
 
 /// The site's trust recorded by [`set_site`].
 pub fn site() -> Trust<'static> {
-    SITE.get()
-        .map_or(Trust::NONE, |(owners, dirs)| Trust { owners, dirs })
+    SITE.get().copied().unwrap_or(Trust::NONE)
 }
 
 /// Why a directory on the way is not safe to pass through.

@@ -104,7 +104,7 @@ pub fn plan(fs: &dyn Fs, snap: &Snapshot, opts: &Options) -> Plan {
         no_hook: false,
     });
     // Before any walk: the site's `[trust]` applies to every chase.
-    crate::engine::ancestry::set_site(&settings.trust());
+    crate::engine::ancestry::set_site(settings.trust());
     // The site's `timeout`: the budget for hung filesystems and lookups.
     crate::engine::hang::set_budget(settings.timeout.value);
     let tpl = settings.name.value.clone();
@@ -235,7 +235,7 @@ fn pick_base(
     skipped: &mut Vec<Failure>,
     seen: &std::cell::Cell<Option<(String, bool)>>,
 ) -> Result<Dir, Failure> {
-    for path in &settings.base.value {
+    for path in settings.base.value.iter() {
         let dir = match privdir::open_base(fs, path, uid) {
             Ok(dir) => dir,
             Err(e) => {
@@ -304,6 +304,18 @@ pub struct Trace {
 /// Run the whole decision for this process: plan, then create, verify, probe, confirm.
 pub fn resolve(snap: &Snapshot, opts: &Options) -> Result<Resolved, Failure> {
     let plan = plan(&RealFs, snap, opts);
+    // An ignored site file goes to the system log when this process sets
+    // TMPDIR (a session's first shell, an ssh command, a cron job), not when
+    // it keeps the one an earlier start in the same session set: one line
+    // per session, not one per shell, hook or job step of 2,000 users.
+    // (stderr still says it at every start; doctor and `config show` say
+    // it too, without logging.)
+    if !matches!(
+        plan.decision.why,
+        Why::IsTarget | Why::Private | Why::JobDir
+    ) {
+        snap.site.log_ignored();
+    }
     apply(&RealFs, plan, snap).0
 }
 

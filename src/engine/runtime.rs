@@ -11,14 +11,15 @@
 //! When none can be had and the inherited value is not valid, it is unset:
 //! every program has its own fallback for an unset `XDG_RUNTIME_DIR`.
 
-use std::ffi::OsStr;
+use std::ffi::{CStr, OsStr};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{AT_FDCWD, AtFlags};
-use nix::sys::stat::{FileStat, fstatat};
+use nix::fcntl::AT_FDCWD;
+
+use crate::sys::statx::{self, Statx};
 
 use crate::engine::effects::{Fs, RealFs};
 use crate::engine::ensure::{self, Fallback};
@@ -87,25 +88,41 @@ impl fmt::Display for Invalid {
     }
 }
 
-/// The cheap check, for the common case: a valid directory reached through
-/// plain directories only, like logind's `/run/user/$UID`. `true` only when
-/// the full [`check`] would accept it; `false` means "look closer", never
-/// "invalid". One `lstat` per directory on the way and of the directory,
-/// one `statfs`: 5 system calls for `/run/user/$UID`, no NSS, no mountinfo.
+/// What the cheap check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quick {
+    /// Valid: the full [`check`] would accept it.
+    Valid,
+    /// Reached through plain directories only, and not valid (missing, not a
+    /// directory, not the user's, not 0700, not local): the full [`check`]
+    /// would refuse it too, only with a reason.
+    Invalid,
+    /// Something on the way the cheap check does not judge (a symlink, a
+    /// directory others can write, an error): look closer.
+    Unsure,
+}
+
+/// The cheap check, for the common case: a directory reached through plain
+/// directories only, like logind's `/run/user/$UID`. One `lstat` (a `statx`
+/// that never waits for a FUSE daemon) per directory on the way and of the
+/// directory, one `statfs`: 5 system calls for `/run/user/$UID`, no NSS, no
+/// mountinfo, no fd.
 ///
 /// By path, yet race-free: each directory on the way (from `/` down) is root's
 /// or the user's and nobody else can write it (or it is sticky and the next
 /// one is root's or the user's), so nobody else can rename or replace
 /// anything below it between these calls; the last one is the user's and not
 /// a symlink. Its `f_type` is not FUSE, so no user mounted it (see `localfs`).
-pub fn quick_valid(value: &[u8], uid: u32) -> bool {
+/// For the same reason a negative answer reached that way is final: the full
+/// check opens the same directories and finds the same object.
+pub fn quick(value: &[u8], uid: u32) -> Quick {
     if !plain(value) {
-        return false;
+        return Quick::Unsure;
     }
-    let ok_on_the_way = |st: &FileStat| {
-        is_dir(st)
-            && (st.st_uid == 0 || st.st_uid == uid)
-            && (st.st_mode & 0o022 == 0 || st.st_mode & 0o1000 != 0)
+    let ok_on_the_way = |st: &Statx| {
+        is_dir(st.mode)
+            && (st.uid == 0 || st.uid == uid)
+            && (st.mode & 0o022 == 0 || st.mode & 0o1000 != 0)
     };
     // Every proper prefix, `/` first: "/", "/run", "/run/user".
     let ends = std::iter::once(1).chain(
@@ -116,22 +133,58 @@ pub fn quick_valid(value: &[u8], uid: u32) -> bool {
             .filter(|(_, b)| **b == b'/')
             .map(|(i, _)| i),
     );
-    // fstatat(AT_FDCWD, ..., AT_SYMLINK_NOFOLLOW) is lstat, through a symbol
-    // the binary imports already; statfs through `sys` (see there).
-    let lstat = |p: &[u8]| fstatat(AT_FDCWD, OsStr::from_bytes(p), AtFlags::AT_SYMLINK_NOFOLLOW);
+    // One buffer, each prefix cut off with a NUL in turn.
+    let mut buf = Vec::with_capacity(value.len() + 1);
+    buf.extend_from_slice(value);
+    buf.push(0);
+    // statx without a round trip to the filesystem (`AT_STATX_DONT_SYNC`,
+    // symlinks not followed: an lstat that a stopped FUSE daemon cannot
+    // block; see `sys::statx`), through `syscall(2)`: no new symbol.
+    let lstat = |buf: &[u8]| {
+        CStr::from_bytes_until_nul(buf)
+            .map_err(|_| Errno::EINVAL)
+            .and_then(|c| statx::statx(AT_FDCWD, c, false))
+    };
+    // Whether others can write the directory the last name is in.
+    let mut shared = false;
     for end in ends {
-        match lstat(&value[..end]) {
-            Ok(st) if ok_on_the_way(&st) => {}
-            _ => return false,
+        let cut = std::mem::replace(&mut buf[end], 0);
+        let st = lstat(&buf);
+        buf[end] = cut;
+        match st {
+            Ok(st) if ok_on_the_way(&st) => shared = st.mode & 0o022 != 0,
+            // A missing directory on a plain way: nothing below it either.
+            Err(Errno::ENOENT) => return Quick::Invalid,
+            _ => return Quick::Unsure,
         }
     }
-    let ours = lstat(value)
-        .is_ok_and(|st| is_dir(&st) && st.st_uid == uid && st.st_mode & 0o7777 == 0o700);
-    ours && std::ffi::CString::new(value).is_ok_and(|c| localfs::of_path(&c) == Ok(Locality::Local))
+    match lstat(&buf) {
+        // A mount at a name anyone could have made (in `/tmp`) may be
+        // someone's FUSE that lies about its owner, or whose daemon is
+        // stopped: the engine judges it, through fds. Elsewhere (logind's
+        // tmpfs) only root or the user could have mounted it.
+        Ok(st) if shared && st.mount_root != Some(false) => return Quick::Unsure,
+        Ok(st) if is_dir(st.mode) && st.uid == uid && st.mode & 0o7777 == 0o700 => {}
+        // Missing, someone else's, a symlink, a file, a loose mode: refused
+        // by the full check as well.
+        Ok(_) | Err(Errno::ENOENT) => return Quick::Invalid,
+        Err(_) => return Quick::Unsure,
+    }
+    let path = CStr::from_bytes_until_nul(&buf).map_err(|_| Errno::EINVAL);
+    match path.and_then(localfs::of_path) {
+        Ok(Locality::Local) => Quick::Valid,
+        Ok(_) => Quick::Invalid,
+        Err(_) => Quick::Unsure,
+    }
 }
 
-fn is_dir(st: &FileStat) -> bool {
-    st.st_mode & libc_ifmt() == 0o040000
+/// [`quick`] said valid.
+pub fn quick_valid(value: &[u8], uid: u32) -> bool {
+    quick(value, uid) == Quick::Valid
+}
+
+fn is_dir(mode: u32) -> bool {
+    mode & libc_ifmt() == 0o040000
 }
 
 const fn libc_ifmt() -> u32 {
@@ -139,10 +192,11 @@ const fn libc_ifmt() -> u32 {
 }
 
 /// Absolute, and already in its normal form: no empty, `.` or `..`
-/// component, no trailing slash, not `/` itself.
+/// component, no trailing slash, not `/` itself, no NUL.
 fn plain(value: &[u8]) -> bool {
     value.len() > 1
         && value[0] == b'/'
+        && !value.contains(&0)
         && value[1..]
             .split(|&b| b == b'/')
             .all(|c| !c.is_empty() && c != b"." && c != b"..")
@@ -247,14 +301,35 @@ pub struct Resolved {
 /// Look at the inherited value: the cheap check first, the full one (with
 /// the reason) when that is not enough.
 pub fn judge(fs: &dyn Fs, value: Option<&OsStr>, uid: u32) -> Inherited {
-    match value.filter(|v| !v.is_empty()) {
-        None => Inherited::Unset,
-        Some(v) if quick_valid(v.as_bytes(), uid) => Inherited::Valid,
-        Some(v) => match check(fs, v, uid) {
-            Ok(_) => Inherited::Valid,
-            Err(why) => Inherited::Invalid(why),
-        },
+    let Some(v) = value.filter(|v| !v.is_empty()) else {
+        return Inherited::Unset;
+    };
+    if let Err(e) = answers(v, uid) {
+        return Inherited::Invalid(Invalid::Error(e));
     }
+    if quick_valid(v.as_bytes(), uid) {
+        return Inherited::Valid;
+    }
+    match check(fs, v, uid) {
+        Ok(_) => Inherited::Valid,
+        Err(why) => Inherited::Invalid(why),
+    }
+}
+
+/// Before anything touches the inherited value: a forwarded path on a network
+/// or FUSE mount that does not answer (a hung NFS server, a stopped FUSE
+/// daemon) must not stall a shell start. The same mechanism as `TMPDIR`'s
+/// (`hang`: mountinfo, then a detached `statvfs` within the run's budget).
+/// Not looked up, so the fast path reads no mountinfo: the default base
+/// (`/tmp`, as for `TMPDIR`) and logind's `/run/user/$UID`, whose parent is
+/// root's tmpfs, and on which only its owner could mount anything.
+fn answers(value: &OsStr, uid: u32) -> Result<(), privdir::Error> {
+    let path = Path::new(value);
+    if path == logind_dir(uid) {
+        return Ok(());
+    }
+    crate::engine::hang::check_path(path)
+        .map_err(|na| privdir::Error::new(path, Problem::NoAnswer(na)))
 }
 
 /// Decide and carry it out for this process: keep, point at logind's
@@ -269,9 +344,11 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
         Inherited::Invalid(why) if value.map(Path::new) == Some(logind.as_path()) => {
             Some(Err(why.clone()))
         }
-        _ => Some(match quick_valid(logind.as_os_str().as_bytes(), uid) {
-            true => Ok(()),
-            false => check(fs, logind.as_os_str(), uid).map(|_| ()),
+        _ => Some(match quick(logind.as_os_str().as_bytes(), uid) {
+            Quick::Valid => Ok(()),
+            // Final (see `quick`); the reason is not told for logind's.
+            Quick::Invalid => Err(Invalid::Missing),
+            Quick::Unsure => check(fs, logind.as_os_str(), uid).map(|_| ()),
         }),
     };
     let mut warnings = Vec::new();
@@ -290,19 +367,23 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
     let (dir, created) = match choice {
         Choice::Keep => unreachable!("returned above"),
         Choice::Logind => (logind, false),
-        Choice::Create => match make(fs, uid, &mut warnings) {
-            Ok(made) => made,
-            Err(e) => return failed(&inherited, old.as_deref(), &e, warnings),
+        Choice::Create => match found(uid) {
+            Some(dir) => (dir, false),
+            None => match make(fs, uid, &mut warnings) {
+                Ok(made) => made,
+                Err(e) => return failed(&inherited, old.as_deref(), &e, warnings),
+            },
         },
     };
-    let what = match created {
+    let what = || match created {
         true => format!("created {} (mode 0700)", dir.display()),
         false => format!("using {}", dir.display()),
     };
     let note = match &inherited {
-        Inherited::Invalid(why) => Some(format!("{}{what}", was(why))),
-        // Unset: say so only when a directory was made.
-        _ if created => Some(format!("{VAR} was not set; {what}")),
+        Inherited::Invalid(why) => Some(format!("{}{}", was(why), what())),
+        // Unset: say so only when a directory was made (nothing is formatted
+        // when the one made before is found again).
+        _ if created => Some(format!("{VAR} was not set; {}", what())),
         _ => None,
     };
     Resolved {
@@ -311,6 +392,16 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
         warnings,
         was_unsafe: matches!(&inherited, Inherited::Invalid(why) if why.is_unsafe()),
     }
+}
+
+/// The directory a previous start made, found again: `/tmp/xdg-runtime-$UID`
+/// judged exactly as an inherited value is (see [`quick`]), so a shell that
+/// starts without `XDG_RUNTIME_DIR` pays what one with a valid value pays.
+/// `None`: not there or not valid as it is (loose, someone else's, under a
+/// symlink, ...): [`make`] decides, through file descriptors.
+fn found(uid: u32) -> Option<PathBuf> {
+    let path = Path::new(BASE).join(name(uid));
+    (quick(path.as_os_str().as_bytes(), uid) == Quick::Valid).then_some(path)
 }
 
 /// `/tmp/xdg-runtime-$UID` private, or a private fallback beside it; on a
@@ -421,6 +512,28 @@ mod tests {
         assert_eq!(
             check(&RealFs, d.as_os_str(), uid()).unwrap_err(),
             Invalid::Mode(0o755)
+        );
+    }
+
+    #[test]
+    fn quick_no_is_final_only_on_a_plain_way() {
+        // `/` is root's and others cannot write it: a name missing there is missing.
+        assert_eq!(quick(b"/nonexistent-tmpguard/1000", uid()), Quick::Invalid);
+        assert_eq!(quick(b"/nonexistent-tmpguard", uid()), Quick::Invalid);
+        // Not in normal form: the full check decides.
+        assert_eq!(quick(b"/nonexistent-tmpguard/../x", uid()), Quick::Unsure);
+        // Someone else's (root's, for a test not run as root) or loose: refused.
+        let d = scratch("quick");
+        let full = check(&RealFs, d.as_os_str(), uid());
+        if quick(d.as_os_str().as_bytes(), uid()) == Quick::Invalid {
+            assert!(full.is_err(), "quick refused what the full check accepts");
+        }
+        // A symlink on the way: never judged by the quick check.
+        let link = d.join("link");
+        symlink(&d, &link).unwrap();
+        assert_eq!(
+            quick(link.join("x").as_os_str().as_bytes(), uid()),
+            Quick::Unsure
         );
     }
 
