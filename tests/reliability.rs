@@ -379,7 +379,7 @@ fn hung_runtime_dir_never_holds_a_login() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require_fuse() {
+    if !common::require_fuse(&sb) {
         return;
     }
     check(
