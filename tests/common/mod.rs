@@ -15,13 +15,15 @@
 //!   developer's uid is the namespace's root, uids 1-65535 are subordinate
 //!   ids, so alice, mallory and bob are really different users; the script
 //!   pivots into a root the namespace owns, like tier 1;
-//! - tier 3, [`real_root_sandbox`]: what only the real root can do (a test
-//!   that itself makes namespaces around the sandbox's).
+//! - tier 3, [`real_root_sandbox`]: what only the real root can do: a test
+//!   user's FUSE mount (the setuid fusermount3 is no use in a user
+//!   namespace), `/proc` and `/dev` as ancestors (the real root's, uid 65534
+//!   in a user namespace), namespaces of the test's own around the sandbox.
 //!
 //! A test that cannot run skips locally (saying why) and fails under CI
 //! (`CI=true`), where every test must really run; `TMPGUARD_TEST_TIER=N`
-//! deselects the tiers above N (the unprivileged CI pass: 2). Every script runs under a
-//! timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 300).
+//! deselects the tiers above N (the unprivileged CI pass: 2). Every script
+//! runs under a timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 300).
 #![allow(dead_code)]
 
 use std::process::{Command, Output, Stdio};
@@ -114,7 +116,7 @@ enum Mode {
 
 /// The developer's subordinate uid and gid ranges: first id, how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubIds {
+struct SubIds {
     uid: (u64, u64),
     gid: (u64, u64),
 }
@@ -181,8 +183,8 @@ pub fn root_sandbox() -> Option<Sandbox> {
     sandbox_for(Tier::Two)
 }
 
-/// Tier 3: like [`root_sandbox`], for a test that needs the real root
-/// (namespaces of its own around the sandbox's). `None`: skip (not root).
+/// Tier 3: like [`root_sandbox`], for a test that needs the real root (see
+/// the module's documentation). `None`: skip (not root).
 pub fn real_root_sandbox() -> Option<Sandbox> {
     sandbox_for(Tier::Three)
 }
@@ -288,14 +290,10 @@ fn sub_ids() -> Result<SubIds, String> {
             .find(|&(_, count)| count >= SUB_IDS)
             .ok_or_else(|| format!("no range of {SUB_IDS} ids for {name} in {file}"))
     };
-    let gid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Gid:")).map(str::to_owned))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|g| g.parse().ok()))
-        .unwrap_or(u32::MAX);
+    // Both files name the user (login name or uid), as newgidmap reads them.
     Ok(SubIds {
         uid: range("/etc/subuid", uid)?,
-        gid: range("/etc/subgid", gid).or_else(|_| range("/etc/subgid", uid))?,
+        gid: range("/etc/subgid", uid)?,
     })
 }
 
