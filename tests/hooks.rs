@@ -608,6 +608,22 @@ fn bash_option_matrix() {
             "export PROMPT_COMMAND=userhook",
             0,
         ),
+        // Empty: `${X[*]@a}` has no element to show `r` on.
+        (
+            "readonly empty array PROMPT_COMMAND",
+            "declare -ra PROMPT_COMMAND=()",
+            0,
+        ),
+        (
+            "readonly empty array PROMPT_COMMAND, set -eu",
+            "set -eu\ndeclare -ra PROMPT_COMMAND=()",
+            0,
+        ),
+        (
+            "readonly unset PROMPT_COMMAND, set -u",
+            "set -u\ndeclare -r PROMPT_COMMAND",
+            0,
+        ),
         ("trailing backslash", "PROMPT_COMMAND='userhook \\'", 1),
         (
             "aliases",
@@ -785,6 +801,53 @@ fn bash_keeps_underscore_and_runs_commands_under_extdebug() {
     );
 }
 
+/// bash: a DEBUG trap the user set before init is chained behind our guard
+/// and still runs before each command, in posix mode (where no trap prints
+/// as `-`) and under `set -eu` too; after a repair too (the repair runs in
+/// the hook's function, where bash shows no DEBUG trap: it leaves the trap
+/// as it is). On a terminal, as a login shell has (the hook's code inline);
+/// without one, the code is sourced from `--hook-only`, where bash hides a
+/// trap set before: README.
+#[test]
+fn bash_chains_a_debug_trap_set_before_init() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    for pre in ["", "set -o posix", "set -eu"] {
+        let lines = format!(
+            "{pre}\ntrap 'echo USER-TRAP >> $AUX/res' DEBUG\n{}\n{}\n\
+             echo \"T=$(trap -p DEBUG | tr '\\n' ' ')\" >> $AUX/res\n{}\necho RAN >> $AUX/res\n\
+             echo \"T2=$(trap -p DEBUG | tr '\\n' ' ')\" >> $AUX/res\n\
+             echo \"R=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res\nexit",
+            init_line("bash"),
+            sh("echo INIT-DONE >> $AUX/res"),
+            sh("rm -rf /tmp/alice"),
+        );
+        // `script`: a terminal as the shell's stdin (its echo to /dev/null).
+        let run = format!(
+            "as alice script -qec 'bash --norc --noprofile -i' /dev/null >/dev/null 2>$AUX/err <<'EOS'\n{lines}\nEOS\n"
+        );
+        let out = sb.run(&with_results(&run)).ok();
+        let all = format!("{pre}: {}\n{}", out.stdout, out.stderr);
+        let after: Vec<&str> = out
+            .lines()
+            .into_iter()
+            .skip_while(|l| *l != "INIT-DONE")
+            .collect();
+        assert!(after.contains(&"USER-TRAP"), "the user's trap: {all}");
+        for k in ["T=", "T2="] {
+            let t = last(&out, k);
+            assert!(
+                t.contains("__tmpguard_hook") && t.contains("USER-TRAP"),
+                "{k} {all}"
+            );
+        }
+        assert!(out.lines().contains(&"RAN"), "{all}");
+        assert_eq!(last(&out, "R="), "/tmp/alice 700:alice", "{all}");
+    }
+}
+
 #[test]
 fn kept_tmpdir_through_the_users_own_symlink_makes_no_fork_per_prompt() {
     let Some(sb) = sandbox() else { return };
@@ -849,6 +912,8 @@ fn readonly_prompt_command_makes_init_say_nothing_at_shell_start() {
         "readonly PROMPT_COMMAND",
         "declare -rx PROMPT_COMMAND=userhook",
         "set -eu; readonly PROMPT_COMMAND=userhook",
+        "declare -ra PROMPT_COMMAND=()",
+        "set -eu; declare -ra PROMPT_COMMAND=()",
     ];
     for pre in cases {
         let body = format!("userhook() {{ :; }}; {pre}; {}; echo OK", init_line("bash"));

@@ -672,8 +672,8 @@ for d in "$F/t" /mnt/tg/home/fay/link "$S/t"; do
   out=$(as fay env TMPDIR="$d" bash -ic '"$TG" init bash' 2>&1)
   grep -qx "export TMPDIR='$d'" <<<"$out" || fail "$d not kept: $out"
   case $d in
-    "$S/t") grep -q -- --hook-only <<<"$out" || fail "local $d: no hook: $out" ;;
-    *) ! grep -q -- --hook-only <<<"$out" || fail "FUSE $d: a hook: $out" ;;
+    "$S/t") grep -q -e --hook-only -e __tmpguard_hook <<<"$out" || fail "local $d: no hook: $out" ;;
+    *) ! grep -q -e --hook-only -e __tmpguard_hook <<<"$out" || fail "FUSE $d: a hook: $out" ;;
   esac
 done
 "#,

@@ -29,6 +29,13 @@ pub enum Slot {
     /// the site's `runtime_dir = false`), else empty: passed on to the hook's
     /// code and its repair, and the hook then does not check the runtime dir.
     NoRt,
+    /// The hook's code, rendered, for an init output that carries it inline
+    /// (bash, zsh, fish when init's stdin is a terminal; see `Exports::hook_inline`).
+    HookCode,
+    /// The hook code's leading `# shellcheck` directives, moved in front of
+    /// the block that wraps it (a directive inside the block would cover
+    /// only its first command).
+    HookHead,
 }
 
 /// A switch a template tests: `{{?NAME}}` lines and `{{#NAME}}` blocks.
@@ -44,10 +51,15 @@ pub enum Flag {
     Base,
     /// No `--base` was given.
     NoBase,
+    /// The hook is registered and its code carried inline (`{{HOOKCODE}}`).
+    Inline,
+    /// The hook is registered and its code comes from `init SHELL --hook-only`, run only by an
+    /// interactive shell.
+    Apart,
 }
 
 impl Slot {
-    pub const ALL: [Slot; 8] = [
+    pub const ALL: [Slot; 10] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
@@ -56,6 +68,8 @@ impl Slot {
         Slot::Args,
         Slot::Id,
         Slot::NoRt,
+        Slot::HookCode,
+        Slot::HookHead,
     ];
 
     /// The name as written in a template.
@@ -69,6 +83,8 @@ impl Slot {
             Slot::Args => "ARGS",
             Slot::Id => "ID",
             Slot::NoRt => "NORT",
+            Slot::HookCode => "HOOKCODE",
+            Slot::HookHead => "HOOKHEAD",
         }
     }
 
@@ -78,7 +94,15 @@ impl Slot {
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+    pub const ALL: [Flag; 7] = [
+        Flag::Tmp,
+        Flag::Temp,
+        Flag::Hook,
+        Flag::Base,
+        Flag::NoBase,
+        Flag::Inline,
+        Flag::Apart,
+    ];
 
     /// The name as written in a template.
     pub fn name(self) -> &'static str {
@@ -88,6 +112,8 @@ impl Flag {
             Flag::Hook => "HOOK",
             Flag::Base => "BASE",
             Flag::NoBase => "NOBASE",
+            Flag::Inline => "INLINE",
+            Flag::Apart => "APART",
         }
     }
 
