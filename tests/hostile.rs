@@ -1016,6 +1016,8 @@ shells=(
   "fish|fish -c|\$TG init fish | source; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
   "sh|dash -c|eval \"\$(\$TG init sh)\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
   "tcsh|tcsh -c|eval \"\`\$TG init tcsh\`\"; printf '%s\n' \"\$TMPDIR\" \"\$TMP\" \"\$TEMP\""
+  "elvish|elvish -norc -c|eval (try { \$E:TG init elvish } catch { } | slurp); echo \$E:TMPDIR; echo \$E:TMP; echo \$E:TEMP"
+  "xonsh|xonsh --no-rc -DRAISE_SUBPROC_ERROR=1 -c|with \${...}.swap(RAISE_SUBPROC_ERROR=False): execx(\$(\$TG init xonsh)); print(\$TMPDIR); print(\$TMP); print(\$TEMP)"
 )
 for c in "${shells[@]}"; do
   IFS='|' read -r name run code <<<"$c"
