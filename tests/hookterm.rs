@@ -248,7 +248,7 @@ fn directory_recreated_by_the_user_is_verified_again_before_the_next_command() {
 #[test]
 fn forged_owner_mount_is_verified_again_before_the_next_command() {
     let Some(sb) = root_sandbox() else { return };
-    if !term_ok(&["bindfs"]) {
+    if !term_ok(&["bindfs"]) || !common::require_fuse(&sb) {
         return;
     }
     // The check's view right before the command: is the directory it holds

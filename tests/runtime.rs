@@ -4,7 +4,7 @@
 //! the directory (dbus-daemon with libdbus's and GLib's clients).
 mod common;
 
-use common::{Out, Sandbox, have, require, root_sandbox};
+use common::{Out, Sandbox, have, real_root_sandbox, require, root_sandbox};
 
 /// Shell helpers every script here has: `fail`, a private `/run/user` (over
 /// the harness's, which gives every user a valid one), `logind
@@ -164,7 +164,11 @@ true
 /// root's FUSE mount too: not a local filesystem.
 #[test]
 fn someone_elses_fuse_mount_is_replaced() {
-    let Some(sb) = root_sandbox() else { return };
+    // Tier 3: mallory mounts FUSE through the setuid fusermount3 (and the test
+    // makes a /dev/fuse node), which a user namespace cannot.
+    let Some(sb) = real_root_sandbox() else {
+        return;
+    };
     if !require(
         have("bindfs") && have("fusermount3"),
         "bindfs and fusermount3",
@@ -203,6 +207,44 @@ true
     );
 }
 
+/// A kept value passes TMPDIR's path rules (the red team's t26, t27, t2):
+/// alice's 0700 directory inside mallory's sticky (or 0777) directory is
+/// not kept (mallory may rename it away and put hers there); a value with
+/// `..` is judged in its normal form and exported in that form, never as
+/// given (a symlink of mallory's before the `..` would lead elsewhere).
+#[test]
+fn a_kept_value_passes_the_tmpdir_path_rules() {
+    let Some(sb) = root_sandbox() else { return };
+    check(
+        sb,
+        r#"
+as alice "$TG" init bash >/dev/null 2>&1
+[ -d /tmp/xdg-runtime-2001 ] || fail "setup: no /tmp/xdg-runtime-2001"
+as mallory mkdir -m 1777 /tmp/m && as mallory chmod 1777 /tmp/m
+as mallory mkdir /tmp/m2 && as mallory chmod 0777 /tmp/m2
+as alice mkdir -m 0700 /tmp/m/arun /tmp/m2/arun
+for v in /tmp/m/arun /tmp/m2/arun /tmp/m/arun/../arun; do
+  got=$(as alice env XDG_RUNTIME_DIR=$v bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+  [ "$got" = /tmp/xdg-runtime-2001 ] || fail "$v: kept or used: $got"
+  grep -q "XDG_RUNTIME_DIR=$v is inside /tmp/m2\?, a directory owned by uid 2002 (mallory)" "$AUX/home/alice/err" || fail "$v: stderr: $(cat "$AUX/home/alice/err")"
+done
+# `..` after mallory's symlink: the kernel would go to her 0777 directory.
+as mallory mkdir -p /tmp/mx/y /tmp/mx/xdg-runtime-2001 && as mallory chmod 0777 /tmp/mx/xdg-runtime-2001
+as mallory ln -s /tmp/mx/y /tmp/m3
+v=/tmp/m3/../xdg-runtime-2001
+got=$(as alice env XDG_RUNTIME_DIR=$v bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf "%s\n" "$XDG_RUNTIME_DIR"; "$PY" -c "import os; print(os.path.realpath(os.environ[\"XDG_RUNTIME_DIR\"]))"')
+[ "$got" = "$(printf '/tmp/xdg-runtime-2001\n/tmp/xdg-runtime-2001')" ] || fail "$v: got $got"
+# A valid value with `..` or a trailing slash: its normal form, silently.
+for v in /tmp/xdg-runtime-2001/ /tmp/nonexistent/../xdg-runtime-2001; do
+  got=$(as alice env XDG_RUNTIME_DIR=$v bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+  [ "$got" = /tmp/xdg-runtime-2001 ] || fail "$v: got $got"
+  [ ! -s "$AUX/home/alice/err" ] || fail "$v: said: $(cat "$AUX/home/alice/err")"
+done
+true
+"#,
+    );
+}
+
 /// Without `XDG_RUNTIME_DIR`, the directory an earlier start made is found
 /// again cheaply (issue 18) — but mallory's FUSE mount at that name, posing
 /// as alice's (0700, alice's), is never taken for it, whether its daemon
@@ -210,8 +252,12 @@ true
 /// a private fallback, within a second, the squat reported.
 #[test]
 fn a_fuse_squat_at_the_name_is_not_found_again() {
-    let Some(sb) = root_sandbox() else { return };
-    if !common::require_fuse() {
+    // Tier 3: mallory mounts FUSE through the setuid fusermount3 (and the test
+    // makes a /dev/fuse node), which a user namespace cannot.
+    let Some(sb) = real_root_sandbox() else {
+        return;
+    };
+    if !common::require_fuse(&sb) {
         return;
     }
     let out = check(
@@ -243,6 +289,19 @@ for i in 1 2; do
   echo "stopped daemon, start $i: $t ms"
   [ "$t" -lt 1000 ] || fail "stopped daemon: start $i took $t ms"
   [ "$again" = "$got" ] || fail "stopped daemon: start $i got '$again', want $got: $(cat "$AUX/home/alice/err")"
+done
+# Inherited, at the mount or below it (the red team's t21): every command
+# that judges XDG_RUNTIME_DIR refuses it without waiting for the daemon.
+for v in /tmp/xdg-runtime-2001 /tmp/xdg-runtime-2001/sub; do
+  for cmd in "init bash" "init slurm" "exec -- true" "path --records" "doctor"; do
+    s=$(date +%s%N)
+    out=$(as alice env SLURM_JOB_ID=42 SLURM_JOB_UID=2001 XDG_RUNTIME_DIR=$v timeout 20 "$TG" $cmd 2>&1 | tr '\0' '\n')
+    t=$(( ($(date +%s%N) - s) / 1000000 ))
+    [ "$t" -lt 1500 ] || fail "stopped daemon: XDG_RUNTIME_DIR=$v $cmd took $t ms"
+    case $cmd in init*|exec*) grep -q "/tmp/xdg-runtime-2001 is on the fuse mount /tmp/xdg-runtime-2001 .* made by uid 2002 (mallory)" <<<"$out" || fail "$v $cmd: $out" ;; esac
+    case $cmd in doctor) grep -q "not valid: .*made by uid 2002 (mallory)" <<<"$out" || fail "$v doctor: $out" ;;
+      *) grep -qF "$got" <<<"$out" || fail "$v $cmd: not the fallback: $out" ;; esac
+  done
 done
 kill -CONT $DAEMON
 true
@@ -303,6 +362,12 @@ got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 fish -c 'eval ("$TG" init fish
 [ "$got" = unset ] || fail "fish: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 tcsh -c 'eval "`$TG init tcsh`"; if ( $?XDG_RUNTIME_DIR ) echo set; if ( ! $?XDG_RUNTIME_DIR ) echo unset' 2>/dev/null)
 [ "$got" = unset ] || fail "tcsh: $got"
+# elvish and xonsh (strict) evaluate init's output even when it exits 1: the rc lines of the README.
+got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 elvish -norc -c 'eval (try { $E:TG init elvish } catch { } | slurp); if (has-env XDG_RUNTIME_DIR) { echo set } else { echo unset }' 2>/dev/null)
+[ "$got" = unset ] || fail "elvish: $got"
+got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 XONSH_DATA_DIR="$AUX/home/alice" xonsh --no-rc -DRAISE_SUBPROC_ERROR=1 -c 'with ${...}.swap(RAISE_SUBPROC_ERROR=False): execx($($TG init xonsh))
+print("set" if "XDG_RUNTIME_DIR" in ${...} else "unset")' 2>/dev/null)
+[ "$got" = unset ] || fail "xonsh: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 "$TG" exec -- sh -c 'printf %s "${XDG_RUNTIME_DIR-unset}"' 2>/dev/null)
 [ "$got" = unset ] || fail "exec: $got"
 got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 SLURM_JOB_ID=7 "$TG" init slurm 2>/dev/null)

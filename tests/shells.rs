@@ -87,7 +87,7 @@ fn elvish() -> Sh {
         needs: "elvish",
         run: "elvish -norc $F",
         run_lax: "elvish -norc $F",
-        rc: r#"try { eval ($E:TG init elvish | slurp) } catch { }"#,
+        rc: r#"eval (try { $E:TG init elvish } catch { } | slurp)"#,
         show: r#"for v [TMPDIR TMP TEMP] { if (has-env $v) { echo (get-env $v) } else { echo - } }"#,
     }
 }
@@ -96,7 +96,7 @@ fn xonsh() -> Sh {
         needs: "xonsh",
         run: "xonsh --no-rc -DRAISE_SUBPROC_ERROR=1 $F",
         run_lax: "xonsh --no-rc $F",
-        rc: r#"execx($($TG init xonsh))"#,
+        rc: r#"with ${...}.swap(RAISE_SUBPROC_ERROR=False): execx($($TG init xonsh))"#,
         show: r#"for v in ['TMPDIR', 'TMP', 'TEMP']:
     print(${...}.get(v, '-'), flush=True)
 "#,

@@ -523,15 +523,7 @@ pub fn chase_trusting(
         // A name is about to be looked up in `at`: whoever can write it could
         // swap what the name refers to.
         if fd_stat.kind() == Kind::Dir {
-            ancestry::check(&at, &fd_stat, uid, trust).map_err(|flaw| {
-                let u = Unsafe::Ancestor {
-                    dir: at.clone(),
-                    owner: fd_stat.uid,
-                    mode: fd_stat.mode,
-                    flaw,
-                };
-                Error::new(path, Problem::Unsafe(u))
-            })?;
+            look_in(&at, &fd_stat, uid, trust).map_err(|u| Error::new(path, u))?;
         }
         let next = fs
             .open_at(&fd, name, false)
@@ -580,6 +572,18 @@ pub fn chase_trusting(
         fd_stat = st;
     }
     Ok((fd, fd_stat))
+}
+
+/// The ancestor rule for a directory a name is about to be looked up in.
+fn look_in(at: &Path, st: &Stat, uid: u32, trust: &Trust<'_>) -> Result<(), Problem> {
+    ancestry::check(at, st, uid, trust).map_err(|flaw| {
+        Problem::Unsafe(Unsafe::Ancestor {
+            dir: at.to_owned(),
+            owner: st.uid,
+            mode: st.mode,
+            flaw,
+        })
+    })
 }
 
 fn components(p: &[u8]) -> Vec<Vec<u8>> {
@@ -760,6 +764,18 @@ pub fn find(fs: &dyn Fs, path: &Path, uid: u32) -> Found {
         }
         Err(e) => Found::Bad(e),
     }
+}
+
+/// Open the directory an existing private directory is in, held to the
+/// same rule [`chase`] holds every directory on the way to: the parent of an
+/// inherited `$TMPDIR` is judged that way (`find`), not as a base (where a
+/// shared sticky directory is expected), so the same for a kept
+/// `XDG_RUNTIME_DIR` (`runtime::check`). A sticky directory of someone
+/// else's is refused: its owner may rename anything in it.
+pub fn open_dir_of(fs: &dyn Fs, path: &Path, uid: u32) -> Result<Dir, Error> {
+    let dir = open_parent(fs, path, uid)?;
+    look_in(&dir.path, &dir.stat, uid, &ancestry::site()).map_err(|u| Error::new(path, u))?;
+    Ok(dir)
 }
 
 /// Open the parent directory of a missing `$TMPDIR`.

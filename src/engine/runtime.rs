@@ -152,6 +152,9 @@ pub fn quick(value: &[u8], uid: u32) -> Quick {
         let st = lstat(&buf);
         buf[end] = cut;
         match st {
+            // (See below: mallory's FUSE on the way, stopped, would hold the
+            // next lookup; `chase` judges its maker first.)
+            Ok(st) if shared && st.mount_root != Some(false) => return Quick::Unsure,
             Ok(st) if ok_on_the_way(&st) => shared = st.mode & 0o022 != 0,
             // A missing directory on a plain way: nothing below it either.
             Err(Errno::ENOENT) => return Quick::Invalid,
@@ -162,7 +165,9 @@ pub fn quick(value: &[u8], uid: u32) -> Quick {
         // A mount at a name anyone could have made (in `/tmp`) may be
         // someone's FUSE that lies about its owner, or whose daemon is
         // stopped: the engine judges it, through fds. Elsewhere (logind's
-        // tmpfs) only root or the user could have mounted it.
+        // tmpfs) only root or the user could have mounted it (a user mounts
+        // FUSE only on a directory they may write, and a directory of
+        // someone else's on the way is refused above).
         Ok(st) if shared && st.mount_root != Some(false) => return Quick::Unsure,
         Ok(st) if is_dir(st.mode) && st.uid == uid && st.mode & 0o7777 == 0o700 => {}
         // Missing, someone else's, a symlink, a file, a loose mode: refused
@@ -219,9 +224,13 @@ pub fn check(fs: &dyn Fs, value: &OsStr, uid: u32) -> Result<privdir::Dir, Inval
         }));
     };
     let missing = |e: &privdir::Error| e.errno() == Some(Errno::ENOENT);
-    let parent = privdir::open_parent(fs, parent, uid).map_err(|e| match e {
+    // The directory it is in, under the same rules as every directory on
+    // the way (a sticky one of someone else's is refused: its owner may
+    // rename what is in it), as for an inherited TMPDIR.
+    let parent = privdir::open_dir_of(fs, parent, uid).map_err(|e| match e.problem {
         _ if missing(&e) => Invalid::Missing,
-        e => Invalid::Error(e),
+        Problem::Unsafe(u @ Unsafe::Ancestor { .. }) => Invalid::Unsafe(u),
+        _ => Invalid::Error(e),
     })?;
     let dir = privdir::open_private(fs, &parent, name, uid).map_err(|e| match e.problem {
         _ if missing(&e) => Invalid::Missing,
@@ -353,6 +362,20 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
     };
     let mut warnings = Vec::new();
     let choice = decide(&inherited, logind_verdict.as_ref());
+    // Valid as judged in its normal form (`..` taken lexically, as `abspath`
+    // does): exported in that form, never as given, or the kernel would walk
+    // the `..` through whatever a symlink there points to later.
+    let normal = value
+        .filter(|v| choice == Choice::Keep && !plain(v.as_bytes()))
+        .and_then(|v| crate::engine::pathnorm::abspath(v).ok());
+    if let Some(dir) = normal {
+        return Resolved {
+            action: Action::Set(dir),
+            note: None,
+            warnings,
+            was_unsafe: false,
+        };
+    }
     if choice == Choice::Keep {
         // The fast path: nothing to say, nothing to format.
         return Resolved {

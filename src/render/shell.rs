@@ -265,8 +265,13 @@ impl Family {
         match self {
             Family::Fish => format!("{cmd} | source"),
             Family::Csh => format!("eval \"`{cmd}`\""),
-            Family::Elvish => format!("eval ({cmd} | slurp)"),
-            Family::Python => format!("execx($({cmd}))"),
+            // The output is evaluated even when init exits 1 (elvish raises,
+            // as xonsh does under $RAISE_SUBPROC_ERROR): on failure it takes
+            // an unsafe inherited value away.
+            Family::Elvish => format!("eval (try {{ {cmd} }} catch {{ }} | slurp)"),
+            Family::Python => {
+                format!("with ${{...}}.swap(RAISE_SUBPROC_ERROR=False): execx($({cmd}))")
+            }
             Family::Posix => format!("eval \"$({cmd})\""),
         }
     }
