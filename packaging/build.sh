@@ -107,7 +107,11 @@ Description: private, verified TMPDIR at every shell start
  sh, bash, csh/tcsh and fish, modulefiles, a Slurm TaskProlog and a site
  configuration file, /etc/tmpguard/tmpguard.toml.
 CONTROL
-  echo /etc/tmpguard/tmpguard.toml > "$d/DEBIAN/conffiles"
+  # Every file in /etc is a conffile (Debian policy 10.7.2, what
+  # dh_installdeb does): the configuration and the login snippets a site may
+  # edit; upgrades keep local edits, dpkg -r keeps them (without the binary
+  # the snippets do nothing), dpkg -P removes them.
+  (cd "$d" && find etc -type f | sort | sed 's|^|/|') > "$d/DEBIAN/conffiles"
   deb=$OUT/tmpguard_${VERSION}_amd64.deb
   dpkg-deb --root-owner-group -Zxz --build "$d" "$deb" >/dev/null
   echo "$deb"
@@ -117,13 +121,14 @@ if [[ $want == all || $want == rpm ]]; then
   command -v rpmbuild >/dev/null || { echo "build.sh: rpmbuild missing (apt-get install rpm)" >&2; exit 1; }
   d=$W/rpmroot
   stage "$d" "$RPM_BIN" rpm
-  # %files: every staged file with its mode; the configuration %config(noreplace).
+  # %files: every staged file with its mode; those in /etc (the configuration
+  # and the login snippets) %config(noreplace), as in the .deb.
   files=$W/files
   (cd "$d" && find . -type f | sort | while read -r f; do
     p=${f#.}
     mode=$(stat -c %a "$f")
     case $p in
-      /etc/tmpguard/tmpguard.toml) echo "%config(noreplace) %attr($mode,root,root) $p" ;;
+      /etc/*) echo "%config(noreplace) %attr($mode,root,root) $p" ;;
       /usr/share/man/*) echo "%attr($mode,root,root) $p" ;;
       *) echo "%attr($mode,root,root) $p" ;;
     esac

@@ -23,8 +23,11 @@ trap cleanup EXIT
 
 dpkg -i "$deb" >/dev/null
 [[ $(dpkg-query -W -f='${Status}' tmpguard) == "install ok installed" ]] || fail "not installed"
-[[ $(dpkg-query -W -f='${Conffiles}' tmpguard | awk '{print $1}' | xargs) == /etc/tmpguard/tmpguard.toml ]] \
-  || fail "the conffile is not /etc/tmpguard/tmpguard.toml alone"
+# Every file in /etc is a conffile (Debian policy 10.7.2): the configuration
+# and the login snippets.
+conffiles="/etc/csh/login.d/tmpguard /etc/fish/conf.d/tmpguard.fish /etc/profile.d/tmpguard.csh /etc/profile.d/tmpguard.sh /etc/tmpguard/tmpguard.toml"
+got=$(dpkg-query -W -f='${Conffiles}' tmpguard | awk '{print $1}' | sort | xargs)
+[[ $got == "$conffiles" ]] || fail "conffiles: $got (wanted $conffiles)"
 tmpguard config check >/dev/null 2>&1 || fail "the installed example configuration does not pass config check"
 
 # Real login shells as a throwaway user, in a namespace of their own.
@@ -84,15 +87,31 @@ done
 [[ -x /usr/libexec/tmpguard/slurm-epilog ]] || fail "Epilog missing"
 grep -q '"/usr/bin/tmpguard"' /usr/share/tmpguard/modulefiles/modules/tmpguard || fail "modulefile path"
 
-# dpkg -r keeps only the conffile; dpkg -P removes that too.
+# dpkg -r keeps only the conffiles; dpkg -P removes them too.
 dpkg -r tmpguard >/dev/null
 left=$(find /etc/tmpguard /etc/profile.d/tmpguard.sh /etc/profile.d/tmpguard.csh /etc/csh/login.d/tmpguard \
   /etc/fish/conf.d/tmpguard.fish /usr/bin/tmpguard /usr/share/tmpguard /usr/libexec/tmpguard \
-  /usr/share/man/man1/tmpguard.1.gz /usr/share/bash-completion/completions/tmpguard -maxdepth 0 2>/dev/null | xargs || true)
-[[ $left == "/etc/tmpguard" && -f /etc/tmpguard/tmpguard.toml && $(ls /etc/tmpguard) == tmpguard.toml ]] \
+  /usr/share/man/man1/tmpguard.1.gz /usr/share/bash-completion/completions/tmpguard -maxdepth 0 2>/dev/null | sort | xargs || true)
+[[ $left == "/etc/csh/login.d/tmpguard /etc/fish/conf.d/tmpguard.fish /etc/profile.d/tmpguard.csh /etc/profile.d/tmpguard.sh /etc/tmpguard" \
+  && -f /etc/tmpguard/tmpguard.toml && $(ls /etc/tmpguard) == tmpguard.toml ]] \
   || fail "after dpkg -r: $left"
+# The snippets left behind do nothing without the binary: login shells start
+# silently, TMPDIR untouched.
+mkdir -m 700 "$W/empty"
+lenv=(env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$W/empty" USER=root LOGNAME=root)
+out=$(cd / && "${lenv[@]}" bash -l -c 'echo "bash ${TMPDIR-unset}"' 2>&1)
+[[ $out == "bash unset" ]] || fail "bash -l after dpkg -r: $out"
+out=$(cd / && "${lenv[@]}" fish -l -c 'echo fish (set -q TMPDIR; and echo set; or echo unset)' 2>&1)
+[[ $out == "fish unset" ]] || fail "fish -l after dpkg -r: $out"
+# (tcsh reading a pipe says it has no tty: not the snippet's.)
+out=$(cd / && printf '%s\n' 'if ($?TMPDIR) echo TMPDIR' 'echo tcsh' | "${lenv[@]}" tcsh -l 2>&1 \
+  | grep -v -e '^Warning: no access to tty' -e '^Thus no job control')
+[[ $out == tcsh ]] || fail "tcsh -l after dpkg -r: $out"
 dpkg -P tmpguard >/dev/null
 [[ ! -e /etc/tmpguard ]] || fail "after dpkg -P: /etc/tmpguard remains"
+for p in /etc/profile.d/tmpguard.sh /etc/profile.d/tmpguard.csh /etc/csh/login.d/tmpguard /etc/fish/conf.d/tmpguard.fish; do
+  [[ ! -e $p ]] || fail "after dpkg -P: $p remains"
+done
 trap - EXIT
 cleanup
 if dpkg -s tmpguard >/dev/null 2>&1; then fail "still known to dpkg"; fi

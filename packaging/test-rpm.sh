@@ -43,8 +43,13 @@ got=$(rpm -qp --queryformat '[%{FILENAMES} %{FILEMODES:octal}\n]' "$rpmfile" | s
 $(diff <(echo "$want") <(echo "$got"))"
 owners=$(rpm -qp --queryformat '[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]' "$rpmfile" | sort -u)
 [[ $owners == root:root ]] || fail "owners: $owners"
-conf=$(rpm -qp --queryformat '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpmfile" | grep '^c')
-[[ $conf == "cn /etc/tmpguard/tmpguard.toml" ]] || fail "config files: $conf"
+# Every file in /etc %config(noreplace) (the configuration and the login
+# snippets), as the .deb's conffiles.
+conf=$(rpm -qp --queryformat '[%{FILEFLAGS:fflags} %{FILENAMES}\n]' "$rpmfile" | grep '^c' | sort)
+[[ $conf == "cn /etc/fish/conf.d/tmpguard.fish
+cn /etc/profile.d/tmpguard.csh
+cn /etc/profile.d/tmpguard.sh
+cn /etc/tmpguard/tmpguard.toml" ]] || fail "config files: $conf"
 [[ -z $(rpm -qp --scripts "$rpmfile") ]] || fail "unexpected scriptlets"
 
 root=$(mktemp -d /var/tmp/tmpguard-rpmroot.XXXXXX)

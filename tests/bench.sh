@@ -16,6 +16,18 @@
 # of load hits both sides, and the table shows the medians over all runs, per
 # shell start, and their ratio.
 #
+# Interactive rows run with a terminal as the shells' stdin, as a login has
+# (each hyperfine run goes through `script`, a real pty; the loop reads
+# /dev/tty): init then carries the prompt hook's code inline, one process.
+# Non-interactive rows have no terminal (ssh host cmd, scp, cron, batch
+# jobs), and init prints one short line instead of the hook; the row "bash
+# on a terminal" is the wrong guess (a script run by hand that evaluates
+# init): the hook's code inline, parsed and skipped.
+#
+# The environment has a valid XDG_RUNTIME_DIR (a 0700 directory of ours), as
+# a login session has: without one every start takes the runtime directory's
+# slow path (issue 18), which is not what a login pays.
+#
 # The deterministic numbers come last: instructions of `tmpguard init bash`
 # under callgrind, and its system calls, processes and NSS opens under strace.
 set -euo pipefail
@@ -37,11 +49,13 @@ TG=$(readlink -f "$TG")
 W=$(mktemp -d "${TMPDIR:-/tmp}/tmpguard-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/bin" "$W/home" "$W/case" "$W/json"
+mkdir -m 0700 "$W/run"
 ln -s "$TG" "$W/bin/tmpguard"
 user=$(id -un)
 
 # A clean, login-like environment: what a shell start sees, no TMPDIR yet.
-clean=(env -i PATH="$W/bin:/usr/local/bin:/usr/bin:/bin" HOME="$W/home" USER="$user" LOGNAME="$user" LANG=C.UTF-8)
+clean=(env -i PATH="$W/bin:/usr/local/bin:/usr/bin:/bin" HOME="$W/home" USER="$user" LOGNAME="$user" LANG=C.UTF-8
+  XDG_RUNTIME_DIR="$W/run")
 if [[ ${REAL:-} == 1 ]]; then
   where="/tmp/$user"
 else
@@ -52,40 +66,51 @@ fi
 # Make the directory once, so every timed start takes the fast path.
 "${clean[@]}" tmpguard init bash >/dev/null
 
-# case NAME COMMAND: a script running COMMAND N times.
+# case NAME COMMAND [STDIN]: a script running COMMAND N times, stdin from
+# STDIN (/dev/tty: the terminal `script` gives it).
 case_script() {
-  printf '#!/bin/bash\nfor ((i = 0; i < %d; i++)); do\n  %s\ndone >/dev/null 2>&1\n' "$N" "$2" >"$W/case/$1"
+  printf '#!/bin/bash\nfor ((i = 0; i < %d; i++)); do\n  %s\ndone <%s >/dev/null 2>&1\n' "$N" "$2" "${3:-/dev/null}" >"$W/case/$1"
   chmod +x "$W/case/$1"
 }
 
 # The pairs, side by side: label, the form with tmpguard, the same form with
 # /bin/true in its place. Shells run without rc files (--norc, -f,
 # --no-config), so the floor is as low as it goes.
-labels=() withs=() floors=()
-pair() { labels+=("$1") withs+=("$2") floors+=("$3"); }
+labels=() withs=() floors=() ins=()
+pair() { labels+=("$1") withs+=("$2") floors+=("$3") ins+=("${4:-/dev/null}"); }
+tty=/dev/tty
 pair "bash: eval" "bash --norc -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -c 'eval \"\$(/bin/true)\"'"
-pair "bash -i: eval" "bash --norc -i -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -i -c 'eval \"\$(/bin/true)\"'"
+pair "bash -i: eval" "bash --norc -i -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -i -c 'eval \"\$(/bin/true)\"'" $tty
 pair "zsh: eval" "zsh -f -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -c 'eval \"\$(/bin/true)\"'"
-pair "zsh -i: eval" "zsh -f -i -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -i -c 'eval \"\$(/bin/true)\"'"
+pair "zsh -i: eval" "zsh -f -i -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -i -c 'eval \"\$(/bin/true)\"'" $tty
 pair "fish: source" "fish --no-config -c 'tmpguard init fish | source'" "fish --no-config -c '/bin/true | source'"
-pair "fish -i: source" "fish --no-config -i -c 'tmpguard init fish | source'" "fish --no-config -i -c '/bin/true | source'"
+pair "fish -i: source" "fish --no-config -i -c 'tmpguard init fish | source'" "fish --no-config -i -c '/bin/true | source'" $tty
+pair "bash on a terminal: eval" "bash --norc -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -c 'eval \"\$(/bin/true)\"'" $tty
 pair "the binary alone" "tmpguard init bash" "/bin/true"
 pair "path vs Python" "tmpguard path" "python3 -c 'import tempfile; print(tempfile.gettempdir())'"
 
 for i in "${!labels[@]}"; do
-  case_script "tg$i" "${withs[$i]}"
-  case_script "floor$i" "${floors[$i]}"
+  case_script "tg$i" "${withs[$i]}" "${ins[$i]}"
+  case_script "floor$i" "${floors[$i]}" "${ins[$i]}"
   # Each form must work before it is timed.
-  "${clean[@]}" bash -c "${withs[$i]}" >/dev/null 2>"$W/err" || { cat "$W/err" >&2; exit 1; }
+  "${clean[@]}" bash -c "${withs[$i]}" >/dev/null 2>"$W/err" </dev/null || { cat "$W/err" >&2; exit 1; }
 done
+# On a terminal, init carries the hook inline.
+"${clean[@]}" script -qec "tmpguard init bash >$W/err" /dev/null
+grep -q __tmpguard_hook "$W/err" || { echo "bench: no inline hook on a terminal" >&2; exit 1; }
 
 echo "timing: $N shell starts per run, $ROUNDS rounds x $RUNS runs per command (about a few minutes)" >&2
 for ((r = 0; r < ROUNDS; r++)); do
   for i in "${!labels[@]}"; do
     a="$W/case/tg$i" b="$W/case/floor$i"
     if ((r % 2)); then t=$a a=$b b=$t; fi
-    "${clean[@]}" hyperfine -N --style none --warmup $((r == 0)) --runs "$RUNS" \
-      --export-json "$W/json/$i.$r.json" "$a" "$b" >/dev/null
+    run=("${clean[@]}" hyperfine -N --style none --warmup $((r == 0)) --runs "$RUNS"
+      --export-json "$W/json/$i.$r.json" "$a" "$b")
+    if [[ ${ins[$i]} == "$tty" ]]; then
+      script -qec "$(printf '%q ' "${run[@]}") >/dev/null" /dev/null >/dev/null </dev/null
+    else
+      "${run[@]}" >/dev/null
+    fi
   done
   echo "  round $((r + 1))/$ROUNDS done" >&2
 done

@@ -510,7 +510,7 @@ fn timeout_sets_the_budget_for_a_hung_filesystem() {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
-    if !common::require_fuse() {
+    if !common::require_fuse(&sb) {
         return;
     }
     let out = run(

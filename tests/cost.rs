@@ -104,6 +104,31 @@ fn init_output(shell: &str, tmpdir: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// init's output as an interactive shell gets it: init runs on a terminal
+/// (`script`, a real pty, as its stdin), so the hook's code comes inline.
+fn init_output_on_terminal(shell: &str, tmpdir: &str) -> String {
+    let out = format!("{tmpdir}/out.{shell}");
+    let st = Command::new("script")
+        .args([
+            "-qec",
+            &format!("exec {} init {shell} >{out}", tmpguard_bin_link(tmpdir)),
+            "/dev/null",
+        ])
+        .env("TMPDIR", tmpdir)
+        .env("XDG_RUNTIME_DIR", tmpdir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "{st:?}");
+    let code = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        code.contains("__tmpguard_hook") && !code.contains("--hook-only"),
+        "{code}"
+    );
+    code
+}
+
 /// The output of today's release (main at 3cefb87) for the same directory.
 fn release_output(shell: &str, tmpdir: &str) -> String {
     let path = format!(
@@ -117,7 +142,9 @@ fn release_output(shell: &str, tmpdir: &str) -> String {
 }
 
 fn ok() -> bool {
-    require(have("valgrind"), "valgrind") && require(have("bash"), "bash")
+    require(have("valgrind"), "valgrind")
+        && require(have("bash"), "bash")
+        && require(have("script"), "script")
 }
 
 #[test]
@@ -132,10 +159,8 @@ fn bash_non_interactive_pays_little_for_the_hook() {
     assert!(n < 150_000, "bash, non-interactive: {n} instructions");
 }
 
-/// (530,000 for the hook of issue 14; +30,000 for issue 18's second held
-/// descriptor, XDG_RUNTIME_DIR's, measured +30,600: bash's `{var}<` costs.)
 #[test]
-fn bash_interactive_pays_at_most_560k_more_than_the_release() {
+fn bash_interactive_pays_at_most_530k_more_than_the_release() {
     if !ok() {
         return;
     }
@@ -145,8 +170,38 @@ fn bash_interactive_pays_at_most_560k_more_than_the_release() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("bash, interactive: {new} instructions (release 3cefb87: {old})");
     assert!(
-        new <= old + 560_000,
+        new <= old + 530_000,
         "bash, interactive: {new} instructions, release {old}"
+    );
+}
+
+/// On a terminal the hook's code is inline: one process instead of two.
+/// The shell pays more than with the code apart (the block is parsed and
+/// run inside `eval`, about +200,000), but no more than it pays with the
+/// code apart plus what the second process (`init bash --hook-only`, not
+/// counting its fork and exec) executes. A non-interactive bash on a
+/// terminal (a script run by hand that evaluates init: the guess is wrong)
+/// parses the block it skips: measured and stated.
+#[test]
+fn bash_on_a_terminal_pays_less_than_the_second_process() {
+    if !ok() {
+        return;
+    }
+    let dir = tempdir();
+    let code = init_output_on_terminal("bash", &dir);
+    let inline = eval_cost("bash", true, &code);
+    let skipped = eval_cost("bash", false, &code);
+    let apart = eval_cost("bash", true, &init_output("bash", &dir));
+    let second = instructions(&[&tmpguard_bin_link(&dir), "init", "bash", "--hook-only"]) as i64;
+    let old = eval_cost("bash", true, &release_output("bash", &dir));
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!(
+        "bash on a terminal: interactive {inline} instructions (code apart: {apart} + the \
+         second process {second}; release 3cefb87: {old}), non-interactive {skipped}"
+    );
+    assert!(
+        inline <= apart + second,
+        "bash on a terminal, interactive: {inline} instructions, apart {apart} + {second}"
     );
 }
 
@@ -160,7 +215,13 @@ fn zsh_and_fish_costs() {
     let dir = tempdir();
     for shell in ["zsh", "fish"] {
         let code = init_output(shell, &dir);
+        let inline = init_output_on_terminal(shell, &dir);
         let old = release_output(shell, &dir);
+        eprintln!(
+            "{shell} on a terminal: non-interactive {}, interactive {} instructions",
+            eval_cost(shell, false, &inline),
+            eval_cost(shell, true, &inline)
+        );
         let (n, i) = (
             eval_cost(shell, false, &code),
             eval_cost(shell, true, &code),

@@ -63,7 +63,8 @@ fn a_spinning_script_is_killed_by_the_timeout() {
 /// rename touches nothing outside the test.
 #[test]
 fn users_survive_the_host_replacing_etc_passwd() {
-    let Some(sb) = common::root_sandbox() else {
+    // Tier 3: the "host" is a mount namespace of the real root's.
+    let Some(sb) = common::real_root_sandbox() else {
         return;
     };
     let sync =
@@ -121,5 +122,44 @@ exit $rc"#;
         ],
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Tier 2 is several real users with or without root: the sandbox's own
+/// files are root's, each user's files are theirs, and the kernel keeps
+/// them apart (mallory cannot enter alice's 0700 directory nor replace
+/// root's files), as on a shared machine.
+#[test]
+fn root_sandbox_users_are_really_different() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    let out = sb
+        .run(
+            r#"stat -c '%U %a' / /etc /etc/passwd /tmp "$TG"
+as alice mkdir -m 700 /tmp/alice && as alice touch /tmp/alice/secret
+stat -c '%U %a' /tmp/alice
+as mallory ls /tmp/alice 2>/dev/null || echo "mallory cannot list"
+as mallory sh -c 'echo x >> /etc/passwd' 2>/dev/null || echo "mallory cannot write passwd"
+as mallory chown mallory /tmp/alice 2>/dev/null || echo "mallory cannot chown"
+echo "$(as alice id -u) $(as mallory id -u) $(as bob id -u)""#,
+        )
+        .ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "root 755",
+            "root 755",
+            "root 644",
+            "root 1777",
+            "root 755",
+            "alice 700",
+            "mallory cannot list",
+            "mallory cannot write passwd",
+            "mallory cannot chown",
+            "2001 2002 2003"
+        ],
+        "{}",
+        out.stderr
     );
 }

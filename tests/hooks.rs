@@ -608,6 +608,22 @@ fn bash_option_matrix() {
             "export PROMPT_COMMAND=userhook",
             0,
         ),
+        // Empty: `${X[*]@a}` has no element to show `r` on.
+        (
+            "readonly empty array PROMPT_COMMAND",
+            "declare -ra PROMPT_COMMAND=()",
+            0,
+        ),
+        (
+            "readonly empty array PROMPT_COMMAND, set -eu",
+            "set -eu\ndeclare -ra PROMPT_COMMAND=()",
+            0,
+        ),
+        (
+            "readonly unset PROMPT_COMMAND, set -u",
+            "set -u\ndeclare -r PROMPT_COMMAND",
+            0,
+        ),
         ("trailing backslash", "PROMPT_COMMAND='userhook \\'", 1),
         (
             "aliases",
@@ -670,8 +686,14 @@ fn zsh_option_matrix() {
     }
 }
 
-/// fish: a user function shadowing `test` (fish allows it) does not change
-/// the hook's check.
+/// fish: functions shadowing what the hook and init's output use, where fish
+/// allows it. fish 3.6 refuses a function named `test`, `set`, `string`,
+/// `eval`, `status`, `builtin`, `return` or a keyword ("reserved keyword"),
+/// so of those only `source` can be shadowed: init's output (no terminal:
+/// the hook's code from `--hook-only`) sources with `builtin source`, so a
+/// user's `source` wrapper runs only for the user's own two init lines, not
+/// for ours nor the repair's. `test` stays in the matrix for a fish that
+/// allows it.
 #[test]
 fn fish_shadowed_builtins() {
     if sandbox().is_none() || !shells_ok() {
@@ -679,6 +701,19 @@ fn fish_shadowed_builtins() {
     }
     let out = option_case("fish", "function test; return 0; end", "");
     assert_option_case("function test", "function test", &out);
+    let wrapper = "function source; echo SHADOW-SOURCE >> $AUX/res; builtin source $argv; end";
+    let out = option_case("fish", wrapper, "");
+    assert_option_case("function source", wrapper, &out);
+    let n = out
+        .lines()
+        .iter()
+        .filter(|l| **l == "SHADOW-SOURCE")
+        .count();
+    assert_eq!(
+        n, 2,
+        "source went through the user's function: {}",
+        out.stdout
+    );
 }
 
 /// A long-lived shell that loaded the hook of the release before this one
@@ -785,6 +820,102 @@ fn bash_keeps_underscore_and_runs_commands_under_extdebug() {
     );
 }
 
+/// bash: a command line that is only a subshell, `( ... )` (or a group that
+/// starts with one), gets no check before it runs: bash runs no DEBUG trap
+/// for a subshell compound command, nor, without `set -T`, inside it; PS0,
+/// expanded before it, cannot run a check without a fork. Its check is the
+/// prompt's before it and after it. Shown here: the directory is removed
+/// after the prompt's check (by the user's own PROMPT_COMMAND entry, which
+/// runs after ours), a bare subshell line sees it gone, the next prompt
+/// repairs it, and the same removal before a simple command line is
+/// repaired before that command runs. The guard stays in place, nothing
+/// is printed but tmpguard's notes.
+#[test]
+fn bash_subshell_only_line_is_checked_at_the_prompts_around_it() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    let see = |k: &str| {
+        format!("echo \"{k}=$(stat -c %a:%U \"$TMPDIR\" 2>/dev/null || echo gone)\" >> $AUX/res")
+    };
+    // The user's entry, after ours: say what the prompt's check left when
+    // asked ($AUX/sync/see), then remove the directory when asked.
+    let user = format!(
+        "PROMPT_COMMAND+=$'\\n''[[ ! -e $AUX/sync/see ]] || {{ rm $AUX/sync/see; {}; }}; [[ ! -e $AUX/sync/rm ]] || rm -rf /tmp/alice $AUX/sync/rm'",
+        see("PROMPT")
+    );
+    let lines = [
+        init_line("bash").to_owned(),
+        user,
+        "touch $AUX/sync/rm".into(),
+        format!("(touch $AUX/sync/see; {})", see("SUB")),
+        "touch $AUX/sync/rm".into(),
+        see("SIMPLE"),
+        "touch $AUX/sync/rm".into(),
+        format!("{{ ({}); }}", see("GROUP")),
+        see("AFTER"),
+        "echo \"T=$(trap -p DEBUG | tr '\\n' ' ')\" >> $AUX/res".into(),
+    ]
+    .join("\n");
+    let out = sb.run(&with_results(&interactive("bash", &lines))).ok();
+    let all = format!("{}\n{}", out.stdout, out.stderr);
+    assert_eq!(last(&out, "SUB="), "gone", "{all}");
+    assert_eq!(last(&out, "PROMPT="), "700:alice", "{all}");
+    assert_eq!(last(&out, "SIMPLE="), "700:alice", "{all}");
+    assert_eq!(last(&out, "GROUP="), "gone", "{all}");
+    assert_eq!(last(&out, "AFTER="), "700:alice", "{all}");
+    assert!(last(&out, "T=").contains("__tmpguard_hook"), "{all}");
+    assert!(!out.stderr.contains("rror"), "{all}");
+}
+
+/// bash: a DEBUG trap the user set before init is chained behind our guard
+/// and still runs before each command, in posix mode (where no trap prints
+/// as `-`) and under `set -eu` too; after a repair too (the repair runs in
+/// the hook's function, where bash shows no DEBUG trap: it leaves the trap
+/// as it is). On a terminal, as a login shell has (the hook's code inline);
+/// without one, the code is sourced from `--hook-only`, where bash hides a
+/// trap set before: README.
+#[test]
+fn bash_chains_a_debug_trap_set_before_init() {
+    let Some(sb) = sandbox() else { return };
+    if !shells_ok() {
+        return;
+    }
+    for pre in ["", "set -o posix", "set -eu"] {
+        let lines = format!(
+            "{pre}\ntrap 'echo USER-TRAP >> $AUX/res' DEBUG\n{}\n{}\n\
+             echo \"T=$(trap -p DEBUG | tr '\\n' ' ')\" >> $AUX/res\n{}\necho RAN >> $AUX/res\n\
+             echo \"T2=$(trap -p DEBUG | tr '\\n' ' ')\" >> $AUX/res\n\
+             echo \"R=$TMPDIR $(stat -c %a:%U $TMPDIR)\" >> $AUX/res\nexit",
+            init_line("bash"),
+            sh("echo INIT-DONE >> $AUX/res"),
+            sh("rm -rf /tmp/alice"),
+        );
+        // `script`: a terminal as the shell's stdin (its echo to /dev/null).
+        let run = format!(
+            "as alice script -qec 'bash --norc --noprofile -i' /dev/null >/dev/null 2>$AUX/err <<'EOS'\n{lines}\nEOS\n"
+        );
+        let out = sb.run(&with_results(&run)).ok();
+        let all = format!("{pre}: {}\n{}", out.stdout, out.stderr);
+        let after: Vec<&str> = out
+            .lines()
+            .into_iter()
+            .skip_while(|l| *l != "INIT-DONE")
+            .collect();
+        assert!(after.contains(&"USER-TRAP"), "the user's trap: {all}");
+        for k in ["T=", "T2="] {
+            let t = last(&out, k);
+            assert!(
+                t.contains("__tmpguard_hook") && t.contains("USER-TRAP"),
+                "{k} {all}"
+            );
+        }
+        assert!(out.lines().contains(&"RAN"), "{all}");
+        assert_eq!(last(&out, "R="), "/tmp/alice 700:alice", "{all}");
+    }
+}
+
 #[test]
 fn kept_tmpdir_through_the_users_own_symlink_makes_no_fork_per_prompt() {
     let Some(sb) = sandbox() else { return };
@@ -849,6 +980,8 @@ fn readonly_prompt_command_makes_init_say_nothing_at_shell_start() {
         "readonly PROMPT_COMMAND",
         "declare -rx PROMPT_COMMAND=userhook",
         "set -eu; readonly PROMPT_COMMAND=userhook",
+        "declare -ra PROMPT_COMMAND=()",
+        "set -eu; declare -ra PROMPT_COMMAND=()",
     ];
     for pre in cases {
         let body = format!("userhook() {{ :; }}; {pre}; {}; echo OK", init_line("bash"));

@@ -668,10 +668,12 @@ bindfs_as() {
 /// user's own FUSE mount as TMPDIR is kept.
 #[test]
 fn attackers_fuse_mount_is_never_used() {
-    let Some(sb) = common::root_sandbox() else {
+    // Tier 3: a test user mounts FUSE through the setuid fusermount3, which a
+    // user namespace cannot use.
+    let Some(sb) = common::real_root_sandbox() else {
         return;
     };
-    if !common::require_fuse() {
+    if !common::require_fuse(&sb) {
         return;
     }
     check(
@@ -765,11 +767,12 @@ fuse_stop
 /// A root-made tmpfs at the name still proves it.
 #[test]
 fn fuse_mount_cannot_lend_a_name() {
-    // Tier 2: another user's FUSE mount, and root.
-    let Some(sb) = common::root_sandbox() else {
+    // Tier 3: a test user mounts FUSE through the setuid fusermount3, which a
+    // user namespace cannot use.
+    let Some(sb) = common::real_root_sandbox() else {
         return;
     };
-    if !common::require_fuse() {
+    if !common::require_fuse(&sb) {
         return;
     }
     check(
@@ -809,11 +812,12 @@ umount /tmp/bob
 /// spells `\012`): every stderr line is one of tmpguard's.
 #[test]
 fn fuse_fsname_cannot_reach_the_terminal() {
-    // Tier 2: another user's FUSE mount, and root.
-    let Some(sb) = common::root_sandbox() else {
+    // Tier 3: a test user mounts FUSE through the setuid fusermount3, which a
+    // user namespace cannot use.
+    let Some(sb) = common::real_root_sandbox() else {
         return;
     };
-    if !common::require_fuse() {
+    if !common::require_fuse(&sb) {
         return;
     }
     check(
@@ -944,7 +948,9 @@ tg alice TMPDIR="$AUX/home/alice/new" path
 /// program would resolve them to a different directory.
 #[test]
 fn per_process_paths_are_refused() {
-    let Some(sb) = common::root_sandbox() else {
+    // Tier 3: in a user namespace /proc and /dev, the real root's, show as uid
+    // 65534, and the ancestor rule refuses them before the per-process rule.
+    let Some(sb) = common::real_root_sandbox() else {
         return;
     };
     check(

@@ -4,7 +4,7 @@
 //! the directory (dbus-daemon with libdbus's and GLib's clients).
 mod common;
 
-use common::{Out, Sandbox, have, require, root_sandbox};
+use common::{Out, Sandbox, have, real_root_sandbox, require, root_sandbox};
 
 /// Shell helpers every script here has: `fail`, a private `/run/user` (over
 /// the harness's, which gives every user a valid one), `logind
@@ -164,7 +164,11 @@ true
 /// root's FUSE mount too: not a local filesystem.
 #[test]
 fn someone_elses_fuse_mount_is_replaced() {
-    let Some(sb) = root_sandbox() else { return };
+    // Tier 3: mallory mounts FUSE through the setuid fusermount3 (and the test
+    // makes a /dev/fuse node), which a user namespace cannot.
+    let Some(sb) = real_root_sandbox() else {
+        return;
+    };
     if !require(
         have("bindfs") && have("fusermount3"),
         "bindfs and fusermount3",
@@ -248,8 +252,12 @@ true
 /// a private fallback, within a second, the squat reported.
 #[test]
 fn a_fuse_squat_at_the_name_is_not_found_again() {
-    let Some(sb) = root_sandbox() else { return };
-    if !common::require_fuse() {
+    // Tier 3: mallory mounts FUSE through the setuid fusermount3 (and the test
+    // makes a /dev/fuse node), which a user namespace cannot.
+    let Some(sb) = real_root_sandbox() else {
+        return;
+    };
+    if !common::require_fuse(&sb) {
         return;
     }
     let out = check(

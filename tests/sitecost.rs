@@ -36,6 +36,10 @@ const TYPICAL: &str = include_str!("fixtures/site-typical.toml");
 
 #[test]
 fn a_typical_site_file_costs_at_most_its_share_of_a_shell_start() {
+    assert!(
+        std::env::var_os("TMPGUARD_TEST_BIN").is_some(),
+        "set TMPGUARD_TEST_BIN to a release build (cargo build --release)"
+    );
     let Some(sb) = root_sandbox() else { return };
     if !require(have("valgrind"), "valgrind") || !require(have("strace"), "strace") {
         return;

@@ -51,6 +51,7 @@ fn exports<'a>(
         // A hung mount must not block every prompt: no per-prompt check there.
         remote: !exe.as_os_str().is_empty() && crate::engine::hang::remote(&resolved.dir),
         hook_only: false,
+        hook_inline: false,
         id: None,
         rid: None,
         no_runtime_dir: false,
@@ -123,6 +124,13 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let extra: Vec<&str> = resolved.settings.extra_exports().collect();
     let mut ex = exports(&resolved, &snap, &exe, base.as_deref(), &extra);
     ex.no_runtime_dir = runtime.is_none();
+    // The hook's code inline when init runs on a terminal (the shell is
+    // most likely interactive; see `Exports::hook_inline`): one ioctl, only
+    // where there is a hook to place.
+    if ex.hook && !ex.remote && shell.hook_apart() {
+        use std::io::IsTerminal;
+        ex.hook_inline = std::io::stdin().is_terminal();
+    }
     // tcsh cannot hold the directory open: its hook compares the identity
     // init verified (one stat, only for tcsh with a hook).
     if shell == Shell::Tcsh && ex.hook && !ex.remote {

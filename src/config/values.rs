@@ -149,38 +149,46 @@ const REFUSED: &[&str] = &[
     "PERL5LIB",
     "PERL5OPT",
     "NLSPATH",
+    "TMOUT",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
 ];
 const REFUSED_PREFIX: &[&str] = &[
     "LD_", "PS", "LC_", "BASH", "ZSH", "DYLD_", "PYTHON", "PERL", "RUBY", "NODE_", "JAVA_",
-    "GCONV", "MALLOC", "GLIBC_", "TMPGUARD",
+    "GCONV", "MALLOC", "GLIBC_", "TMPGUARD", "HIST", "KSH_", "PROMPT", "MAIL", "XDG_", "GIT_",
+    "SSL_", "TERM",
 ];
-const REFUSED_SUFFIX: &[&str] = &["PATH", "_OPTIONS", "_OPTS", "LIB"];
+const REFUSED_SUFFIX: &[&str] = &["PATH", "_OPTIONS", "_OPTS", "LIB", "IGNORE", "HOME"];
 
 /// A variable name `export` may list: an identifier every shell, Lua, Tcl and
 /// Slurm accept, and nothing that changes how programs run.
 pub fn check_export_name(name: &str) -> Result<(), String> {
+    // Upper case only: the shells' own lower-case variables (zsh `path`,
+    // `prompt`, `precmd_functions`; fish `fish_user_paths`; tcsh `prompt`)
+    // and tmpguard's own `__tg*` names are out by their shape.
     let ident = !name.is_empty()
         && name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_');
     if !ident {
         return Err(format!(
-            "{name:?} is not a variable name (letters, digits and _, not starting with a digit)"
+            "{name:?} is not an upper-case variable name (A-Z, digits and _, starting with a letter)"
         ));
     }
     // Upper-cased on the stack (the name is at most 64 ASCII bytes): no
     // allocation per name at every shell start.
-    let mut buf = [0u8; 64];
-    let up = &mut buf[..name.len()];
-    up.copy_from_slice(name.as_bytes());
-    up.make_ascii_uppercase();
-    let up = std::str::from_utf8(up).unwrap_or_default();
+    let up = name;
     if up == "TMPDIR" {
         return Err("TMPDIR is always exported; list only the others".into());
     }
     let refused = REFUSED.contains(&up)
         || REFUSED_PREFIX.iter().any(|p| up.starts_with(p))
-        || REFUSED_SUFFIX.iter().any(|s| up.ends_with(s));
+        || REFUSED_SUFFIX.iter().any(|s| up.ends_with(s))
+        // What tmpguard itself reads to tell it runs in a batch job.
+        || crate::engine::scheduler::reads(up);
     if refused {
         return Err(format!(
             "{name} is refused: setting it to a directory changes how shells or programs run"
@@ -231,7 +239,7 @@ mod tests {
 
     #[test]
     fn export_names() {
-        for ok in ["TMP", "TEMP", "SCRATCH_TMPDIR", "_x", "LOCAL_SCRATCH"] {
+        for ok in ["TMP", "TEMP", "SCRATCH_TMPDIR", "LOCAL_SCRATCH", "TMP2"] {
             assert_eq!(check_export_name(ok), Ok(()), "{ok}");
         }
         for bad in [
@@ -255,6 +263,32 @@ mod tests {
             "JAVA_TOOL_OPTIONS",
             "HOME",
             "TMPGUARD_BASE",
+            // The red team's list: lower-case shell variables, tmpguard's own,
+            // the scheduler's, and upper-case ones shells act on.
+            "fish_user_paths",
+            "prompt",
+            "precmd_functions",
+            "_",
+            "_x",
+            "__tgr",
+            "__tmpguard_hook",
+            "PROMPT",
+            "TMOUT",
+            "HISTFILE",
+            "SLURM_JOB_ID",
+            "SLURM_TMPDIR",
+            "PBS_JOBID",
+            "LSB_JOBID",
+            "_CONDOR_SCRATCH_DIR",
+            "FLUX_JOB_TMPDIR",
+            "KSH_VERSION",
+            "EXECIGNORE",
+            "GLOBIGNORE",
+            "FIGNORE",
+            "XDG_CONFIG_HOME",
+            "GNUPGHOME",
+            "GIT_DIR",
+            "TERMINFO",
         ] {
             assert!(check_export_name(bad).is_err(), "{bad}");
         }

@@ -144,6 +144,7 @@ pub fn judge(r: &Report, w: &World) -> Vec<Finding> {
     j.identity();
     j.job();
     j.site();
+    j.fuse();
     // XDG_RUNTIME_DIR (issue 18): its own section, judged there.
     let init_line = j.init_line();
     j.out.extend(r.runtime_dir.findings(&init_line));
@@ -180,6 +181,24 @@ impl Judge<'_> {
         if let Err(why) = &self.r.site.1 {
             let msg = format!("tmpguard init does nothing here: {why}");
             self.add(Code::SiteDisabled, Severity::Info, msg, None);
+        }
+    }
+
+    /// With `user_allow_other`, another user's FUSE mount can be entered by
+    /// everyone: tmpguard refuses it, but a stopped daemon behind it blocks
+    /// whoever stats it. Shell starts have a time budget; a prompt hook's
+    /// builtin test (stat) cannot, so say it once, for the site.
+    fn fuse(&mut self) {
+        if self.w.fuse_allow_other {
+            let msg = format!(
+                "{} has user_allow_other: any user can mount a FUSE filesystem others enter; tmpguard never uses another user's mount, but one whose daemon is stopped, put at your TMPDIR's or XDG_RUNTIME_DIR's name after a cleaner removed it, freezes the prompt hook's check (and any program that looks there) until it is killed; new shells give up after the time budget",
+                super::FUSE_CONF
+            );
+            let fix = Some(format!(
+                "remove user_allow_other from {} unless a FUSE tool here needs it (site administrators)",
+                super::FUSE_CONF
+            ));
+            self.add(Code::FuseAllowOther, Severity::Info, msg, fix);
         }
     }
 

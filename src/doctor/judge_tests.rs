@@ -531,6 +531,29 @@ fn socket_path_long() {
 }
 
 #[test]
+fn fuse_allow_other_is_said_for_the_site() {
+    let (r, mut w) = healthy();
+    assert!(
+        !findings(&r, &w)
+            .iter()
+            .any(|f| f.code == Code::FuseAllowOther)
+    );
+    w.fuse_allow_other = true;
+    let f = one(&r, &w, Code::FuseAllowOther);
+    assert_eq!(f.severity, Severity::Info);
+    assert!(f.fix.unwrap().contains("user_allow_other"));
+}
+
+#[test]
+fn fuse_conf_is_read_as_fusermount_reads_it() {
+    use crate::doctor::allows_other;
+    assert!(allows_other("# comment\nuser_allow_other\n"));
+    assert!(allows_other("  user_allow_other  # on\n"));
+    assert!(!allows_other("#user_allow_other\nmount_max = 1000\n"));
+    assert!(!allows_other(""));
+}
+
+#[test]
 fn network_fs() {
     let (mut r, w) = healthy();
     if let Some(Ok(info)) = r.fs.as_mut().map(|f| f.info.as_mut()) {

@@ -157,12 +157,14 @@ pub enum Code {
     SiteConfigIgnored,
     /// the site configuration switches tmpguard off for this user.
     SiteDisabled,
+    /// FUSE lets users make mounts other users enter (`user_allow_other`).
+    FuseAllowOther,
 }
 
 impl Code {
     /// Every code, in the order the judge may give them.
     #[cfg(test)]
-    pub const ALL: [Code; 43] = [
+    pub const ALL: [Code; 44] = [
         Code::TmpVarUnusable,
         Code::PythonNoCwd,
         Code::NoUsableDir,
@@ -206,6 +208,7 @@ impl Code {
         Code::GnupgNoRunUser,
         Code::SiteConfigIgnored,
         Code::SiteDisabled,
+        Code::FuseAllowOther,
     ];
 
     /// The code as `doctor --json` writes it.
@@ -254,6 +257,7 @@ impl Code {
             Code::GnupgNoRunUser => "gnupg_no_run_user",
             Code::SiteConfigIgnored => "site_config_ignored",
             Code::SiteDisabled => "site_disabled",
+            Code::FuseAllowOther => "fuse_allow_other",
         }
     }
 }
@@ -266,6 +270,17 @@ pub struct Finding {
     pub message: String,
     /// A command or rc line to use.
     pub fix: Option<String>,
+}
+
+/// fusermount's configuration.
+pub const FUSE_CONF: &str = "/etc/fuse.conf";
+
+/// Whether fuse.conf lets users mount with `allow_other` (as fusermount reads
+/// it: one option a line, `#` starts a comment, blanks around it ignored).
+pub fn allows_other(text: &str) -> bool {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .any(|l| l == "user_allow_other")
 }
 
 /// Variables the JVM reads options from, in the order it applies them.
@@ -284,6 +299,8 @@ pub struct World {
     /// `$SHELL`, for the rc line to suggest.
     pub shell: Option<OsString>,
     pub java: Vec<(&'static str, OsString)>,
+    /// `/etc/fuse.conf` has `user_allow_other`.
+    pub fuse_allow_other: bool,
     pub job_vars: Vec<(&'static str, OsString)>,
 }
 
@@ -308,6 +325,8 @@ impl World {
             home,
             shell: var("SHELL"),
             java: set(JAVA_VARS),
+            fuse_allow_other: std::fs::read_to_string(FUSE_CONF)
+                .is_ok_and(|text| allows_other(&text)),
             job_vars: set(&scheduler::shown_vars()),
         }
     }

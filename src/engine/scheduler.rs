@@ -54,6 +54,14 @@ pub const SCHEDULERS: &[Scheduler] = &[
 /// job's local disk.
 pub const SITE_JOB_VARS: &[&str] = &["LOCAL_SCRATCH", "LOCALWORKDIR"];
 
+/// Whether tmpguard reads `name` to tell it runs in a job (a marker, a job
+/// id or a job's directory): a site may not have tmpguard set it.
+pub fn reads(name: &str) -> bool {
+    SCHEDULERS
+        .iter()
+        .any(|s| s.marker == name || s.job_ids.contains(&name) || s.job_dir == Some(name))
+}
+
 /// The scheduler whose marker `is_set` says is set, first in table order.
 pub fn detect(is_set: impl Fn(&str) -> bool) -> Option<&'static Scheduler> {
     SCHEDULERS.iter().find(|s| is_set(s.marker))

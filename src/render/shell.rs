@@ -85,12 +85,14 @@ pub struct Spec {
     /// elvish 0.19 cannot test a file's owner without a fork; sh would need a
     /// command substitution in PS1 (a fork per prompt).
     pub hook: bool,
-    /// `templates/<shell>-hook`: the hook's code printed apart, by
-    /// `init SHELL --hook-only`, which the template runs only in an
+    /// `templates/<shell>-hook`: the hook's code, which the template either
+    /// carries inline behind an interactive test (`{{HOOKCODE}}`, when init
+    /// runs on a terminal: see [`Exports::hook_inline`]) or has printed
+    /// apart, by `init SHELL --hook-only`, which it runs only in an
     /// interactive shell, so that a non-interactive one parses a short line
     /// instead of the hook (bash parses all of an `if` block it skips, or a
     /// quoted string it does not evaluate, at some 350-570 instructions a
-    /// byte). "" when the template carries its hook inline.
+    /// byte). "" when the template has its hook written in it.
     pub hook_code: &'static str,
     /// The first is the shell itself.
     pub logins: &'static [Login],
@@ -353,6 +355,15 @@ pub struct Exports<'a> {
     pub remote: bool,
     /// Render only the hook's code (`--hook-only`; see [`Spec::hook_code`]).
     pub hook_only: bool,
+    /// Carry the hook's code inline (behind the interactive test) rather
+    /// than have an interactive shell start `init SHELL --hook-only`: init's
+    /// stdin is a terminal, so the shell that evaluates it is most likely
+    /// interactive and would pay a second process start; a non-interactive
+    /// one (`ssh host cmd`, scp, cron, batch jobs: no terminal) parses one
+    /// short line instead of the hook. A wrong guess costs parsing, never
+    /// behaviour: the code tests the shell itself either way. Only for
+    /// shells with [`Spec::hook_code`].
+    pub hook_inline: bool,
     /// The directory's identity as init verified it, `st_dev:st_ino` in
     /// decimal (tcsh's `-F` format), for shells that cannot hold it open.
     pub id: Option<(u64, u64)>,
@@ -374,20 +385,51 @@ pub const EXPORT_SLOTS: &[Slot] = &[
     Slot::Id,
     Slot::Rid,
     Slot::NoRt,
+    Slot::HookCode,
+    Slot::HookHead,
 ];
 /// The flags an exports template may use.
 #[cfg(test)]
-pub const EXPORT_FLAGS: &[Flag] = &[Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+pub const EXPORT_FLAGS: &[Flag] = &[
+    Flag::Tmp,
+    Flag::Temp,
+    Flag::Hook,
+    Flag::Base,
+    Flag::NoBase,
+    Flag::Inline,
+    Flag::Apart,
+];
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
     let spec = shell.spec();
-    let template = if ex.hook_only {
-        spec.hook_code
-    } else {
-        spec.template
-    };
-    render_exports(template, ex, |v| shell.quote(v))
+    let quote = |v: &[u8]| shell.quote(v);
+    let inline = ex.hook_inline && ex.hook && !ex.remote && !spec.hook_code.is_empty();
+    if !ex.hook_only && !inline {
+        return render_exports(spec.template, ex, quote);
+    }
+    let mut code = render_exports(
+        spec.hook_code,
+        &Exports {
+            hook_only: true,
+            ..ex.clone()
+        },
+        quote,
+    )?;
+    // Its leading `# shellcheck` directives go in front of the wrapping block
+    // inline; alone (`--hook-only`) they are left out: an interactive bash
+    // pays for every byte it sources, and tests/templates.rs passes them.
+    let head = code
+        .split_inclusive(|&b| b == b'\n')
+        .take_while(|l| l.starts_with(b"# shellcheck "))
+        .map(<[u8]>::len)
+        .sum();
+    if ex.hook_only {
+        code.drain(..head);
+        return Ok(code);
+    }
+    let (head, code) = code.split_at(head);
+    render_with_hook(spec.template, ex, (head, code), quote)
 }
 
 /// Render a template that exports `ex`, quoting values with `quote`.
@@ -396,7 +438,19 @@ pub fn render_exports(
     ex: &Exports<'_>,
     quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
 ) -> Result<Vec<u8>, Unquotable> {
+    render_with_hook(template, ex, (&[], &[]), quote)
+}
+
+/// [`render_exports`], with the hook's code (its directives, the rest) to
+/// carry inline when not empty.
+fn render_with_hook(
+    template: &str,
+    ex: &Exports<'_>,
+    (hook_head, hook_code): (&[u8], &[u8]),
+    quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
+) -> Result<Vec<u8>, Unquotable> {
     let hooked = ex.hook && !ex.remote;
+    let inline = hooked && !hook_code.is_empty();
     let tmpdir = quote(ex.tmpdir)?;
     let tmpguard = if hooked {
         quote(ex.tmpguard)?
@@ -420,6 +474,8 @@ pub fn render_exports(
         Flag::Hook => hooked,
         Flag::Base => ex.base.is_some(),
         Flag::NoBase => ex.base.is_none(),
+        Flag::Inline => inline,
+        Flag::Apart => hooked && !inline,
     };
     let value = |s: Slot| -> &[u8] {
         match s {
@@ -431,6 +487,8 @@ pub fn render_exports(
             Slot::Rid => &rid,
             Slot::NoRt if hooked && ex.no_runtime_dir => b"--no-runtime-dir",
             Slot::NoRt => b"",
+            Slot::HookCode => hook_code,
+            Slot::HookHead => hook_head,
             Slot::Cmd | Slot::Args => panic!("{} is not an exports value", s.name()),
         }
     };
@@ -674,6 +732,65 @@ mod tests {
     }
 
     #[test]
+    fn hook_code_inline_on_a_terminal_behind_the_interactive_test() {
+        for (shell, open, close) in [
+            (Shell::Bash, "[[ $- != *i* ]]||{\n", "}\n"),
+            (Shell::Zsh, "[[ ! -o interactive ]]||{\n", "}\n"),
+            (
+                Shell::Fish,
+                "if status is-interactive; set -g __tmpguard_check private\n",
+                "end\n",
+            ),
+        ] {
+            let ex = Exports {
+                tmpdir: b"/tmp/a",
+                tmpguard: b"/opt/my tg",
+                hook: true,
+                hook_inline: true,
+                ..Default::default()
+            };
+            let out = text(shell, &ex);
+            let code = text(
+                shell,
+                &Exports {
+                    hook_only: true,
+                    ..ex.clone()
+                },
+            );
+            // The directives go in front of the block (alone, they are left
+            // out), the rest inside it.
+            assert!(!code.contains("# shellcheck"), "{shell:?}: {code}");
+            let head: String = shell
+                .spec()
+                .hook_code
+                .lines()
+                .filter(|l| l.starts_with("# shellcheck "))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let want = format!("{head}{open}{code}{close}");
+            assert!(out.ends_with(&want), "{shell:?}: {out}");
+            assert!(!out.contains("--hook-only"), "{shell:?}: {out}");
+            // Not for a remote TMPDIR (no hook), and apart without a terminal.
+            let remote = text(
+                shell,
+                &Exports {
+                    remote: true,
+                    ..ex.clone()
+                },
+            );
+            assert!(!remote.contains("__tmpguard"), "{shell:?}: {remote}");
+            let apart = text(
+                shell,
+                &Exports {
+                    hook_inline: false,
+                    ..ex
+                },
+            );
+            assert!(apart.contains("--hook-only"), "{shell:?}: {apart}");
+        }
+    }
+
+    #[test]
     fn assign_sets_and_unsets_in_each_family() {
         let set = |f: Family| String::from_utf8(f.assign("X", Some(b"/a b")).unwrap()).unwrap();
         let unset = |f: Family| String::from_utf8(f.assign("X", None).unwrap()).unwrap();
@@ -713,7 +830,14 @@ mod tests {
             }
             assert!(slots.contains(&Slot::Tmpdir), "{shell:?}");
             // The registry says whether there is a hook; the template agrees.
-            assert_eq!(spec.hook, flags.contains(&Flag::Hook), "{shell:?}");
+            // With its hook's code apart, a template places it both ways
+            // (APART, INLINE), each of which implies the hook.
+            let both = [Flag::Apart, Flag::Inline]
+                .iter()
+                .all(|f| flags.contains(f))
+                && slots.contains(&Slot::HookCode);
+            assert_eq!(!spec.hook_code.is_empty(), both, "{shell:?}");
+            assert_eq!(spec.hook, flags.contains(&Flag::Hook) || both, "{shell:?}");
             assert_eq!(spec.hook, slots.contains(&Slot::Tmpguard), "{shell:?}");
         }
         let (slots, _) = names(crate::render::SLURM_TEMPLATE).unwrap();

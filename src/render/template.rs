@@ -31,6 +31,13 @@ pub enum Slot {
     /// the site's `runtime_dir = false`), else empty: passed on to the hook's
     /// code and its repair, and the hook then does not check the runtime dir.
     NoRt,
+    /// The hook's code, rendered, for an init output that carries it inline
+    /// (bash, zsh, fish when init's stdin is a terminal; see `Exports::hook_inline`).
+    HookCode,
+    /// The hook code's leading `# shellcheck` directives, moved in front of
+    /// the block that wraps it (a directive inside the block would cover
+    /// only its first command).
+    HookHead,
 }
 
 /// A switch a template tests: `{{?NAME}}` lines and `{{#NAME}}` blocks.
@@ -46,10 +53,15 @@ pub enum Flag {
     Base,
     /// No `--base` was given.
     NoBase,
+    /// The hook is registered and its code carried inline (`{{HOOKCODE}}`).
+    Inline,
+    /// The hook is registered and its code comes from `init SHELL --hook-only`, run only by an
+    /// interactive shell.
+    Apart,
 }
 
 impl Slot {
-    pub const ALL: [Slot; 9] = [
+    pub const ALL: [Slot; 11] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
@@ -59,6 +71,8 @@ impl Slot {
         Slot::Id,
         Slot::Rid,
         Slot::NoRt,
+        Slot::HookCode,
+        Slot::HookHead,
     ];
 
     /// The name as written in a template.
@@ -73,6 +87,8 @@ impl Slot {
             Slot::Id => "ID",
             Slot::Rid => "RID",
             Slot::NoRt => "NORT",
+            Slot::HookCode => "HOOKCODE",
+            Slot::HookHead => "HOOKHEAD",
         }
     }
 
@@ -82,7 +98,15 @@ impl Slot {
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [Flag::Tmp, Flag::Temp, Flag::Hook, Flag::Base, Flag::NoBase];
+    pub const ALL: [Flag; 7] = [
+        Flag::Tmp,
+        Flag::Temp,
+        Flag::Hook,
+        Flag::Base,
+        Flag::NoBase,
+        Flag::Inline,
+        Flag::Apart,
+    ];
 
     /// The name as written in a template.
     pub fn name(self) -> &'static str {
@@ -92,6 +116,8 @@ impl Flag {
             Flag::Hook => "HOOK",
             Flag::Base => "BASE",
             Flag::NoBase => "NOBASE",
+            Flag::Inline => "INLINE",
+            Flag::Apart => "APART",
         }
     }
 

@@ -9,12 +9,21 @@
 //!   alice (2001) inside a root the namespace owns (pivot_root into a tmpfs:
 //!   root's files would show as uid 65534, which the owner rules refuse);
 //! - tier 2, [`root_sandbox`]: root and several users (mallory, bob, extra
-//!   ones), mounts made by the script: needs root.
+//!   ones), mounts made by the script. As root, the full sandbox; otherwise a
+//!   user namespace with the developer's subordinate ids (`/etc/subuid`,
+//!   `/etc/subgid`, mapped with the setuid `newuidmap`/`newgidmap`): the
+//!   developer's uid is the namespace's root, uids 1-65535 are subordinate
+//!   ids, so alice, mallory and bob are really different users; the script
+//!   pivots into a root the namespace owns, like tier 1;
+//! - tier 3, [`real_root_sandbox`]: what only the real root can do: a test
+//!   user's FUSE mount (the setuid fusermount3 is no use in a user
+//!   namespace), `/proc` and `/dev` as ancestors (the real root's, uid 65534
+//!   in a user namespace), namespaces of the test's own around the sandbox.
 //!
 //! A test that cannot run skips locally (saying why) and fails under CI
-//! (`CI=true`), where every test must really run; `TMPGUARD_TEST_TIER=1`
-//! deselects tier 2 (the unprivileged CI pass). Every script runs under a
-//! timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 300).
+//! (`CI=true`), where every test must really run; `TMPGUARD_TEST_TIER=N`
+//! deselects the tiers above N (the unprivileged CI pass: 2). Every script
+//! runs under a timeout (`TMPGUARD_TEST_TIMEOUT` seconds, default 300).
 #![allow(dead_code)]
 
 use std::process::{Command, Output, Stdio};
@@ -87,8 +96,10 @@ pub const PYTHON: &str = "/usr/bin/python3";
 pub enum Tier {
     /// One user (alice); runs without root in a user namespace.
     One,
-    /// Root and several users.
+    /// Root and several users: as root, or with subordinate ids.
     Two,
+    /// The real root.
+    Three,
 }
 
 /// How the sandbox is made.
@@ -98,7 +109,21 @@ enum Mode {
     Root,
     /// An unprivileged user namespace: the script runs as alice.
     UserNs,
+    /// An unprivileged user namespace with subordinate ids: the script runs
+    /// as the namespace's root (the developer), the users are subordinate ids.
+    SubIds(SubIds),
 }
+
+/// The developer's subordinate uid and gid ranges: first id, how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SubIds {
+    uid: (u64, u64),
+    gid: (u64, u64),
+}
+
+/// uids and gids 1..=65535 in the namespace (the test users, and 65534, the
+/// squashed owner a test may chown to) are subordinate ids.
+const SUB_IDS: u64 = 65535;
 
 /// A namespace to run one test in.
 #[derive(Debug, Clone)]
@@ -142,7 +167,7 @@ fn max_tier() -> u32 {
     std::env::var("TMPGUARD_TEST_TIER")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2)
+        .unwrap_or(u32::MAX)
 }
 
 /// Tier 1: a sandbox with one user, alice (the script may run as alice, so
@@ -152,34 +177,54 @@ pub fn sandbox() -> Option<Sandbox> {
 }
 
 /// Tier 2: a sandbox where the script runs as root, with alice, mallory, bob
-/// and any [`Sandbox::user`]. `None`: skip (not root, locally).
+/// and any [`Sandbox::user`]: as root, or in a user namespace with the
+/// developer's subordinate ids. `None`: skip (neither, locally).
 pub fn root_sandbox() -> Option<Sandbox> {
     sandbox_for(Tier::Two)
 }
 
+/// Tier 3: like [`root_sandbox`], for a test that needs the real root (see
+/// the module's documentation). `None`: skip (not root).
+pub fn real_root_sandbox() -> Option<Sandbox> {
+    sandbox_for(Tier::Three)
+}
+
 fn sandbox_for(tier: Tier) -> Option<Sandbox> {
-    if tier == Tier::Two && max_tier() < 2 {
+    let n = match tier {
+        Tier::One => 1,
+        Tier::Two => 2,
+        Tier::Three => 3,
+    };
+    if n > max_tier() {
         // Deselected, not missing: never a failure.
-        skip("tier 2 (root, several users), deselected by TMPGUARD_TEST_TIER");
+        skip(&format!("tier {n}, deselected by TMPGUARD_TEST_TIER"));
         return None;
     }
     let mode = if is_root() {
         Mode::Root
-    } else if tier == Tier::One {
-        Mode::UserNs
     } else {
-        require(
-            false,
-            "root (tier 2: several users, mounts made by the test)",
-        );
-        return None;
+        match tier {
+            Tier::One => Mode::UserNs,
+            Tier::Two => match sub_ids() {
+                Ok(ids) if require(subids_works(ids), SUBIDS_WHY) => Mode::SubIds(ids),
+                Ok(_) => return None,
+                Err(why) => {
+                    require(false, &format!("root, or {SUBIDS_WHY}: {why}"));
+                    return None;
+                }
+            },
+            Tier::Three => {
+                require(false, "root (tier 3: what a user namespace cannot do)");
+                return None;
+            }
+        }
     };
     if !require(have("unshare"), "unshare (util-linux)") || !require(have("timeout"), "timeout") {
         return None;
     }
     match mode {
         Mode::Root if !require(have("setpriv"), "setpriv (util-linux)") => return None,
-        Mode::UserNs
+        Mode::UserNs | Mode::SubIds(_)
             if !require(
                 have("pivot_root") || have("/usr/sbin/pivot_root") || have("/sbin/pivot_root"),
                 "pivot_root (util-linux)",
@@ -187,6 +232,7 @@ fn sandbox_for(tier: Tier) -> Option<Sandbox> {
         {
             return None;
         }
+        Mode::SubIds(_) if !require(have("setpriv"), "setpriv (util-linux)") => return None,
         _ => {}
     }
     Some(Sandbox {
@@ -208,6 +254,72 @@ fn userns_works() -> bool {
     *OK.get_or_init(|| {
         Command::new("unshare")
             .args(["-U", "-r", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+const SUBIDS_WHY: &str = "subordinate ids for tier 2 without root: newuidmap and newgidmap \
+     (Debian: uidmap) and at least 65535 ids for this user in /etc/subuid and /etc/subgid \
+     (useradd gives every new user 65536)";
+
+/// This user's first subordinate range of at least [`SUB_IDS`] uids and gids.
+fn sub_ids() -> Result<SubIds, String> {
+    if !have("newuidmap") || !have("newgidmap") {
+        return Err("no newuidmap/newgidmap".into());
+    }
+    let uid = nix_uid();
+    let name = Command::new("id")
+        .arg("-un")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let range = |file: &str, id: u32| -> Result<(u64, u64), String> {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+        text.lines()
+            .filter_map(|l| {
+                let mut f = l.split(':');
+                let (who, start, count) = (f.next()?, f.next()?, f.next()?);
+                ((who == name || who == id.to_string()) && !who.is_empty())
+                    .then(|| Some((start.parse().ok()?, count.parse().ok()?)))
+                    .flatten()
+            })
+            .find(|&(_, count)| count >= SUB_IDS)
+            .ok_or_else(|| format!("no range of {SUB_IDS} ids for {name} in {file}"))
+    };
+    // Both files name the user (login name or uid), as newgidmap reads them.
+    Ok(SubIds {
+        uid: range("/etc/subuid", uid)?,
+        gid: range("/etc/subgid", uid)?,
+    })
+}
+
+impl SubIds {
+    /// unshare's arguments: the developer is root, 1..=65535 subordinate.
+    fn unshare_args(&self) -> Vec<String> {
+        vec![
+            "--map-root-user".into(),
+            format!("--map-users={},1,{SUB_IDS}", self.uid.0),
+            format!("--map-groups={},1,{SUB_IDS}", self.gid.0),
+        ]
+    }
+}
+
+/// Whether the namespace with subordinate ids can be made and used: a
+/// tmpfs mounted, a file given to alice, a command run as her.
+fn subids_works(ids: SubIds) -> bool {
+    static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OK.get_or_init(|| {
+        Command::new("unshare")
+            .args(ids.unshare_args())
+            .args(["-m", "sh", "-c"])
+            .arg(
+                "mount -t tmpfs tmpfs /mnt && touch /mnt/x && chown 2001:2001 /mnt/x && \
+                 setpriv --reuid=2001 --regid=2001 --clear-groups test -O /mnt/x",
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -245,7 +357,7 @@ impl Sandbox {
     /// Add a user (gid = uid) to the sandbox's passwd (tier 2 only).
     pub fn user(mut self, name: &str, uid: u32) -> Self {
         assert!(
-            self.mode == Mode::Root,
+            self.mode != Mode::UserNs,
             "extra users need root_sandbox() (tier 2)"
         );
         self.extra_users.push((name.into(), uid));
@@ -258,16 +370,38 @@ impl Sandbox {
         self
     }
 
-    /// Lines copying the extra directories under `$1` (`$AUX` from outside).
-    fn dirs(&self, aux: &str) -> String {
+    /// Lines copying the extra directories under `$1` (`$AUX` from outside),
+    /// from the host or, with `staged`, from where [`Sandbox::stage`] put them.
+    fn dirs(&self, aux: &str, staged: Option<&str>) -> String {
         let mut dirs = String::new();
         for (src, name) in &self.extra_dirs {
+            let src = match staged {
+                Some(dir) => format!("{dir}/dirs/{name}"),
+                None => src.display().to_string(),
+            };
             dirs.push_str(&format!(
-                "cp -R '{}' {aux}/{name} && chmod -R a+rX {aux}/{name}\n",
-                src.display()
+                "cp -R '{src}' {aux}/{name} && chmod -R a+rX {aux}/{name}\n"
             ));
         }
         dirs
+    }
+
+    /// Lines copying what [`Sandbox::root_script`] installs from the host
+    /// (the binary, the checkout's `shell/`, the extra directories) to `$1`,
+    /// before a pivot into a new root hides the host.
+    fn stage(&self, dir: &str) -> String {
+        let mut lines = format!(
+            "mkdir -p {dir}/dirs && install -m 0755 '{bin}' {dir}/tmpguard && cp -R '{repo}/shell' {dir}/shell || exit 96\n",
+            bin = tmpguard_bin(),
+            repo = repo_dir(),
+        );
+        for (src, name) in &self.extra_dirs {
+            lines.push_str(&format!(
+                "cp -R '{}' {dir}/dirs/{name} || exit 96\n",
+                src.display()
+            ));
+        }
+        lines
     }
 
     /// True when the script runs as alice in a user namespace (tier 1 without root).
@@ -291,6 +425,11 @@ impl Sandbox {
         match self.mode {
             Mode::Root => cmd.args(["unshare", "-m", "--propagation", "private"]),
             Mode::UserNs => cmd.args(["unshare", "-U", "-r", "-m", "--propagation", "private"]),
+            Mode::SubIds(ids) => {
+                cmd.arg("unshare")
+                    .args(ids.unshare_args())
+                    .args(["-m", "--propagation", "private"])
+            }
         };
         let out: Output = cmd
             .args(["bash", "-c", &script])
@@ -313,8 +452,9 @@ impl Sandbox {
     /// root) or `unshare -U -r -m bash -c` (without root).
     pub fn script(&self, body: &str) -> String {
         match self.mode {
-            Mode::Root => self.root_script(body),
+            Mode::Root => self.root_script(body, None),
             Mode::UserNs => self.userns_script(body),
+            Mode::SubIds(_) => self.subids_script(body),
         }
     }
 
@@ -323,7 +463,7 @@ impl Sandbox {
     fn users(&self, etc: &str, home: &str) -> String {
         let mut users = String::new();
         let all: Vec<(String, u32)> = match self.mode {
-            Mode::Root => USERS
+            Mode::Root | Mode::SubIds(_) => USERS
                 .iter()
                 .map(|(n, u)| (n.to_string(), *u))
                 .chain(self.extra_users.iter().cloned())
@@ -334,7 +474,7 @@ impl Sandbox {
             // In a user namespace the homes are made by the namespace's root,
             // which is alice's uid inside: no chown needed (or possible).
             let chown = match self.mode {
-                Mode::Root => format!("chown {uid}:{uid} {home}/{name} && "),
+                Mode::Root | Mode::SubIds(_) => format!("chown {uid}:{uid} {home}/{name} && "),
                 Mode::UserNs => String::new(),
             };
             users.push_str(&format!(
@@ -346,10 +486,16 @@ impl Sandbox {
         users
     }
 
-    /// Tier 2 (and tier 1 as root): the script runs as root.
-    fn root_script(&self, body: &str) -> String {
+    /// Tier 2 (and tier 1 as root): the script runs as root. With `staged`,
+    /// it installs the binary, `shell/` and the extra directories from there
+    /// (see [`Sandbox::stage`]), not from the host.
+    fn root_script(&self, body: &str, staged: Option<&str>) -> String {
         let users = self.users("/mnt/tg/etc", "/mnt/tg/home");
-        let dirs = self.dirs("/mnt/tg");
+        let dirs = self.dirs("/mnt/tg", staged);
+        let (bin, repo) = match staged {
+            Some(dir) => (format!("{dir}/tmpguard"), dir.to_owned()),
+            None => (tmpguard_bin(), repo_dir()),
+        };
         format!(
             r#"set -u
 mount --make-rprivate / 2>/dev/null || true
@@ -395,9 +541,33 @@ as() {{
 {body}
 "#,
             tmp = self.tmp_opts,
-            bin = tmpguard_bin(),
-            repo = repo_dir(),
             py = PYTHON,
+        )
+    }
+
+    /// Tier 2 without root: in a user namespace whose root is the developer
+    /// and whose other ids are subordinate ones, build a root the namespace
+    /// owns (host files, owned by the real root, would show as uid 65534),
+    /// pivot into it and run [`Sandbox::root_script`] there.
+    fn subids_script(&self, body: &str) -> String {
+        format!(
+            r#"set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+R=/mnt
+mount -t tmpfs -o mode=0755 tmpfs "$R" || exit 96
+mkdir -p "$R"/usr "$R"/dev "$R"/proc "$R"/sys "$R"/etc "$R"/tmp "$R"/run/user "$R"/root "$R"/.old "$R"/var/tmp "$R"/mnt || exit 96
+chmod 1777 "$R"/var/tmp && chmod 700 "$R"/root || exit 96
+for d in usr dev proc sys; do mount --rbind "/$d" "$R/$d" || exit 96; done
+for d in bin sbin lib lib32 lib64 libx32; do
+  if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$R/$d"
+  elif [ -d "/$d" ]; then mkdir "$R/$d" && mount --rbind "/$d" "$R/$d"; fi
+done
+# A copy of /etc (what this user can read of it), owned by the namespace's root.
+cp -R /etc/. "$R"/etc/ 2>/dev/null
+{stage}cd "$R" && pivot_root . .old && cd / && umount -l /.old && rmdir /.old || exit 96
+{root}"#,
+            stage = self.stage("\"$R\"/.host"),
+            root = self.root_script(body, Some("/.host")),
         )
     }
 
@@ -406,7 +576,7 @@ as() {{
     /// uid, seen as 2001; the files the outer namespace's root made are hers).
     fn userns_script(&self, body: &str) -> String {
         let users = self.users("$R/etc", "$R/mnt/tg/home");
-        let dirs = self.dirs("\"$R\"/mnt/tg");
+        let dirs = self.dirs("\"$R\"/mnt/tg", None);
         let inner = format!(
             r#"set -u
 cd /
@@ -496,10 +666,35 @@ pub fn run_checked(sb: &Sandbox, helpers: &str, body: &str, show: &str) -> Out {
 
 /// FUSE for the tests that mount one (an attacker's forged mount, a hung
 /// daemon): bindfs, fusermount3 and the kernel's /dev/fuse. Skips locally,
-/// fails under CI, like `require`.
-pub fn require_fuse() -> bool {
-    require(
+/// fails under CI, like `require`. In tier 2 without root the namespace's
+/// root mounts FUSE itself, which needs /dev/fuse open to the developer
+/// (mode 0666, as Debian's udev rule makes it); where it is root's alone the
+/// test needs the real root, as tier 3 does (deselected by
+/// `TMPGUARD_TEST_TIER=2`, which the root run covers). A FUSE mount by a
+/// test user (mallory's forgery) needs the setuid fusermount3, which a user
+/// namespace cannot use: such a test is tier 3, [`real_root_sandbox`].
+pub fn require_fuse(sb: &Sandbox) -> bool {
+    if !require(
         have("bindfs") && have("fusermount3") && std::path::Path::new("/dev/fuse").exists(),
         "bindfs, fusermount3 and /dev/fuse (Debian bindfs, fuse3)",
-    )
+    ) {
+        return false;
+    }
+    if !matches!(sb.mode, Mode::SubIds(_)) {
+        return true;
+    }
+    let open = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/fuse")
+        .is_ok();
+    const WHY: &str = "/dev/fuse open to you (mode 0666, Debian's udev rule) for FUSE without root; \
+         here it is root's, so this test needs root (tier 3)";
+    if !open && max_tier() < 3 {
+        skip(&format!(
+            "tier 3 here, deselected by TMPGUARD_TEST_TIER: {WHY}"
+        ));
+        return false;
+    }
+    require(open, WHY)
 }

@@ -48,10 +48,10 @@
 # interactive bash): code is kept in single-quoted strings on purpose
 # (SC2016); variables set here are read by that code once evaluated, or by
 # the DEBUG trap (SC2034); PROMPT_COMMAND is assigned as a string only when
-# it is not an array (__tga has no `a`; SC2128, SC2178).
+# it is not an array (no `a` among __tga's flags; SC2128, SC2178).
 # shellcheck disable=SC2016,SC2034,SC2128,SC2178
 __tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"} {{NORT}})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
-${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tgw='[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]&&[[ -n "{{NORT}}" || -z ${XDG_RUNTIME_DIR-} || $XDG_RUNTIME_DIR -ef /dev/fd/$__tgu && ! -L $XDG_RUNTIME_DIR ]]' __tga=${PROMPT_COMMAND[*]@a} __tgt=$(trap -p DEBUG)
+${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tgw='[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]&&[[ -n "{{NORT}}" || -z ${XDG_RUNTIME_DIR-} || $XDG_RUNTIME_DIR -ef /dev/fd/$__tgu && ! -L $XDG_RUNTIME_DIR ]]' __tga=${PROMPT_COMMAND[*]@A} __tga=${__tga%%=*} __tgt=
 __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};eval "$__tgw"||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
 # Hold TMPDIR and XDG_RUNTIME_DIR open, closing what an earlier load held
 # (an older release's held no __tgu: that close fails, quietly). One group,
@@ -65,14 +65,28 @@ __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};eval "$__tgw"||eval "$
 # At the prompt: once, wherever another tool moved PROMPT_COMMAND's old value
 # (starship, liquidprompt, bash-preexec). Not into a readonly or exported
 # PROMPT_COMMAND (child shells without us would run it): the check before
-# each command still runs. Two newlines: a trailing `\` cannot swallow us.
+# each command still runs. Its attributes (__tga) from `@A` up to the first
+# `=` (`declare -ar PROMPT_COMMAND`; the flags are the only lower-case
+# letters after a `-`), which shows an empty array's, or an unset
+# readonly's, under `set -u` too (`${X[*]@a}` is empty there, `${X@a}`
+# unbound); an assignment to a readonly one would print and abandon the
+# rest of this code. Two newlines: a trailing `\` cannot swallow us.
 # (Literal newlines: $'\n' costs a locale conversion.)
-[[ "${PROMPT_COMMAND[*]-}${STARSHIP_PROMPT_COMMAND-}${LP_OLD_PROMPT_COMMAND-}${precmd_functions[*]-}" == *__tmpguard_hook* || $__tga == *[rx]* ]]||{ [[ $__tga == *a* ]]&&PROMPT_COMMAND+=('__tmpguard_hook p "$_" && : "$_"')||PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND"
+[[ "${PROMPT_COMMAND[*]-}${STARSHIP_PROMPT_COMMAND-}${LP_OLD_PROMPT_COMMAND-}${precmd_functions[*]-}" == *__tmpguard_hook* || $__tga == *-*[rx]* ]]||{ [[ $__tga == *-*a* ]]&&PROMPT_COMMAND+=('__tmpguard_hook p "$_" && : "$_"')||PROMPT_COMMAND=${PROMPT_COMMAND:+$PROMPT_COMMAND"
 
 "}'__tmpguard_hook p "$_" && : "$_"';}
+# Inside a function (a repair, from __tmpguard_hook or an older release's
+# hook) `trap -p` shows no DEBUG trap (bash hides it from functions, and
+# from sourced files, without functrace): the trap is left as it is, ours
+# with what it chains. (Sourced, from `--hook-only`, a trap set before init
+# is not seen: README.)
+# The trap already set, read with a fork only when there is one: `trap -p`
+# into a closed stdout fails only when it has something to print (where it
+# shows none, in a function or a sourced file, neither does a fork's).
 # The DEBUG trap: our guard, then any trap already set (the user's, whose
 # status still decides under extdebug, or bash-preexec's; none prints as
 # `-` in posix mode). Last: every top-level command after the trap would
 # run it.
-[[ $__tgt == *__tmpguard_hook* ]]||{ eval "__tgt=($__tgt)";trap -- "$__tgg${__tgt[2]:+
+trap -p DEBUG>&- 2>&-||__tgt=$(trap -p DEBUG)
+[[ ${FUNCNAME-} || $__tgt == *__tmpguard_hook* ]]||{ eval "__tgt=($__tgt)";trap -- "$__tgg${__tgt[2]:+
 ${__tgt[2]#-}}" DEBUG;}

@@ -1,9 +1,16 @@
 set -gx TMPDIR {{TMPDIR}}
 {{?TMP}}set -gx TMP {{TMPDIR}}
 {{?TEMP}}set -gx TEMP {{TMPDIR}}
-{{#HOOK}}
-# The hook's code only in an interactive shell (see shell.rs).
+# The hook's code only in an interactive shell (see shell.rs): from
+# `init fish --hook-only`, or inline when init ran on a terminal.
 # What the check is (a kept job directory is root's) is decided here.
-{{?NOBASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only {{NORT}} | source; end
-{{?BASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only --base {{BASE}} {{NORT}} | source; end
-{{/HOOK}}
+# `builtin source`: fish lets a function shadow `source` (not `test`, `set`,
+# `string`, `eval`, `status`: reserved words).
+{{#APART}}
+{{?NOBASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only {{NORT}} | builtin source; end
+{{?BASE}}if status is-interactive; set -g __tmpguard_check {{CHECK}}; {{TMPGUARD}} init fish --hook-only --base {{BASE}} {{NORT}} | builtin source; end
+{{/APART}}
+{{#INLINE}}
+if status is-interactive; set -g __tmpguard_check {{CHECK}}
+{{HOOKCODE}}end
+{{/INLINE}}

@@ -1,8 +1,13 @@
 export TMPDIR={{TMPDIR}}
 {{?TMP}}export TMP={{TMPDIR}}
 {{?TEMP}}export TEMP={{TMPDIR}}
-{{#HOOK}}
-# The hook's code only in an interactive shell (see shell.rs).
+# The hook's code only in an interactive shell (see shell.rs): from
+# `init zsh --hook-only`, or inline when init ran on a terminal.
+{{#APART}}
 {{?NOBASE}}[[ ! -o interactive ]] || \eval "$({{TMPGUARD}} init zsh --hook-only {{NORT}})"
 {{?BASE}}[[ ! -o interactive ]] || \eval "$({{TMPGUARD}} init zsh --hook-only --base {{BASE}} {{NORT}})"
-{{/HOOK}}
+{{/APART}}
+{{#INLINE}}
+[[ ! -o interactive ]]||{
+{{HOOKCODE}}}
+{{/INLINE}}
