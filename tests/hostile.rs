@@ -564,7 +564,7 @@ cases=(
   "$AUX/open|is writable by others without the sticky bit \(mode 0777\)"
   "$AUX/mallorys|is owned by uid 2002 \(mallory\), neither root nor you"
   "$AUX/s2/link|passes through the symlink $AUX/s2/link owned by uid 2002 \(mallory\)"
-  "$AUX/m/link|is inside $AUX/m, a directory owned by uid 2002 \(mallory\) \(mode 0755\), neither root nor you: they can replace what is in it; fix: set TMPDIR outside it"
+  "$AUX/m/link|is inside $AUX/m, a directory owned by uid 2002 \(mallory\) \(mode 0755\), neither root nor you: they can replace what is in it; fix: use a directory outside it"
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r base why <<<"$c"
