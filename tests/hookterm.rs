@@ -716,3 +716,73 @@ fn zsh_and_fish_coexistence_matrix() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Red team a22-a24, a31 (issue 18): the repair fails, and what init
+/// printed for XDG_RUNTIME_DIR still counts. alice's shell has its runtime
+/// directory on /tmp (no logind one); at a prompt the cleaner removes it,
+/// mallory puts her 0777 directory at the name and fills /tmp, so init can
+/// make neither a private TMPDIR nor a runtime directory: it exits 1 and
+/// prints `unset XDG_RUNTIME_DIR`. The next command must not see mallory's
+/// directory (X=, and Y= two lines later); the reason is said once, then
+/// the hook is quiet: one init run in all, none for the lines after.
+#[test]
+fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
+    let Some(sb) = root_sandbox() else { return };
+    if !term_ok(&["strace"]) {
+        return;
+    }
+    let probe = |f: &str| {
+        format!(
+            "sh -c 'd=${{XDG_RUNTIME_DIR-}}; if [ -z \"$d\" ]; then echo unset; else echo \"$(stat -c %n:%U:%a \"$d\")\"; fi > $AUX/sync/o; mv $AUX/sync/o $AUX/sync/{f}'"
+        )
+    };
+    for sh in &SHELLS {
+        let traced = Sh {
+            start: Box::leak(
+                format!(
+                    "strace -f -qq -e trace=execve -o $AUX/sync/trace {}",
+                    sh.start
+                )
+                .into_boxed_str(),
+            ),
+            ..*sh
+        };
+        let runs = "grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/sync/trace";
+        let lines: Vec<String> = std::iter::repeat_n(builtins_line(sh.name), 5)
+            .map(sq)
+            .map(|l| format!("send {l}"))
+            .collect();
+        let script = format!(
+            "umount /run/user/2001 && rmdir /run/user/2001\n\
+             {TERM_PRELUDE}\n{}\n\
+             stat -c 'B=%n:%U:%a' /tmp/xdg-runtime-2001\n\
+             r0=$({runs})\n\
+             rm -rf /tmp/xdg-runtime-2001; as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001\n\
+             as mallory dd if=/dev/zero of=/tmp/.mfill bs=64k 2>/dev/null\n\
+             send {}\nwaitf $AUX/sync/out\n{}\nsend {}\nwaitf $AUX/sync/out2\nscreen > $AUX/screen\nstop\n\
+             echo \"X=$(cat $AUX/sync/out)\"\necho \"Y=$(cat $AUX/sync/out2)\"\n\
+             echo \"runs=$(( $({runs}) - r0 ))\"\n\
+             echo \"said=$(grep -c '^tmpguard: /tmp/alice is not usable' $AUX/screen)\"\n\
+             cat $AUX/screen >&2",
+            session(&traced, &[], &[]),
+            sq(&probe("out")),
+            lines.join("\n"),
+            sq(&probe("out2"))
+        );
+        let out = sb.run(&script).ok();
+        let get = |k: &str| {
+            out.lines()
+                .iter()
+                .find_map(|l| l.strip_prefix(k))
+                .unwrap_or("<none>")
+                .to_owned()
+        };
+        let what = format!("{}: {}\n{}", sh.name, out.stdout, out.stderr);
+        eprintln!("{}: {}", sh.name, out.stdout.replace('\n', " "));
+        assert_eq!(get("B="), "/tmp/xdg-runtime-2001:alice:700", "{what}");
+        assert_eq!(get("X="), "unset", "{what}");
+        assert_eq!(get("Y="), "unset", "{what}");
+        assert_eq!(get("said="), "1", "{what}");
+        assert_eq!(get("runs="), "1", "{what}");
+    }
+}

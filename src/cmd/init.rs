@@ -48,7 +48,8 @@ fn exports<'a>(
         tmpguard: exe.as_os_str().as_bytes(),
         base: base.map(|b| b.as_os_str().as_bytes()),
         extra,
-        // A hung mount must not block every prompt: no per-prompt check there.
+        // A hung mount must not block every prompt: no per-prompt check of
+        // TMPDIR there (XDG_RUNTIME_DIR's still: `Exports::hooked`).
         remote: !exe.as_os_str().is_empty() && crate::engine::hang::remote(&resolved.dir),
         hook_only: false,
         hook_inline: false,
@@ -127,13 +128,13 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     // The hook's code inline when init runs on a terminal (the shell is
     // most likely interactive; see `Exports::hook_inline`): one ioctl, only
     // where there is a hook to place.
-    if ex.hook && !ex.remote && shell.hook_apart() {
+    if ex.hooked() && shell.hook_apart() {
         use std::io::IsTerminal;
         ex.hook_inline = std::io::stdin().is_terminal();
     }
     // tcsh cannot hold the directory open: its hook compares the identity
     // init verified (one stat, only for tcsh with a hook).
-    if shell == Shell::Tcsh && ex.hook && !ex.remote {
+    if shell == Shell::Tcsh && ex.hooked() {
         use std::os::unix::fs::MetadataExt;
         let ident = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
         ex.id = ident(&resolved.dir);

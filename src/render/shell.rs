@@ -349,9 +349,12 @@ pub struct Exports<'a> {
     pub base: Option<&'a [u8]>,
     /// More variables set to the same value (the site's `export`), validated names.
     pub extra: &'a [&'a str],
-    /// TMPDIR is on a network filesystem: no hook, because the shell's own
-    /// builtins would stat it at each prompt and block on a hung mount.
-    /// (Detection is the caller's; see the README's hook section.)
+    /// TMPDIR is on a network filesystem: the hook does not check it,
+    /// because the shell's own builtins would stat it at each prompt and
+    /// block on a hung mount; it still checks XDG_RUNTIME_DIR (on a local
+    /// filesystem, the usual HPC setup), so there is a hook only when that
+    /// is handled (see [`Exports::hooked`]). (Detection is the caller's;
+    /// see the README's hook section.)
     pub remote: bool,
     /// Render only the hook's code (`--hook-only`; see [`Spec::hook_code`]).
     pub hook_only: bool,
@@ -373,6 +376,14 @@ pub struct Exports<'a> {
     /// `runtime_dir = false`): the hook does not check it and its repair is
     /// told so too.
     pub no_runtime_dir: bool,
+}
+
+impl Exports<'_> {
+    /// The prompt hook is registered: asked for, and with something to
+    /// check (TMPDIR on a local filesystem, or XDG_RUNTIME_DIR).
+    pub fn hooked(&self) -> bool {
+        self.hook && (!self.remote || !self.no_runtime_dir)
+    }
 }
 
 /// The slots an exports template may use.
@@ -398,13 +409,14 @@ pub const EXPORT_FLAGS: &[Flag] = &[
     Flag::NoBase,
     Flag::Inline,
     Flag::Apart,
+    Flag::Remote,
 ];
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
     let spec = shell.spec();
     let quote = |v: &[u8]| shell.quote(v);
-    let inline = ex.hook_inline && ex.hook && !ex.remote && !spec.hook_code.is_empty();
+    let inline = ex.hook_inline && ex.hooked() && !spec.hook_code.is_empty();
     if !ex.hook_only && !inline {
         return render_exports(spec.template, ex, quote);
     }
@@ -449,7 +461,7 @@ fn render_with_hook(
     (hook_head, hook_code): (&[u8], &[u8]),
     quote: impl Fn(&[u8]) -> Result<Vec<u8>, Unquotable>,
 ) -> Result<Vec<u8>, Unquotable> {
-    let hooked = ex.hook && !ex.remote;
+    let hooked = ex.hooked();
     let inline = hooked && !hook_code.is_empty();
     let tmpdir = quote(ex.tmpdir)?;
     let tmpguard = if hooked {
@@ -476,6 +488,7 @@ fn render_with_hook(
         Flag::NoBase => ex.base.is_none(),
         Flag::Inline => inline,
         Flag::Apart => hooked && !inline,
+        Flag::Remote => hooked && ex.remote,
     };
     let value = |s: Slot| -> &[u8] {
         match s {
@@ -770,11 +783,13 @@ mod tests {
             let want = format!("{head}{open}{code}{close}");
             assert!(out.ends_with(&want), "{shell:?}: {out}");
             assert!(!out.contains("--hook-only"), "{shell:?}: {out}");
-            // Not for a remote TMPDIR (no hook), and apart without a terminal.
+            // Not for a remote TMPDIR without XDG_RUNTIME_DIR (no hook), and
+            // apart without a terminal.
             let remote = text(
                 shell,
                 &Exports {
                     remote: true,
+                    no_runtime_dir: true,
                     ..ex.clone()
                 },
             );

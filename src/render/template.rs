@@ -58,6 +58,9 @@ pub enum Flag {
     /// The hook is registered and its code comes from `init SHELL --hook-only`, run only by an
     /// interactive shell.
     Apart,
+    /// The hook is registered for XDG_RUNTIME_DIR alone: TMPDIR is on a
+    /// filesystem that may hang, which the hook must not look at.
+    Remote,
 }
 
 impl Slot {
@@ -98,7 +101,7 @@ impl Slot {
 }
 
 impl Flag {
-    pub const ALL: [Flag; 7] = [
+    pub const ALL: [Flag; 8] = [
         Flag::Tmp,
         Flag::Temp,
         Flag::Hook,
@@ -106,6 +109,7 @@ impl Flag {
         Flag::NoBase,
         Flag::Inline,
         Flag::Apart,
+        Flag::Remote,
     ];
 
     /// The name as written in a template.
@@ -118,6 +122,7 @@ impl Flag {
             Flag::NoBase => "NOBASE",
             Flag::Inline => "INLINE",
             Flag::Apart => "APART",
+            Flag::Remote => "REMOTE",
         }
     }
 

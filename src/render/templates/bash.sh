@@ -17,3 +17,6 @@ export TMPDIR={{TMPDIR}}
 {{HOOKHEAD}}[[ $- != *i* ]]||{
 {{HOOKCODE}}}
 {{/INLINE}}
+# TMPDIR on a filesystem that may hang: the hook checks XDG_RUNTIME_DIR
+# alone, TMPDIR being taken as the value it is quiet about (see shell.rs).
+{{?REMOTE}}[[ $- != *i* ]]||__tgf=$TMPDIR

@@ -14,3 +14,6 @@ set -gx TMPDIR {{TMPDIR}}
 if status is-interactive; set -g __tmpguard_check {{CHECK}}
 {{HOOKCODE}}end
 {{/INLINE}}
+# TMPDIR on a filesystem that may hang: the hook checks XDG_RUNTIME_DIR
+# alone, TMPDIR being taken as the value it is quiet about (see shell.rs).
+{{?REMOTE}}status is-interactive; and set -g __tmpguard_failed $TMPDIR

@@ -13,6 +13,8 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
         # when loaded may stay one (init keeps no symlink XDG_RUNTIME_DIR).
         held = {}
         names = ['TMPDIR'] + ([] if '{{NORT}}' else ['XDG_RUNTIME_DIR'])
+        # TMPDIR on a filesystem that may hang: XDG_RUNTIME_DIR alone.
+{{?REMOTE}}        names.remove('TMPDIR')
 
         def close():
             for name in names:
@@ -47,16 +49,23 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
 
         def _tmpguard_hook(**_):
             env = __xonsh__.env
-            tmpdir = env.get('TMPDIR')
             # System calls in this process only, no fork, when all is well.
             if all(ok(name) for name in names):
                 return
             # The binary only when the check failed.
             args = [exe, 'init', 'xonsh'] + (['--base', base] if base else []) + [a for a in ['{{NORT}}'] if a]
-            run = subprocess.run(args, stdout=subprocess.PIPE)
-            if run.returncode == 0 and run.stdout:
-                execx(os.fsdecode(run.stdout))
+            # What init prints is evaluated even when it fails (status 1): it
+            # takes away what it judged unsafe (XDG_RUNTIME_DIR).
+            try:
+                run = subprocess.run(args, stdout=subprocess.PIPE)
+                code, out = run.returncode, run.stdout
+            except OSError:
+                code, out = 127, b''
+            if code < 2 and out:
+                execx(os.fsdecode(out))
+            if code == 0 and out:
                 return
+            tmpdir = env.get('TMPDIR')
             # A TMPDIR that failed verification is not left in place (nor
             # TMP/TEMP when they hold the same value); unset, it stays quiet
             # until TMPDIR is set again.
@@ -65,6 +74,10 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
                     if env.get(name) == tmpdir:
                         del env[name]
                 del env['TMPDIR']
+            # When init did not run (gone, killed), nothing vouches for a
+            # runtime directory that fails the check: taken away.
+            if code > 1 and not ok('XDG_RUNTIME_DIR') and 'XDG_RUNTIME_DIR' in names:
+                del env['XDG_RUNTIME_DIR']
             hold()
 
         hold()

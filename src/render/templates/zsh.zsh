@@ -11,3 +11,6 @@ export TMPDIR={{TMPDIR}}
 [[ ! -o interactive ]]||{
 {{HOOKCODE}}}
 {{/INLINE}}
+# TMPDIR on a filesystem that may hang: the hook checks XDG_RUNTIME_DIR
+# alone, TMPDIR being taken as the value it is quiet about (see shell.rs).
+{{?REMOTE}}[[ ! -o interactive ]] || __tmpguard_failed=$TMPDIR
