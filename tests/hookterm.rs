@@ -294,6 +294,114 @@ fn forged_owner_mount_is_verified_again_before_the_next_command() {
     }
 }
 
+/// Issue 18: XDG_RUNTIME_DIR replaced between two commands. The shell
+/// starts without a logind directory (so init makes /tmp/xdg-runtime-2001);
+/// at its prompt the cleaner removes that directory and mallory puts her own
+/// at the name: a plain 0777 directory, or a FUSE mount (bindfs,
+/// allow_other) forging alice's ownership and mode 0700. The next command
+/// line prints what its XDG_RUNTIME_DIR is (`X=path:owner:mode:fstype`, or
+/// `X=unset`), and so does the one after it (`Y=`).
+fn runtime_attack(sb: &Sandbox, sh: &Sh, fuse: bool) -> (String, String) {
+    let attack = if fuse {
+        "as mallory mkdir -m 700 /tmp/xdg-runtime-2001 /tmp/msrc
+         as mallory bindfs -o allow_other -u alice -g alice -p 0700 /tmp/msrc /tmp/xdg-runtime-2001
+         stat -c 'F=%U:%a' /tmp/xdg-runtime-2001"
+    } else {
+        "as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001"
+    };
+    // What a command sees (sh, so that an unset variable is no error in tcsh).
+    let probe = |f: &str| {
+        format!(
+            "sh -c 'd=${{XDG_RUNTIME_DIR-}}; if [ -z \"$d\" ]; then echo unset; else echo \"$(stat -c %n:%U:%a: \"$d\")$(stat -f -c %T \"$d\")\"; fi > $AUX/sync/o; mv $AUX/sync/o $AUX/sync/{f}'"
+        )
+    };
+    let script = format!(
+        "mknod $AUX/fuse c 10 229 && chmod 666 $AUX/fuse && mount --bind $AUX/fuse /dev/fuse\n\
+         {{ cat /etc/fuse.conf 2>/dev/null; echo user_allow_other; }} > $AUX/fuse.conf && mount --bind $AUX/fuse.conf /etc/fuse.conf\n\
+         umount /run/user/2001 && rmdir /run/user/2001\n\
+         {TERM_PRELUDE}\n{}\n\
+         stat -c 'B=%n:%U:%a' /tmp/xdg-runtime-2001\n\
+         rm -rf /tmp/xdg-runtime-2001\n{attack}\n\
+         send {}\nwaitf $AUX/sync/out\nsend {}\nwaitf $AUX/sync/out2\nscreen >&2\nstop\n\
+         echo \"X=$(cat $AUX/sync/out)\"\necho \"Y=$(cat $AUX/sync/out2)\"\n\
+         umount -l /tmp/xdg-runtime-2001 2>/dev/null; pkill -u mallory bindfs; true",
+        session(sh, &[], &[]),
+        sq(&probe("out")),
+        sq(&probe("out2"))
+    );
+    let out = sb.run(&script).ok();
+    let get = |k: &str| {
+        out.lines()
+            .iter()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap_or("<none>")
+            .to_owned()
+    };
+    assert_eq!(
+        get("B="),
+        "/tmp/xdg-runtime-2001:alice:700",
+        "{}: init did not make it: {}\n{}",
+        sh.name,
+        out.stdout,
+        out.stderr
+    );
+    if fuse {
+        assert_eq!(
+            get("F="),
+            "alice:700",
+            "{}: the mount does not forge",
+            sh.name
+        );
+    }
+    (get("X="), get("Y="))
+}
+
+/// A private directory of alice's that is not the one at the attacked name.
+fn is_fresh_private(x: &str) -> bool {
+    x.starts_with("/tmp/xdg-runtime-2001.") && x.ends_with(":alice:700:tmpfs")
+}
+
+/// What each hook sees of it. bash, zsh and xonsh hold the directory open
+/// (identity): both attacks are caught before the next command, which gets
+/// a private fallback. tcsh compares the device:inode init recorded (and
+/// owner, symlink): both are caught, but before a command it can only take
+/// the variable away; the next prompt sets a verified one. fish sees type,
+/// owner and symlink only: mallory's directory is caught, her mount forging
+/// alice's ownership is not (README).
+#[test]
+fn runtime_dir_replaced_between_two_commands() {
+    // Tier 3: mallory mounts FUSE through the setuid fusermount3 (and the
+    // test makes a /dev/fuse node), which a user namespace cannot.
+    let Some(sb) = common::real_root_sandbox() else {
+        return;
+    };
+    if !term_ok(&["bindfs"]) || !common::require_fuse(&sb) {
+        return;
+    }
+    for sh in &SHELLS {
+        for fuse in [false, true] {
+            let (x, y) = runtime_attack(&sb, sh, fuse);
+            let what = format!(
+                "{}, {}: X={x} Y={y}",
+                sh.name,
+                if fuse {
+                    "mallory's mount"
+                } else {
+                    "mallory's directory"
+                }
+            );
+            match (sh.name, fuse) {
+                ("fish", true) => assert!(
+                    x == "/tmp/xdg-runtime-2001:alice:700:fuseblk" && x == y,
+                    "{what} (the limit stated in the README)"
+                ),
+                ("tcsh", _) => assert!(x == "unset" && is_fresh_private(&y), "{what}"),
+                _ => assert!(is_fresh_private(&x) && x == y, "{what}"),
+            }
+        }
+    }
+}
+
 /// A command line of three builtins, no fork, in each shell's own syntax.
 fn builtins_line(name: &str) -> &'static str {
     match name {

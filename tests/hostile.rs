@@ -564,7 +564,7 @@ cases=(
   "$AUX/open|is writable by others without the sticky bit \(mode 0777\)"
   "$AUX/mallorys|is owned by uid 2002 \(mallory\), neither root nor you"
   "$AUX/s2/link|passes through the symlink $AUX/s2/link owned by uid 2002 \(mallory\)"
-  "$AUX/m/link|is inside $AUX/m, a directory owned by uid 2002 \(mallory\) \(mode 0755\), neither root nor you: they can replace what is in it; fix: set TMPDIR outside it"
+  "$AUX/m/link|is inside $AUX/m, a directory owned by uid 2002 \(mallory\) \(mode 0755\), neither root nor you: they can replace what is in it; fix: use a directory outside it"
 )
 for c in "${cases[@]}"; do
   IFS='|' read -r base why <<<"$c"
@@ -1048,6 +1048,32 @@ tg alice TMPDIR="$AUX/home/alice/t" init bash --force
 [ "$rc/$out" = "1/" ] || fail "unusable own: $rc/$out/$err"
 tg alice TMPDIR="$AUX/home/alice/t" path --force --records
 [ "$rc/$(tr '\0' '\n' <"$AUX/out" | cut -c1-6)" = "1/error " ] || fail "records, own: $rc/$(tr '\0' '|' <"$AUX/out")"
+"#,
+    );
+}
+
+/// Red team: with `/tmp/alice` squatted and `/tmp`'s blocks full (inodes
+/// left), each start made a fallback, failed its probe, could not record it,
+/// and left it: one more empty `/tmp/alice.XXXXXXXX` per start, for ever. The
+/// engine takes back what it made; mallory's directory is untouched.
+#[test]
+fn a_full_tmp_does_not_collect_empty_fallbacks() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    check(
+        sb.tmp("mode=1777,size=256k"),
+        r#"
+as mallory mkdir -m 777 /tmp/alice
+dd if=/dev/zero of=/tmp/fill bs=4k count=1000 2>/dev/null || true
+for i in 1 2 3 4 5; do
+  tg alice init bash
+  [ "$rc" = 1 ] || fail "start $i: exit $rc: $out"
+done
+grep -q "no private fallback could be made" <<<"$err" || fail "no reason: $err"
+left=$(cd /tmp && ls -d alice.* 2>/dev/null | wc -l)
+[ "$left" = 0 ] || fail "$left fallbacks left behind: $(ls -la /tmp)"
+[ "$(stat -c %U:%a /tmp/alice)" = mallory:777 ] || fail "mallory's directory changed: $(stat -c %U:%a /tmp/alice)"
 "#,
     );
 }

@@ -53,6 +53,7 @@ fn exports<'a>(
         hook_only: false,
         hook_inline: false,
         id: None,
+        rid: None,
         no_runtime_dir: false,
     }
 }
@@ -134,9 +135,17 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     // init verified (one stat, only for tcsh with a hook).
     if shell == Shell::Tcsh && ex.hook && !ex.remote {
         use std::os::unix::fs::MetadataExt;
-        ex.id = std::fs::metadata(&resolved.dir)
-            .ok()
-            .map(|m| (m.dev(), m.ino()));
+        let ident = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+        ex.id = ident(&resolved.dir);
+        // XDG_RUNTIME_DIR as it will be: set, kept, or none to check.
+        ex.rid = runtime.as_ref().and_then(|r| match &r.action {
+            runtime::Action::Set(p) => ident(p),
+            runtime::Action::Keep => snap
+                .runtime_dir
+                .as_deref()
+                .and_then(|v| ident(Path::new(v))),
+            runtime::Action::Unset => None,
+        });
     }
     let code = match render(shell, &ex).and_then(|code| {
         // XDG_RUNTIME_DIR before the template's code, only when it changes:

@@ -566,7 +566,7 @@ mod tests {
             words[9]
         );
         assert!(
-            words[9].ends_with("mode 2770), which group or others can write without the sticky bit: they can replace what is in it; fix: ask the administrator to chmod +t /proj, or set TMPDIR outside it"),
+            words[9].ends_with("mode 2770), which group or others can write without the sticky bit: they can replace what is in it; fix: ask the administrator to chmod +t /proj, or use a directory outside it"),
             "{}",
             words[9]
         );

@@ -165,6 +165,16 @@ impl Fs for DryRun<'_> {
             .map_err(|e| if e == Errno::ENOENT { Errno::ENOSYS } else { e })
     }
 
+    fn rmdir_at(&self, dir: &Handle, name: &OsStr) -> Result<(), Errno> {
+        // Only what this dry run pretended to make can be taken back.
+        let parent = self.key(dir)?;
+        let mut made = self.made.borrow_mut();
+        let at = made
+            .iter()
+            .position(|m| m.parent == parent && m.name == name);
+        at.map(|i| made.remove(i)).map(drop).ok_or(Errno::ENOENT)
+    }
+
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno> {
         // What mkdirat would say: EEXIST for any object at the name, else the
         // directory's permissions decide.

@@ -69,6 +69,9 @@ pub trait Fs {
     fn readlink(&self, link: &Handle) -> Result<Vec<u8>, Errno>;
     /// `mkdirat(dir, name, mode)`.
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno>;
+    /// `unlinkat(dir, name, AT_REMOVEDIR)`: removes an empty directory only (in
+    /// a sticky base, only one of the user's own).
+    fn rmdir_at(&self, dir: &Handle, name: &OsStr) -> Result<(), Errno>;
     /// The fallback's record `name` in `dir` (see `fallback`): opened read-write,
     /// made (mode 0600) if absent, never through a symlink, never blocking on
     /// a FIFO. ENOSYS where there is no real file to have.
@@ -189,6 +192,10 @@ impl Fs for RealFs {
 
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno> {
         mkdirat(dir.fd()?, name, Mode::from_bits_truncate(mode))
+    }
+
+    fn rmdir_at(&self, dir: &Handle, name: &OsStr) -> Result<(), Errno> {
+        nix::unistd::unlinkat(dir.fd()?, name, nix::unistd::UnlinkatFlags::RemoveDir)
     }
 
     fn chmod(&self, h: &Handle, mode: u32) -> Result<(), Errno> {

@@ -10,7 +10,7 @@
 //! sequence, a warning, and a line in the system log when it is a squat.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::engine::effects::Fs;
 use crate::engine::fallback::{self, Taken};
@@ -129,7 +129,15 @@ pub fn ensure_private(
     let mut unrecorded = None;
     let made = fallback::ensure(fs, base, &stem, uid, kind.mode).and_then(|f| {
         unrecorded = f.unrecorded;
-        finish(fs, kind, base, f.verified, None)
+        let new = f
+            .verified
+            .created
+            .then(|| (f.verified.dir.path.clone(), f.verified.dir.stat));
+        finish(fs, kind, base, f.verified, None).inspect_err(|e| {
+            if let (Some((path, stat)), Problem::Probe(_)) = (new, &e.problem) {
+                take_back(fs, base, &path, &stat);
+            }
+        })
     });
     let logged =
         taken.is_squat() && fs.log(&taken.log_line(made.as_ref().ok().map(|m| m.path.as_path())));
@@ -157,6 +165,20 @@ pub fn ensure_private(
             attempt,
             warning: None,
         },
+    }
+}
+
+/// Remove a fallback this run made whose probe failed (a full or read-only
+/// base): unrecorded, it would never be found again, and every later start
+/// would leave one more. Only while the name still holds that directory, and
+/// rmdir removes only an empty one.
+fn take_back(fs: &dyn Fs, base: &Dir, path: &Path, made: &Stat) {
+    let name = path.file_name().unwrap_or_default();
+    let same = fs
+        .lstat_at(&base.fd, name)
+        .is_ok_and(|st| st.dev == made.dev && st.ino == made.ino);
+    if same {
+        let _ = fs.rmdir_at(&base.fd, name);
     }
 }
 
@@ -353,6 +375,34 @@ mod tests {
         let e = run(&fs, &TMPDIR);
         assert!(matches!(e.result.unwrap_err().problem, Problem::Probe(_)));
         assert!(e.attempt.verified.is_some());
+    }
+
+    #[test]
+    fn a_new_fallback_whose_probe_fails_is_taken_back() {
+        // Red team: with /tmp squatted and full, every start left one more
+        // empty /tmp/alice.XXXXXXXX (the record could not be written either).
+        let fs = Scripted::new(ALICE);
+        fs.mkdir("/tmp/alice", 2000, 0o777);
+        fs.probe_result.set(Err(crate::engine::probe::ProbeError {
+            step: crate::engine::probe::Step::Write,
+            errno: nix::errno::Errno::ENOSPC,
+        }));
+        for _ in 0..3 {
+            let e = run(&fs, &TMPDIR);
+            assert!(matches!(
+                e.result.unwrap_err().problem,
+                Problem::NoFallback { .. }
+            ));
+        }
+        assert_eq!(fs.count("rmdir_at"), 3);
+        let left: Vec<_> = fs
+            .names("/tmp")
+            .into_iter()
+            .filter(|n| is_fallback_of(n.as_bytes(), b"alice"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // mallory's directory is untouched.
+        assert_eq!(fs.stat("/tmp/alice").unwrap().perm(), 0o777);
     }
 
     #[test]

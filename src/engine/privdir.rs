@@ -246,11 +246,11 @@ impl fmt::Display for Unsafe {
                 match flaw {
                     ancestry::Flaw::Owner => write!(
                         f,
-                        "is inside {dir}, a directory owned by uid {who} (mode {mode:04o}), neither root nor you: they can replace what is in it; fix: set TMPDIR outside it"
+                        "is inside {dir}, a directory owned by uid {who} (mode {mode:04o}), neither root nor you: they can replace what is in it; fix: use a directory outside it"
                     ),
                     ancestry::Flaw::NotSticky => write!(
                         f,
-                        "is inside {dir} (owner uid {who}, mode {mode:04o}), which group or others can write without the sticky bit: they can replace what is in it; fix: ask the administrator to chmod +t {dir}, or set TMPDIR outside it"
+                        "is inside {dir} (owner uid {who}, mode {mode:04o}), which group or others can write without the sticky bit: they can replace what is in it; fix: ask the administrator to chmod +t {dir}, or use a directory outside it"
                     ),
                 }
             }

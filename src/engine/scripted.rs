@@ -325,6 +325,24 @@ impl Fs for Scripted {
         Err(Errno::ENOSYS)
     }
 
+    fn rmdir_at(&self, dir: &Handle, name: &OsStr) -> Result<(), Errno> {
+        self.event("rmdir_at", name);
+        let ino = self.child(dir, name)?;
+        let Handle::Fake(parent) = dir else {
+            return Err(Errno::EBADF);
+        };
+        let mut nodes = self.nodes.borrow_mut();
+        match &nodes[&ino].content {
+            Content::Dir(c) if c.is_empty() => {}
+            Content::Dir(_) => return Err(Errno::ENOTEMPTY),
+            _ => return Err(Errno::ENOTDIR),
+        }
+        if let Content::Dir(children) = &mut nodes.get_mut(parent).unwrap().content {
+            children.remove(name);
+        }
+        Ok(())
+    }
+
     fn mkdir_at(&self, dir: &Handle, name: &OsStr, mode: u32) -> Result<(), Errno> {
         self.event("mkdir_at", name);
         if let Some(e) = self.mkdir_error.get() {

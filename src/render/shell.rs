@@ -367,6 +367,8 @@ pub struct Exports<'a> {
     /// The directory's identity as init verified it, `st_dev:st_ino` in
     /// decimal (tcsh's `-F` format), for shells that cannot hold it open.
     pub id: Option<(u64, u64)>,
+    /// The same for `XDG_RUNTIME_DIR` as init left it (tcsh).
+    pub rid: Option<(u64, u64)>,
     /// Init leaves `XDG_RUNTIME_DIR` alone (`--no-runtime-dir`, the site's
     /// `runtime_dir = false`): the hook does not check it and its repair is
     /// told so too.
@@ -381,6 +383,7 @@ pub const EXPORT_SLOTS: &[Slot] = &[
     Slot::Check,
     Slot::Base,
     Slot::Id,
+    Slot::Rid,
     Slot::NoRt,
     Slot::HookCode,
     Slot::HookHead,
@@ -460,10 +463,11 @@ fn render_with_hook(
     } else {
         Vec::new()
     };
-    let id = ex
-        .id
-        .map(|(dev, ino)| format!("{dev}:{ino}").into_bytes())
-        .unwrap_or_default();
+    let ident = |id: Option<(u64, u64)>| {
+        id.map(|(dev, ino)| format!("{dev}:{ino}").into_bytes())
+            .unwrap_or_default()
+    };
+    let (id, rid) = (ident(ex.id), ident(ex.rid));
     let flag = |f: Flag| match f {
         Flag::Tmp => ex.tmp,
         Flag::Temp => ex.temp,
@@ -480,6 +484,7 @@ fn render_with_hook(
             Slot::Check => check,
             Slot::Base => &base,
             Slot::Id => &id,
+            Slot::Rid => &rid,
             Slot::NoRt if hooked && ex.no_runtime_dir => b"--no-runtime-dir",
             Slot::NoRt => b"",
             Slot::HookCode => hook_code,

@@ -25,6 +25,8 @@ pub enum Slot {
     Args,
     /// The directory's identity as init verified it, `st_dev:st_ino` (tcsh's hook).
     Id,
+    /// The same for `XDG_RUNTIME_DIR` (empty when init leaves it alone or it is unset).
+    Rid,
     /// `--no-runtime-dir` when init left `XDG_RUNTIME_DIR` alone (the flag or
     /// the site's `runtime_dir = false`), else empty: passed on to the hook's
     /// code and its repair, and the hook then does not check the runtime dir.
@@ -59,7 +61,7 @@ pub enum Flag {
 }
 
 impl Slot {
-    pub const ALL: [Slot; 10] = [
+    pub const ALL: [Slot; 11] = [
         Slot::Tmpdir,
         Slot::Tmpguard,
         Slot::Check,
@@ -67,6 +69,7 @@ impl Slot {
         Slot::Cmd,
         Slot::Args,
         Slot::Id,
+        Slot::Rid,
         Slot::NoRt,
         Slot::HookCode,
         Slot::HookHead,
@@ -82,6 +85,7 @@ impl Slot {
             Slot::Cmd => "CMD",
             Slot::Args => "ARGS",
             Slot::Id => "ID",
+            Slot::Rid => "RID",
             Slot::NoRt => "NORT",
             Slot::HookCode => "HOOKCODE",
             Slot::HookHead => "HOOKHEAD",

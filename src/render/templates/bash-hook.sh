@@ -18,10 +18,11 @@
 # again (--base=DIR: one argument whatever IFS is) and its code is evaluated,
 # which evaluates this again; if that fails TMPDIR is not left in place,
 # nor TMP/TEMP with its value.
-# XDG_RUNTIME_DIR (unless --no-runtime-dir, the NORT slot): set, it must be the
-# user's (-O) and no symlink, else the same repair (init handles it). No fd
-# held for it: the bytes would cost ~80,000 instructions at every start
-# (tests/cost.rs). The check is a string (__tgw), evaluated: cheaper to load.
+# XDG_RUNTIME_DIR (unless --no-runtime-dir, the NORT slot): set, it is held
+# open too (__tgu) and compared by identity, and must not be a symlink, else
+# the same repair (init handles it). Set after loading (unset then), it
+# fails the check once: the repair judges it. The check is a string (__tgw),
+# evaluated: cheaper to load.
 # It also puts back a PS0 another tool replaced, and its guard in front of
 # bash-preexec's DEBUG trap when bash-preexec, loaded after, took our trap
 # into its preexec_functions (which it skips when stdout is not a terminal:
@@ -50,12 +51,13 @@
 # it is not an array (no `a` among __tga's flags; SC2128, SC2178).
 # shellcheck disable=SC2016,SC2034,SC2128,SC2178
 __tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"} {{NORT}})&&eval "$c"||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
-${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tgw='[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]&&[[ -n "{{NORT}}" || -z ${XDG_RUNTIME_DIR-} || -O $XDG_RUNTIME_DIR && ! -L $XDG_RUNTIME_DIR ]]' __tga=${PROMPT_COMMAND[*]@A} __tga=${__tga%%=*} __tgt=
+${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tgw='[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]&&[[ -n "{{NORT}}" || -z ${XDG_RUNTIME_DIR-} || $XDG_RUNTIME_DIR -ef /dev/fd/$__tgu && ! -L $XDG_RUNTIME_DIR ]]' __tga=${PROMPT_COMMAND[*]@A} __tga=${__tga%%=*} __tgt=
 __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};eval "$__tgw"||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
-# Hold TMPDIR open (closing what an earlier load held).
-[[ -z ${__tgd-} ]]||exec {__tgd}<&-
-{ exec {__tgd}<"$TMPDIR";} 2>/dev/null||__tgd=
-[[ ! -L $TMPDIR ]]||__tgl=1
+# Hold TMPDIR and XDG_RUNTIME_DIR open, closing what an earlier load held
+# (an older release's held no __tgu: that close fails, quietly). One group,
+# one redirection of stderr: each costs. Unset, XDG_RUNTIME_DIR holds `/`,
+# unused (the check does not look at an unset one): no test, cheaper.
+{ [[ -z ${__tgd-} ]]||exec {__tgd}<&- {__tgu}<&-;[[ ! -L $TMPDIR ]]||__tgl=1;exec {__tgd}<"$TMPDIR" {__tgu}<"${XDG_RUNTIME_DIR:-/}";} 2>/dev/null||__tgd=
 # PS0's counter: not with promptvars off (PS0 would print) nor into a
 # readonly PS0.
 \shopt -q promptvars&&[[ ${PS0[*]@a} != *r* ]]||__tgp=

@@ -20,7 +20,10 @@ end
 # At the prompt and before each command line; builtins only unless it fails.
 function __tmpguard_hook --on-event fish_prompt --on-event fish_preexec
     set -l s $status
-    if builtin test "$TMPDIR" != "$__tmpguard_failed"; and not begin; builtin test -d "$TMPDIR"; and begin; builtin test -n "$__tmpguard_link"; or not builtin test -L "$TMPDIR"; end; and begin; builtin test $__tmpguard_check = job; or builtin test -O "$TMPDIR"; end; end
+    # XDG_RUNTIME_DIR (unless --no-runtime-dir), when set: a directory of
+    # the user's, not a symlink (type and owner only, as for TMPDIR).
+    if begin; builtin test "$TMPDIR" != "$__tmpguard_failed"; and not begin; builtin test -d "$TMPDIR"; and begin; builtin test -n "$__tmpguard_link"; or not builtin test -L "$TMPDIR"; end; and begin; builtin test $__tmpguard_check = job; or builtin test -O "$TMPDIR"; end; end; end
+        or begin; builtin test -z "{{NORT}}"; and builtin test -n "$XDG_RUNTIME_DIR"; and not begin; builtin test -d "$XDG_RUNTIME_DIR"; and builtin test -O "$XDG_RUNTIME_DIR"; and not builtin test -L "$XDG_RUNTIME_DIR"; end; end
         set -l base
         builtin test -n "$__tmpguard_base"; and set base --base $__tmpguard_base
         set -l code ({{TMPGUARD}} init fish $base {{NORT}} | builtin string collect)

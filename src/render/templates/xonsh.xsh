@@ -6,43 +6,50 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
     def _tmpguard_hook_for(exe, base):
         import os, stat, subprocess
 
-        # The directory init verified, held open (close-on-exec): the check
-        # compares identity, which a directory removed and re-created, or a
-        # mount over the name, fails. A TMPDIR that was the user's own
-        # symlink when loaded may stay one.
+        # The directories init verified (TMPDIR, and XDG_RUNTIME_DIR unless
+        # --no-runtime-dir), held open (close-on-exec): the check compares
+        # identity, which a directory removed and re-created, or a mount
+        # over the name, fails. A TMPDIR that was the user's own symlink
+        # when loaded may stay one (init keeps no symlink XDG_RUNTIME_DIR).
         held = {}
+        names = ['TMPDIR'] + ([] if '{{NORT}}' else ['XDG_RUNTIME_DIR'])
 
         def close():
-            fd = held.pop('fd', None)
-            if fd is not None:
-                os.close(fd)
+            for name in names:
+                h = held.pop(name, None)
+                if h is not None:
+                    os.close(h[0])
 
         def hold():
             close()
-            tmpdir = __xonsh__.env.get('TMPDIR')
-            if tmpdir:
-                try:
-                    held['fd'] = os.open(tmpdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-                    held['link'] = os.path.islink(tmpdir)
-                except OSError:
-                    pass
+            for name in names:
+                path = __xonsh__.env.get(name)
+                if path:
+                    try:
+                        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                        held[name] = (fd, os.path.islink(path))
+                    except OSError:
+                        pass
 
-        def ok(tmpdir):
-            fd = held.get('fd')
-            if fd is None:
+        # Unset (after a failed repair, or never set): nothing to check.
+        def ok(name):
+            path = __xonsh__.env.get(name)
+            if not path:
+                return True
+            h = held.get(name)
+            if h is None:
                 return False
             try:
-                a, b = os.stat(tmpdir), os.fstat(fd)
-                return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) and (held['link'] or not os.path.islink(tmpdir))
+                a, b = os.stat(path), os.fstat(h[0])
+                return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) and (h[1] or not os.path.islink(path))
             except OSError:
                 return False
 
         def _tmpguard_hook(**_):
             env = __xonsh__.env
             tmpdir = env.get('TMPDIR')
-            # Unset after a failed repair: quiet until TMPDIR is set again.
             # System calls in this process only, no fork, when all is well.
-            if not tmpdir or ok(tmpdir):
+            if all(ok(name) for name in names):
                 return
             # The binary only when the check failed.
             args = [exe, 'init', 'xonsh'] + (['--base', base] if base else []) + [a for a in ['{{NORT}}'] if a]
@@ -51,11 +58,13 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
                 execx(os.fsdecode(run.stdout))
                 return
             # A TMPDIR that failed verification is not left in place (nor
-            # TMP/TEMP when they hold the same value).
-            for name in ('TMP', 'TEMP'):
-                if env.get(name) == tmpdir:
-                    del env[name]
-            del env['TMPDIR']
+            # TMP/TEMP when they hold the same value); unset, it stays quiet
+            # until TMPDIR is set again.
+            if tmpdir:
+                for name in ('TMP', 'TEMP'):
+                    if env.get(name) == tmpdir:
+                        del env[name]
+                del env['TMPDIR']
             hold()
 
         hold()
