@@ -160,7 +160,7 @@ fn bash_non_interactive_pays_little_for_the_hook() {
 }
 
 #[test]
-fn bash_interactive_pays_at_most_515k_more_than_the_release() {
+fn bash_interactive_pays_at_most_530k_more_than_the_release() {
     if !ok() {
         return;
     }
@@ -170,9 +170,9 @@ fn bash_interactive_pays_at_most_515k_more_than_the_release() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("bash, interactive: {new} instructions (release 3cefb87: {old})");
     assert!(
-        // Issue 14 set +530,000; after the second session +493,844 (no fork
-        // at load without a DEBUG trap): tightened, with room for a check.
-        new <= old + 515_000,
+        // Issue 14's bound. (+493,844 after its second session; the held
+        // XDG_RUNTIME_DIR of issue 18 brought it to +527,001.)
+        new <= old + 530_000,
         "bash, interactive: {new} instructions, release {old}"
     );
 }
