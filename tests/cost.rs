@@ -170,6 +170,8 @@ fn bash_interactive_pays_at_most_530k_more_than_the_release() {
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("bash, interactive: {new} instructions (release 3cefb87: {old})");
     assert!(
+        // Issue 14's bound. (+493,844 after its second session; the held
+        // XDG_RUNTIME_DIR of issue 18 brought it to +527,001.)
         new <= old + 530_000,
         "bash, interactive: {new} instructions, release {old}"
     );

@@ -154,6 +154,13 @@ echo x >/run/user/2001; chown alice /run/user/2001
 replaced "a file" "is a regular file, not a directory"
 rm /run/user/2001
 replaced "missing" "does not exist"
+# Valid but too long for the sockets programs make in it (red team): 82 bytes.
+long=$AUX/home/alice/$(printf 'd%.0s' $(seq $((82 - ${#AUX} - 12))))
+as alice mkdir -m 0700 "$long"
+[ ${#long} = 82 ] || fail "long path is ${#long} bytes"
+got=$(as alice env XDG_RUNTIME_DIR="$long" bash -c 'eval "$("$TG" init bash 2>"$HOME/err")"; printf %s "$XDG_RUNTIME_DIR"')
+[ "$got" = /tmp/xdg-runtime-2001 ] || fail "too long: got $got"
+grep -qF "XDG_RUNTIME_DIR=$long is 82 bytes long: sockets in it" "$AUX/home/alice/err" || fail "too long: stderr: $(cat "$AUX/home/alice/err")"
 true
 "#,
     );

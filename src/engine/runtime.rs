@@ -23,6 +23,7 @@ use crate::sys::statx::{self, Statx};
 
 use crate::engine::effects::{Fs, RealFs};
 use crate::engine::ensure::{self, Fallback};
+use crate::engine::fsinfo::SOCKET_PATH_MAX;
 use crate::engine::localfs::{self, Locality};
 use crate::engine::privdir::{self, Problem, Unsafe};
 
@@ -56,6 +57,9 @@ pub enum Invalid {
     Mode(u32),
     /// Not on a local filesystem (or on FUSE).
     NotLocal(Locality),
+    /// So long that the sockets programs make in it would not fit a socket
+    /// path (its length in bytes).
+    TooLong(usize),
     /// Someone else's, a symlink, not a directory, ...
     Unsafe(Unsafe),
     /// Something on the way failed.
@@ -82,6 +86,10 @@ impl fmt::Display for Invalid {
             Invalid::Missing => f.write_str("does not exist"),
             Invalid::Mode(m) => write!(f, "has mode {m:04o}, not 0700"),
             Invalid::NotLocal(l) => l.fmt(f),
+            Invalid::TooLong(n) => write!(
+                f,
+                "is {n} bytes long: sockets in it (gpg-agent's gnupg/S.gpg-agent.browser, podman's podman/podman.sock) would not fit a socket path's {SOCKET_PATH_MAX} bytes"
+            ),
             Invalid::Unsafe(u) => u.fmt(f),
             Invalid::Error(e) => write!(f, "cannot be checked ({e})"),
         }
@@ -307,12 +315,20 @@ pub struct Resolved {
     pub was_unsafe: bool,
 }
 
+/// The room a runtime directory leaves for the names programs bind sockets
+/// at in it: the longest common one, gpg-agent's `gnupg/S.gpg-agent.browser`,
+/// and its `/`. (The specification asks for a directory sockets work in.)
+pub const SOCKET_ROOM: usize = 26;
+
 /// Look at the inherited value: the cheap check first, the full one (with
 /// the reason) when that is not enough.
 pub fn judge(fs: &dyn Fs, value: Option<&OsStr>, uid: u32) -> Inherited {
     let Some(v) = value.filter(|v| !v.is_empty()) else {
         return Inherited::Unset;
     };
+    if v.len() + SOCKET_ROOM > SOCKET_PATH_MAX {
+        return Inherited::Invalid(Invalid::TooLong(v.len()));
+    }
     if let Err(e) = answers(v, uid) {
         return Inherited::Invalid(Invalid::Error(e));
     }
@@ -596,6 +612,27 @@ mod tests {
         assert_eq!(
             judge(&RealFs, Some(OsStr::new("")), uid()),
             Inherited::Unset
+        );
+    }
+
+    #[test]
+    fn too_long_for_sockets_is_invalid_before_anything_is_looked_at() {
+        // Red team: a valid 0700 directory at a 123-byte path was kept, and
+        // bind($XDG_RUNTIME_DIR/bus) failed. 81 bytes leave gpg-agent room.
+        let at = |n: usize| format!("/{}", "d".repeat(n - 1));
+        assert_eq!(
+            judge(&RealFs, Some(OsStr::new(&at(82))), uid()),
+            Inherited::Invalid(Invalid::TooLong(82))
+        );
+        assert_ne!(
+            judge(&RealFs, Some(OsStr::new(&at(81))), uid()),
+            Inherited::Invalid(Invalid::TooLong(81))
+        );
+        assert!(!Invalid::TooLong(82).is_unsafe());
+        assert!(
+            Invalid::TooLong(123)
+                .to_string()
+                .starts_with("is 123 bytes long")
         );
     }
 
