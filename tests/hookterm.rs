@@ -758,7 +758,7 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
              stat -c 'B=%n:%U:%a' /tmp/xdg-runtime-2001\n\
              r0=$({runs})\n\
              rm -rf /tmp/xdg-runtime-2001; as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001\n\
-             as mallory dd if=/dev/zero of=/tmp/.mfill bs=64k 2>/dev/null\n\
+             as mallory dd if=/dev/zero of=/tmp/.mfill bs=64k 2>/dev/null; as mallory dd if=/dev/zero of=/tmp/.mfill2 bs=4k 2>/dev/null\n\
              send {}\nwaitf $AUX/sync/out\n{}\nsend {}\nwaitf $AUX/sync/out2\nscreen > $AUX/screen\nstop\n\
              echo \"X=$(cat $AUX/sync/out)\"\necho \"Y=$(cat $AUX/sync/out2)\"\n\
              echo \"runs=$(( $({runs}) - r0 ))\"\n\
@@ -784,5 +784,85 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
         assert_eq!(get("Y="), "unset", "{what}");
         assert_eq!(get("said="), "1", "{what}");
         assert_eq!(get("runs="), "1", "{what}");
+    }
+}
+
+/// Red team a30 (issue 18): TMPDIR on a FUSE mount (network scratch, the
+/// usual HPC setup) has no TMPDIR check at the prompt (a hung mount would
+/// block it), but XDG_RUNTIME_DIR on local /tmp is still checked: the
+/// cleaner removes it at a prompt, mallory puts her 0777 directory at the
+/// name, and the next command gets a private fallback (tcsh: the variable
+/// taken away, then a fallback at the next prompt). TMPDIR stays the
+/// mount, and no command line stats it (T=, stats=).
+#[test]
+fn network_tmpdir_still_has_the_runtime_dir_checked() {
+    // Tier 3: alice mounts FUSE through the setuid fusermount3.
+    let Some(sb) = common::real_root_sandbox() else {
+        return;
+    };
+    if !term_ok(&["bindfs", "strace"]) || !common::require_fuse(&sb) {
+        return;
+    }
+    let probe = |f: &str| {
+        format!(
+            "sh -c 'd=${{XDG_RUNTIME_DIR-}}; if [ -z \"$d\" ]; then echo unset; else echo \"$(stat -c %n:%U:%a: \"$d\")$(stat -f -c %T \"$d\")\"; fi > $AUX/sync/o; echo \"$TMPDIR\" > $AUX/sync/t; mv $AUX/sync/o $AUX/sync/{f}'"
+        )
+    };
+    for sh in &SHELLS {
+        let traced = Sh {
+            start: Box::leak(
+                format!(
+                    "env TMPDIR=$AUX/home/alice/fuse/t strace -f -qq -e trace=newfstatat,statx,stat,lstat,openat,open -o $AUX/sync/trace {}",
+                    sh.start
+                )
+                .into_boxed_str(),
+            ),
+            ..*sh
+        };
+        let stats = "grep -c 'home/alice/fuse/t\"' $AUX/sync/trace";
+        let script = format!(
+            "mknod $AUX/fuse c 10 229 && chmod 666 $AUX/fuse && mount --bind $AUX/fuse /dev/fuse\n\
+             umount /run/user/2001 && rmdir /run/user/2001\n\
+             as alice mkdir -p -m 700 $AUX/home/alice/src/t $AUX/home/alice/fuse\n\
+             as alice bindfs --no-allow-other $AUX/home/alice/src $AUX/home/alice/fuse\n\
+             grep -q ' fuse' /proc/self/mountinfo || echo 'no FUSE mount' >&2\n\
+             {TERM_PRELUDE}\n{}\n\
+             stat -c 'B=%n:%U:%a' /tmp/xdg-runtime-2001\n\
+             s0=$({stats})\n\
+             send {}\nsend {}\nsend {}\nsend {}\nwaitf $AUX/sync/m\n\
+             echo \"stats=$(( $({stats}) - s0 ))\"\n\
+             rm -rf /tmp/xdg-runtime-2001; as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001\n\
+             send {}\nwaitf $AUX/sync/out\nsend {}\nwaitf $AUX/sync/out2\nscreen >&2\nstop\n\
+             echo \"X=$(cat $AUX/sync/out)\"\necho \"Y=$(cat $AUX/sync/out2)\"\necho \"T=$(cat $AUX/sync/t)\"\n\
+             umount -l $AUX/home/alice/fuse; true",
+            session(&traced, &[], &[]),
+            sq(builtins_line(sh.name)),
+            sq(builtins_line(sh.name)),
+            sq(builtins_line(sh.name)),
+            sq("echo m > $AUX/sync/m"),
+            sq(&probe("out")),
+            sq(&probe("out2"))
+        );
+        let out = sb.run(&script).ok();
+        let get = |k: &str| {
+            out.lines()
+                .iter()
+                .find_map(|l| l.strip_prefix(k))
+                .unwrap_or("<none>")
+                .to_owned()
+        };
+        let (x, y) = (get("X="), get("Y="));
+        eprintln!("{}: {}", sh.name, out.stdout.replace('\n', " "));
+        let what = format!("{}: {}\n{}", sh.name, out.stdout, out.stderr);
+        assert_eq!(get("B="), "/tmp/xdg-runtime-2001:alice:700", "{what}");
+        assert_eq!(get("T="), "/mnt/tg/home/alice/fuse/t", "{what}");
+        match sh.name {
+            // (Or already at the prompt after the marker line, which the
+            // test does not wait for.)
+            "tcsh" => assert!((x == "unset" || x == y) && is_fresh_private(&y), "{what}"),
+            _ => assert!(is_fresh_private(&x) && x == y, "{what}"),
+        }
+        // Four command lines before the attack stat nothing there.
+        assert_eq!(get("stats="), "0", "{what}");
     }
 }

@@ -640,9 +640,11 @@ echo "fast path: $n system calls"
 /// A user only the remote-hook test has.
 const FAY: u32 = 27318;
 
-/// A TMPDIR on a FUSE mount of the user's own gets no prompt hook (a hung
-/// mount would block every prompt at its check); a local one still does,
-/// and so does the same directory reached through the local copy.
+/// A TMPDIR on a FUSE mount of the user's own gets no prompt check (a hung
+/// mount would block every prompt at its check): the hook checks
+/// XDG_RUNTIME_DIR alone (TMPDIR is the value it is quiet about), and with
+/// --no-runtime-dir there is no hook; a local one has the full hook, and
+/// so does the same directory reached through the local copy.
 #[test]
 fn no_prompt_hook_for_a_tmpdir_on_fuse() {
     // Tier 3: a test user mounts FUSE through the setuid fusermount3, which a
@@ -673,7 +675,9 @@ for d in "$F/t" /mnt/tg/home/fay/link "$S/t"; do
   grep -qx "export TMPDIR='$d'" <<<"$out" || fail "$d not kept: $out"
   case $d in
     "$S/t") grep -q -e --hook-only -e __tmpguard_hook <<<"$out" || fail "local $d: no hook: $out" ;;
-    *) ! grep -q -e --hook-only -e __tmpguard_hook <<<"$out" || fail "FUSE $d: a hook: $out" ;;
+    *) grep -q -e --hook-only -e __tmpguard_hook <<<"$out" && grep -qxF '[[ $- != *i* ]]||__tgf=$TMPDIR' <<<"$out" || fail "FUSE $d: no hook for XDG_RUNTIME_DIR alone: $out"
+       out=$(as fay env TMPDIR="$d" bash -ic '"$TG" init bash --no-runtime-dir' 2>&1)
+       ! grep -q -e --hook-only -e __tmpguard_hook <<<"$out" || fail "FUSE $d, --no-runtime-dir: a hook: $out" ;;
   esac
 done
 "#,

@@ -794,6 +794,24 @@ mod tests {
                 },
             );
             assert!(!remote.contains("__tmpguard"), "{shell:?}: {remote}");
+            // With it: the hook (inline or apart), told to leave TMPDIR be.
+            for inline in [true, false] {
+                let xdg = text(
+                    shell,
+                    &Exports {
+                        remote: true,
+                        hook_inline: inline,
+                        ..ex.clone()
+                    },
+                );
+                let marker = match shell {
+                    Shell::Bash => "[[ $- != *i* ]]||__tgf=$TMPDIR\n",
+                    Shell::Zsh => "[[ ! -o interactive ]] || __tmpguard_failed=$TMPDIR\n",
+                    _ => "status is-interactive; and set -g __tmpguard_failed $TMPDIR\n",
+                };
+                assert!(xdg.ends_with(marker), "{shell:?}: {xdg}");
+                assert_eq!(xdg.contains("--hook-only"), !inline, "{shell:?}: {xdg}");
+            }
             let apart = text(
                 shell,
                 &Exports {

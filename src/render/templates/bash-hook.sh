@@ -17,7 +17,12 @@
 # failed repair left (unset: quiet until it changes, __tgf). Else init runs
 # again (--base=DIR: one argument whatever IFS is) and its code is evaluated,
 # which evaluates this again; if that fails TMPDIR is not left in place,
-# nor TMP/TEMP with its value.
+# nor TMP/TEMP with its value. What init printed when it failed (status 1:
+# it ran) is evaluated too: it takes away what it judged unsafe (`unset
+# XDG_RUNTIME_DIR`, TMPDIR=/tmp), and XDG_RUNTIME_DIR as it left it is held
+# (__tgu): the hook is quiet after, until something changes. (`$?` there is
+# init's status: `&&` skipped the eval.) Not run (gone, killed: above 1),
+# nothing is evaluated.
 # XDG_RUNTIME_DIR (unless --no-runtime-dir, the NORT slot): set, it is held
 # open too (__tgu) and compared by identity, and must not be a symlink, else
 # the same repair (init handles it). Set after loading (unset then), it
@@ -50,7 +55,7 @@
 # the DEBUG trap (SC2034); PROMPT_COMMAND is assigned as a string only when
 # it is not an array (no `a` among __tga's flags; SC2128, SC2178).
 # shellcheck disable=SC2016,SC2034,SC2128,SC2178
-__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"} {{NORT}});__tge=$?;((__tge>1))||eval "$c"&&((!__tge))||{ [[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;((__tge==1))&&{ exec {__tgu}<&- {__tgu}<"${XDG_RUNTIME_DIR:-/}";} 2>/dev/null||eval "$__tgw"||unset XDG_RUNTIME_DIR;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
+__tgx={{TMPGUARD}} __tgb={{BASE}} __tgf='' __tgl='' __tgp='${PS0:$((__tgn+=1,0)):0}' __tgn=${__tgn:-0} __tgo=${__tgn:-0} __tgr='c=$("$__tgx" init bash ${__tgb:+"--base=$__tgb"} {{NORT}})&&eval "$c"||{ (($?>1))||{ eval "$c";exec {__tgu}<&- {__tgu}<"${XDG_RUNTIME_DIR:-/}";} 2>/dev/null;[[ ${TMP-} != "${TMPDIR-}" ]]||unset TMP;[[ ${TEMP-} != "${TMPDIR-}" ]]||unset TEMP;unset TMPDIR;__tgf=;[[ -z $__tgd ]]||exec {__tgd}<&-;__tgd=;}' __tgk='[[ -z $__tgp || ${PS0-} == *__tgn* ]]||PS0+=$__tgp;((o==__tgn))&&[[ -n ${__tgq-} || "${preexec_functions[*]-}" != *__bp_original_debug_trap* ]]||{ __tgq=1 c=$(trap -p DEBUG);[[ $c == *__tmpguard_hook* ]]||{ eval "c=($c)";trap -- "$__tgg${c[2]:+
 ${c[2]#-}}" DEBUG;};}' __tgg='((__tgn==__tgo))||__tmpguard_hook t "$_"' __tgw='[[ ${TMPDIR-} == "$__tgf" || ( -n $__tgd && $TMPDIR -ef /dev/fd/$__tgd && ( -n $__tgl || ! -L $TMPDIR ) ) ]]&&[[ -n "{{NORT}}" || -z ${XDG_RUNTIME_DIR-} || $XDG_RUNTIME_DIR -ef /dev/fd/$__tgu && ! -L $XDG_RUNTIME_DIR ]]' __tga=${PROMPT_COMMAND[*]@A} __tga=${__tga%%=*} __tgt=
 __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};eval "$__tgw"||eval "$__tgr";[[ $1 != p ]]||{ eval "$__tgk";\return $s;};}
 # Hold TMPDIR and XDG_RUNTIME_DIR open, closing what an earlier load held
@@ -87,6 +92,8 @@ __tmpguard_hook(){ \local s=$? c o=$__tgo;__tgo=${__tgn-};eval "$__tgw"||eval "$
 # status still decides under extdebug, or bash-preexec's; none prints as
 # `-` in posix mode). Last: every top-level command after the trap would
 # run it.
+# (No trap set before: no `eval` of nothing, which costs an interactive bash
+# some 20,000 instructions.)
 trap -p DEBUG>&- 2>&-||__tgt=$(trap -p DEBUG)
-[[ ${FUNCNAME-} || $__tgt == *__tmpguard_hook* ]]||{ eval "__tgt=($__tgt)";trap -- "$__tgg${__tgt[2]:+
+[[ ${FUNCNAME-} || $__tgt == *__tmpguard_hook* ]]||{ [[ -z $__tgt ]]||eval "__tgt=($__tgt)";trap -- "$__tgg${__tgt[2]:+
 ${__tgt[2]#-}}" DEBUG;}

@@ -26,17 +26,12 @@ function __tmpguard_hook --on-event fish_prompt --on-event fish_preexec
         or begin; builtin test -z "{{NORT}}"; and builtin test -n "$XDG_RUNTIME_DIR"; and not begin; builtin test -d "$XDG_RUNTIME_DIR"; and builtin test -O "$XDG_RUNTIME_DIR"; and not builtin test -L "$XDG_RUNTIME_DIR"; end; end
         set -l base
         builtin test -n "$__tmpguard_base"; and set base --base $__tmpguard_base
-        # What init prints is evaluated even when it fails (status 1): it
-        # takes away what it judged unsafe (XDG_RUNTIME_DIR). When init did
-        # not run (gone, killed), one failing the check is taken away.
+        # What init prints is evaluated even when it fails (status 1: it
+        # ran): it takes away what it judged unsafe (XDG_RUNTIME_DIR).
         set -l code ({{TMPGUARD}} init fish $base {{NORT}} | builtin string collect)
         set -l st $pipestatus[1]
         builtin test $st -lt 2; and eval $code
-        builtin test $st -eq 0; and return $s
-        __tmpguard_unset
-        builtin test $st -lt 2 -o -n "{{NORT}}" -o -z "$XDG_RUNTIME_DIR"
-        or begin; builtin test -d "$XDG_RUNTIME_DIR" -a -O "$XDG_RUNTIME_DIR"; and not builtin test -L "$XDG_RUNTIME_DIR"; end
-        or set -e XDG_RUNTIME_DIR
+        builtin test $st = 0; or __tmpguard_unset
     end
     return $s
 end

@@ -54,8 +54,9 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
                 return
             # The binary only when the check failed.
             args = [exe, 'init', 'xonsh'] + (['--base', base] if base else []) + [a for a in ['{{NORT}}'] if a]
-            # What init prints is evaluated even when it fails (status 1): it
-            # takes away what it judged unsafe (XDG_RUNTIME_DIR).
+            # What init prints is evaluated even when it fails (status 1: it
+            # ran; not when gone or killed): it takes away what it judged
+            # unsafe (XDG_RUNTIME_DIR).
             try:
                 run = subprocess.run(args, stdout=subprocess.PIPE)
                 code, out = run.returncode, run.stdout
@@ -74,10 +75,6 @@ if __xonsh__.env.get('XONSH_INTERACTIVE'):
                     if env.get(name) == tmpdir:
                         del env[name]
                 del env['TMPDIR']
-            # When init did not run (gone, killed), nothing vouches for a
-            # runtime directory that fails the check: taken away.
-            if code > 1 and not ok('XDG_RUNTIME_DIR') and 'XDG_RUNTIME_DIR' in names:
-                del env['XDG_RUNTIME_DIR']
             hold()
 
         hold()

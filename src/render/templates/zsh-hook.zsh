@@ -33,19 +33,18 @@ __tmpguard_ok() {
 }
 # A TMPDIR that failed verification is not left in place: unset it (and
 # TMP/TEMP when they hold the same value) and stay quiet until it changes.
-# XDG_RUNTIME_DIR is as init left it (held again), or, when init did not
-# run (status above 1: gone, killed), taken away if it fails the check.
+# XDG_RUNTIME_DIR is held again as init left it.
 __tmpguard_unset() {
   if [[ ${TMP-} == "${TMPDIR-}" ]]; then unset TMP; fi
   if [[ ${TEMP-} == "${TMPDIR-}" ]]; then unset TEMP; fi
   unset TMPDIR
   __tmpguard_failed=
-  if (( $1 > 1 )) && ! __tmpguard_ok; then unset XDG_RUNTIME_DIR; fi
   __tmpguard_hold
 }
 # The binary only when the check failed; --base stays one argument. What
-# init prints is evaluated even when it fails (status 1): it takes away
-# what it judged unsafe (`unset XDG_RUNTIME_DIR`).
+# init prints is evaluated even when it fails (status 1: it ran; not when
+# gone or killed): it takes away what it judged unsafe (`unset
+# XDG_RUNTIME_DIR`).
 __tmpguard_repair() {
   local code s
   local -a a
@@ -54,7 +53,7 @@ __tmpguard_repair() {
   if [[ -n $__tmpguard_nort ]]; then a+=(--no-runtime-dir); fi
   code=$($__tmpguard_exe $a)
   s=$?
-  if (( s < 2 )) && eval $code && (( ! s )); then :; else __tmpguard_unset $s; fi
+  if (( s < 2 )) && eval $code && (( ! s )); then :; else __tmpguard_unset; fi
 }
 # At the prompt (precmd) and before each command line (preexec). zsh keeps
 # $? across hooks; returning 0 keeps err_exit from ever firing.
