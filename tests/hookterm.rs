@@ -724,7 +724,9 @@ fn zsh_and_fish_coexistence_matrix() {
 /// make neither a private TMPDIR nor a runtime directory: it exits 1 and
 /// prints `unset XDG_RUNTIME_DIR`. The next command must not see mallory's
 /// directory (X=, and Y= two lines later); the reason is said once, then
-/// the hook is quiet: one init run in all, none for the lines after.
+/// the hook is quiet: one init run in all, none for the lines after. The
+/// same when alice re-created the directory herself: init keeps it (and
+/// prints nothing), and the hook holds it from then on.
 #[test]
 fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
     let Some(sb) = root_sandbox() else { return };
@@ -736,7 +738,14 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
             "sh -c 'd=${{XDG_RUNTIME_DIR-}}; if [ -z \"$d\" ]; then echo unset; else echo \"$(stat -c %n:%U:%a \"$d\")\"; fi > $AUX/sync/o; mv $AUX/sync/o $AUX/sync/{f}'"
         )
     };
-    for sh in &SHELLS {
+    // mallory's directory (init takes it away), or alice's own re-created
+    // one (init keeps it: the hook holds it after).
+    for (sh, mallory) in SHELLS.iter().flat_map(|s| [(s, true), (s, false)]) {
+        let attack = if mallory {
+            "as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001"
+        } else {
+            "as alice mkdir -m 700 /tmp/xdg-runtime-2001"
+        };
         let traced = Sh {
             start: Box::leak(
                 format!(
@@ -757,7 +766,7 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
              {TERM_PRELUDE}\n{}\n\
              stat -c 'B=%n:%U:%a' /tmp/xdg-runtime-2001\n\
              r0=$({runs})\n\
-             rm -rf /tmp/xdg-runtime-2001; as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001\n\
+             rm -rf /tmp/xdg-runtime-2001; {attack}\n\
              as mallory dd if=/dev/zero of=/tmp/.mfill bs=64k 2>/dev/null; as mallory dd if=/dev/zero of=/tmp/.mfill2 bs=4k 2>/dev/null\n\
              send {}\nwaitf $AUX/sync/out\n{}\nsend {}\nwaitf $AUX/sync/out2\nscreen > $AUX/screen\nstop\n\
              echo \"X=$(cat $AUX/sync/out)\"\necho \"Y=$(cat $AUX/sync/out2)\"\n\
@@ -777,13 +786,30 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
                 .unwrap_or("<none>")
                 .to_owned()
         };
-        let what = format!("{}: {}\n{}", sh.name, out.stdout, out.stderr);
-        eprintln!("{}: {}", sh.name, out.stdout.replace('\n', " "));
-        assert_eq!(get("B="), "/tmp/xdg-runtime-2001:alice:700", "{what}");
-        assert_eq!(get("X="), "unset", "{what}");
-        assert_eq!(get("Y="), "unset", "{what}");
-        assert_eq!(get("said="), "1", "{what}");
-        assert_eq!(get("runs="), "1", "{what}");
+        let what = format!(
+            "{} (mallory: {mallory}): {}\n{}",
+            sh.name, out.stdout, out.stderr
+        );
+        eprintln!(
+            "{} (mallory: {mallory}): {}",
+            sh.name,
+            out.stdout.replace('\n', " ")
+        );
+        let own = "/tmp/xdg-runtime-2001:alice:700";
+        assert_eq!(get("B="), own, "{what}");
+        let want = if mallory { "unset" } else { own };
+        // tcsh, before a command, can only take it away (see above).
+        let x = if sh.name == "tcsh" { "unset" } else { want };
+        assert_eq!(get("X="), x, "{what}");
+        assert_eq!(get("Y="), want, "{what}");
+        // fish sees type and owner only: alice's own directory passes.
+        let n = if !mallory && sh.name == "fish" {
+            "0"
+        } else {
+            "1"
+        };
+        assert_eq!(get("said="), n, "{what}");
+        assert_eq!(get("runs="), n, "{what}");
     }
 }
 

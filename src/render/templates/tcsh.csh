@@ -46,8 +46,9 @@ if ( $?prompt ) alias __tmpguard_fid 'filetest -F "$TMPDIR"';
 {{?BASE}}if ( $?prompt ) alias __tmpguard_path '"$__tmpguard_exe" path --base "$__tmpguard_base"';
 # What init prints is evaluated even when it fails: it takes away what it
 # judged unsafe (`unsetenv XDG_RUNTIME_DIR`), and the XDG_RUNTIME_DIR it
-# left (when it printed something: it ran) is the one checked after.
-if ( $?prompt ) alias __tmpguard_repair 'set __tmpguard_code="`__tmpguard_run`"; set __tmpguard_st=$status; eval "$__tmpguard_code"; if ( $__tmpguard_st && "$__tmpguard_code" != "" && $?XDG_RUNTIME_DIR ) set __tmpguard_rid="`__tmpguard_rfid`"; if ( $__tmpguard_st || "$__tmpguard_code" == "" ) eval __tmpguard_unset; unset __tmpguard_code __tmpguard_st';
+# left is the one checked after (when it ran: tcsh's status for a missing
+# command is 1 too, so the binary must be there).
+if ( $?prompt ) alias __tmpguard_repair 'set __tmpguard_code="`__tmpguard_run`"; set __tmpguard_st=$status; eval "$__tmpguard_code"; if ( $__tmpguard_st && -x "$__tmpguard_exe" && $?XDG_RUNTIME_DIR ) set __tmpguard_rid="`__tmpguard_rfid`"; if ( $__tmpguard_st || "$__tmpguard_code" == "" ) eval __tmpguard_unset; unset __tmpguard_code __tmpguard_st';
 if ( $?prompt ) alias __tmpguard_rfid 'filetest -F "$XDG_RUNTIME_DIR"';
 # A TMPDIR that failed verification is not left in place: unset it (and
 # TMP/TEMP when they hold the same value); with TMPDIR unset the hook is
