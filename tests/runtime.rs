@@ -381,6 +381,15 @@ got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 SLURM_JOB_ID=7 "$TG" init slur
 grep -qx "unset XDG_RUNTIME_DIR" <<<"$got" || fail "slurm: $got"
 got=$(as alice env -u XDG_RUNTIME_DIR bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "${XDG_RUNTIME_DIR-unset}"')
 [ "$got" = unset ] || fail "unset stays unset: $got"
+# The directory an earlier start made, found again on a /tmp that has since
+# become read-only: not handed out (sockets cannot be made there), as the
+# probe of a new one would say (lmod_runtime_dir_through_records in CI).
+mount -o remount,rw /tmp
+got=$(as alice env -u XDG_RUNTIME_DIR bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "${XDG_RUNTIME_DIR-unset}"')
+[ "$got" = /tmp/xdg-runtime-2001 ] || fail "made on a writable /tmp: $got"
+mount -o remount,ro /tmp
+got=$(as alice env XDG_RUNTIME_DIR=/run/user/2001 bash -c 'eval "$("$TG" init bash 2>/dev/null)"; printf %s "${XDG_RUNTIME_DIR-unset}"')
+[ "$got" = unset ] || fail "found again on a read-only /tmp: $got"
 true
 "#,
     );

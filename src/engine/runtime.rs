@@ -437,10 +437,14 @@ pub fn resolve(value: Option<&OsStr>, uid: u32) -> Resolved {
 /// judged exactly as an inherited value is (see [`quick`]), so a shell that
 /// starts without `XDG_RUNTIME_DIR` pays what one with a valid value pays.
 /// `None`: not there or not valid as it is (loose, someone else's, under a
-/// symlink, ...): [`make`] decides, through file descriptors.
+/// symlink, ...): [`make`] decides, through file descriptors. One more
+/// question than for an inherited value: whether sockets can be made in it
+/// (`access(W_OK)`; a read-only `/tmp` says `EROFS`), as `make`'s probe
+/// would have asked: this is a directory tmpguard hands out, not one it keeps.
 fn found(uid: u32) -> Option<PathBuf> {
     let path = Path::new(BASE).join(name(uid));
-    (quick(path.as_os_str().as_bytes(), uid) == Quick::Valid).then_some(path)
+    let writable = || nix::unistd::access(&path, nix::unistd::AccessFlags::W_OK).is_ok();
+    (quick(path.as_os_str().as_bytes(), uid) == Quick::Valid && writable()).then_some(path)
 }
 
 /// `/tmp/xdg-runtime-$UID` private, or a private fallback beside it; on a
