@@ -742,7 +742,7 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
     // one (init keeps it: the hook holds it after).
     for (sh, mallory) in SHELLS.iter().flat_map(|s| [(s, true), (s, false)]) {
         let attack = if mallory {
-            "as mallory mkdir -m 777 /tmp/xdg-runtime-2001; as mallory chmod 777 /tmp/xdg-runtime-2001"
+            "as mallory mkdir -m 777 /tmp/xdg-runtime-2001 /tmp/evil; as mallory chmod 777 /tmp/xdg-runtime-2001 /tmp/evil"
         } else {
             "as alice mkdir -m 700 /tmp/xdg-runtime-2001"
         };
@@ -757,6 +757,24 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
             ..*sh
         };
         let runs = "grep -c 'execve(\"/mnt/tg/tmpguard\"' $AUX/sync/trace";
+        // Red team 3: after the failed repair took it away and the disk is
+        // free again, XDG_RUNTIME_DIR set to mallory's directory (by the
+        // user, an rc file) fails the next check and is judged again.
+        let set_evil = match sh.name {
+            "fish" => "set -gx XDG_RUNTIME_DIR /tmp/evil",
+            "tcsh" => "setenv XDG_RUNTIME_DIR /tmp/evil",
+            "xonsh" => "$XDG_RUNTIME_DIR = '/tmp/evil'",
+            _ => "export XDG_RUNTIME_DIR=/tmp/evil",
+        };
+        let evil_step = if mallory {
+            format!(
+                "rm -f /tmp/.mfill /tmp/.mfill2\nsend {}\nsend {}\nwaitf $AUX/sync/out3\n",
+                sq(set_evil),
+                sq(&probe("out3"))
+            )
+        } else {
+            String::new()
+        };
         let lines: Vec<String> = std::iter::repeat_n(builtins_line(sh.name), 5)
             .map(sq)
             .map(|l| format!("send {l}"))
@@ -768,9 +786,10 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
              r0=$({runs})\n\
              rm -rf /tmp/xdg-runtime-2001; {attack}\n\
              as mallory dd if=/dev/zero of=/tmp/.mfill bs=64k 2>/dev/null; as mallory dd if=/dev/zero of=/tmp/.mfill2 bs=4k 2>/dev/null\n\
-             send {}\nwaitf $AUX/sync/out\n{}\nsend {}\nwaitf $AUX/sync/out2\nscreen > $AUX/screen\nstop\n\
+             send {}\nwaitf $AUX/sync/out\n{}\nsend {}\nwaitf $AUX/sync/out2\nscreen > $AUX/screen\nr1=$({runs})\n{evil_step}stop\n\
              echo \"X=$(cat $AUX/sync/out)\"\necho \"Y=$(cat $AUX/sync/out2)\"\n\
-             echo \"runs=$(( $({runs}) - r0 ))\"\n\
+             echo \"Z=$(cat $AUX/sync/out3 2>/dev/null)\"\n\
+             echo \"runs=$(( r1 - r0 ))\"\n\
              echo \"said=$(grep -c '^tmpguard: /tmp/alice is not usable' $AUX/screen)\"\n\
              cat $AUX/screen >&2",
             session(&traced, &[], &[]),
@@ -810,6 +829,14 @@ fn failed_repair_still_takes_away_a_squatted_runtime_dir_and_says_it_once() {
         };
         assert_eq!(get("said="), n, "{what}");
         assert_eq!(get("runs="), n, "{what}");
+        // tcsh does not check a value set after its hook loaded (README).
+        if mallory && sh.name != "tcsh" {
+            let z = get("Z=");
+            assert!(
+                z.starts_with("/tmp/xdg-runtime-2001") && z.ends_with(":alice:700"),
+                "set again to mallory's: {z}\n{what}"
+            );
+        }
     }
 }
 

@@ -27,9 +27,12 @@ __tmpguard_hold() {
   fi
 }
 # True when all is well (or TMPDIR is the value a repair gave up on): builtins only.
+# XDG_RUNTIME_DIR: unset and not held, or held and the same; one set since
+# (by the user, or after a repair that took it away) fails once: the repair
+# judges it.
 __tmpguard_ok() {
   [[ ${TMPDIR-} == "$__tmpguard_failed" || ( -n $__tmpguard_fd && $TMPDIR -ef /dev/fd/$__tmpguard_fd && ( -n $__tmpguard_link || ! -L $TMPDIR ) ) ]] &&
-    [[ -z $__tmpguard_rt || ${XDG_RUNTIME_DIR-} -ef /dev/fd/$__tmpguard_rt && ! -L $XDG_RUNTIME_DIR ]]
+    [[ -n $__tmpguard_nort || ( -z $__tmpguard_rt && -z ${XDG_RUNTIME_DIR-} ) || ( -n $__tmpguard_rt && ${XDG_RUNTIME_DIR-} -ef /dev/fd/$__tmpguard_rt && ! -L $XDG_RUNTIME_DIR ) ]]
 }
 # A TMPDIR that failed verification is not left in place: unset it (and
 # TMP/TEMP when they hold the same value) and stay quiet until it changes.
