@@ -122,74 +122,77 @@ impl NameTemplate {
 
 /// Names a site may not have tmpguard set: they change how shells, loaders
 /// and interpreters behave, or belong to something else.
-const REFUSED: &[&str] = &[
-    "TMPDIR",
-    "PATH",
-    "IFS",
-    "ENV",
-    "BASH_ENV",
-    "HOME",
-    "SHELL",
-    "USER",
-    "LOGNAME",
-    "CDPATH",
-    "PROMPT_COMMAND",
-    "SHELLOPTS",
-    "BASHOPTS",
-    "POSIXLY_CORRECT",
-    "TERM",
-    "LANG",
-    "TZ",
-    "MAIL",
-    "PWD",
-    "OLDPWD",
-    "FPATH",
-    "ZDOTDIR",
-    "XDG_RUNTIME_DIR",
-    "PERL5LIB",
-    "PERL5OPT",
-    "NLSPATH",
-    "TMOUT",
-    "EDITOR",
-    "VISUAL",
-    "PAGER",
-    // Shells' own upper-case variables: read-only, arithmetic or special
-    // (an assignment fails, or ends a `set -e` shell start).
-    "UID",
-    "EUID",
-    "PPID",
-    "LINENO",
-    "SECONDS",
-    "RANDOM",
-    "SRANDOM",
-    "EPOCHSECONDS",
-    "EPOCHREALTIME",
-    "OPTIND",
-    "OPTARG",
-    "OPTERR",
-    "SHLVL",
-    "GROUPS",
-    "DIRSTACK",
-    "FUNCNAME",
-    "PIPESTATUS",
-    "REPLY",
-    "COLUMNS",
-    "LINES",
-    "HOSTNAME",
-    "HOSTTYPE",
-    "MACHTYPE",
-    "OSTYPE",
-    "NULLCMD",
-    "READNULLCMD",
-    "KEYTIMEOUT",
-    "WORDCHARS",
-    "IGNOREEOF",
-    "FCEDIT",
-    "INPUTRC",
-    "HOSTALIASES",
-    "LOCALDOMAIN",
-    "RES_OPTIONS",
-];
+/// Whether `name` is one of them: a `match`, which the compiler turns into
+/// a dispatch on length (checked at every shell start, for each name).
+fn refused(name: &str) -> bool {
+    matches!(
+        name,
+        "TMPDIR"
+            | "PATH"
+            | "IFS"
+            | "ENV"
+            | "BASH_ENV"
+            | "HOME"
+            | "SHELL"
+            | "USER"
+            | "LOGNAME"
+            | "CDPATH"
+            | "PROMPT_COMMAND"
+            | "SHELLOPTS"
+            | "BASHOPTS"
+            | "POSIXLY_CORRECT"
+            | "TERM"
+            | "LANG"
+            | "TZ"
+            | "MAIL"
+            | "PWD"
+            | "OLDPWD"
+            | "FPATH"
+            | "ZDOTDIR"
+            | "XDG_RUNTIME_DIR"
+            | "PERL5LIB"
+            | "PERL5OPT"
+            | "NLSPATH"
+            | "TMOUT"
+            | "EDITOR"
+            | "VISUAL"
+            | "PAGER"
+            | "UID"
+            | "EUID"
+            | "PPID"
+            | "LINENO"
+            | "SECONDS"
+            | "RANDOM"
+            | "SRANDOM"
+            | "EPOCHSECONDS"
+            | "EPOCHREALTIME"
+            | "OPTIND"
+            | "OPTARG"
+            | "OPTERR"
+            | "SHLVL"
+            | "GROUPS"
+            | "DIRSTACK"
+            | "FUNCNAME"
+            | "PIPESTATUS"
+            | "REPLY"
+            | "COLUMNS"
+            | "LINES"
+            | "HOSTNAME"
+            | "HOSTTYPE"
+            | "MACHTYPE"
+            | "OSTYPE"
+            | "NULLCMD"
+            | "READNULLCMD"
+            | "KEYTIMEOUT"
+            | "WORDCHARS"
+            | "IGNOREEOF"
+            | "FCEDIT"
+            | "INPUTRC"
+            | "HOSTALIASES"
+            | "LOCALDOMAIN"
+            | "RES_OPTIONS"
+    )
+}
 const REFUSED_PREFIX: &[&str] = &[
     "LD_",
     "PS",
@@ -248,13 +251,16 @@ pub fn check_export_name(name: &str) -> Result<(), String> {
             "{name:?} is not an upper-case variable name (A-Z, digits and _, starting with a letter)"
         ));
     }
-    // Upper-cased on the stack (the name is at most 64 ASCII bytes): no
-    // allocation per name at every shell start.
+    // Checked at every shell start: the two names nearly every file lists
+    // are accepted without walking the lists below.
+    if matches!(name, "TMP" | "TEMP") {
+        return Ok(());
+    }
     let up = name;
     if up == "TMPDIR" {
         return Err("TMPDIR is always exported; list only the others".into());
     }
-    let refused = REFUSED.contains(&up)
+    let refused = refused(up)
         || REFUSED_PREFIX.iter().any(|p| up.starts_with(p))
         || REFUSED_SUFFIX.iter().any(|s| up.ends_with(s))
         // What tmpguard itself reads to tell it runs in a batch job.
