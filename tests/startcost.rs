@@ -24,22 +24,14 @@ fn unset_runtime_dir_found_again_runs_within_the_budget() {
     let Some(sb) = common::sandbox() else {
         return;
     };
-    let script = startcases::RUNTIME_CASES
-        .replace(
-            "MEASURE",
-            "valgrind --tool=callgrind --log-file=/tmp/vg --callgrind-out-file=/tmp/cg tmpguard init bash",
-        )
-        .replace("REPORT", "awk '/^(summary|totals):/ {print $2; exit}' /tmp/cg");
-    let out = sb.run(&script);
-    assert!(
-        out.stdout.contains("\nDONE\n") && !out.stdout.contains("FAIL"),
-        "{}\n{}",
-        out.stdout,
-        out.stderr
+    let out = startcases::run_runtime_cases(
+        &sb,
+        "valgrind --tool=callgrind --log-file=/tmp/vg --callgrind-out-file=/tmp/cg tmpguard init bash",
+        "awk '/^(summary|totals):/ {print $2; exit}' /tmp/cg",
     );
     let mut n = std::collections::HashMap::new();
     for name in ["found", "logind", "valid"] {
-        let m = startcases::runtime_case(&out.stdout, name).measured;
+        let m = startcases::runtime_case(&out, name).measured;
         let i: u64 = m
             .lines()
             .next()

@@ -246,19 +246,14 @@ fn unset_runtime_dir_found_again_is_as_cheap_as_a_valid_one() {
     let Some(sb) = common::sandbox() else {
         return;
     };
-    let script = startcases::RUNTIME_CASES
-        .replace("MEASURE", "strace -f -qq -o /tmp/trace tmpguard init bash")
-        .replace("REPORT", "cat /tmp/trace");
-    let out = sb.run(&script);
-    assert!(
-        out.stdout.contains("\nDONE\n") && !out.stdout.contains("FAIL"),
-        "{}\n{}",
-        out.stdout,
-        out.stderr
+    let out = startcases::run_runtime_cases(
+        &sb,
+        "strace -f -qq -o /tmp/trace tmpguard init bash",
+        "cat /tmp/trace",
     );
     let mut n = std::collections::HashMap::new();
     for name in ["found", "logind", "valid"] {
-        let trace = startcases::runtime_case(&out.stdout, name).measured;
+        let trace = startcases::runtime_case(&out, name).measured;
         check(trace);
         n.insert(name, calls(trace).len());
     }

@@ -399,18 +399,6 @@ pub const EXPORT_SLOTS: &[Slot] = &[
     Slot::HookCode,
     Slot::HookHead,
 ];
-/// The flags an exports template may use.
-#[cfg(test)]
-pub const EXPORT_FLAGS: &[Flag] = &[
-    Flag::Tmp,
-    Flag::Temp,
-    Flag::Hook,
-    Flag::Base,
-    Flag::NoBase,
-    Flag::Inline,
-    Flag::Apart,
-    Flag::Remote,
-];
 
 /// Render the shell's template.
 pub fn render(shell: Shell, ex: &Exports<'_>) -> Result<Vec<u8>, Unquotable> {
@@ -859,7 +847,7 @@ mod tests {
                 assert!(EXPORT_SLOTS.contains(s), "{shell:?} uses {s:?}");
             }
             for f in &flags {
-                assert!(EXPORT_FLAGS.contains(f), "{shell:?} uses {f:?}");
+                assert!(Flag::ALL.contains(f), "{shell:?} uses {f:?}");
             }
             assert!(slots.contains(&Slot::Tmpdir), "{shell:?}");
             // The registry says whether there is a hook; the template agrees.

@@ -37,6 +37,23 @@ echo DONE
 IN
 "#;
 
+/// Run [`RUNTIME_CASES`] in `sb`, each start measured by `measure` and
+/// reported by `report`; the whole output, every case having finished.
+pub fn run_runtime_cases(sb: &super::common::Sandbox, measure: &str, report: &str) -> String {
+    let out = sb.run(
+        &RUNTIME_CASES
+            .replace("MEASURE", measure)
+            .replace("REPORT", report),
+    );
+    assert!(
+        out.stdout.contains("\nDONE\n") && !out.stdout.contains("FAIL"),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    out.stdout
+}
+
 /// A case of [`RUNTIME_CASES`]: what was measured.
 pub struct Case<'a> {
     pub measured: &'a str,
