@@ -282,3 +282,212 @@ pub struct CleanArgs {
     #[arg(long, hide = true)]
     pub timeout_ms: Option<u64>,
 }
+
+/// The command lines of a shell start (`init SHELL [FLAGS]`, `path [FLAGS]`)
+/// read without clap, or `None` for anything else.
+///
+/// clap builds its whole tree (every subcommand and argument, with their
+/// help) before it reads a word: about 140,000 of the 380,000 instructions
+/// of a shell start, and its heap and code pages. This reads only the plain
+/// forms init's own output and the login snippets use: each flag at most once,
+/// long flags and `-q`, `--base DIR` or `--base=DIR`. Anything else (help, a
+/// word it does not know, a repeat, `--`, a value that looks like a flag, a
+/// conflict) goes to clap, which stays the definition of the command line:
+/// `quick_agrees_with_clap` checks that every form read here is read by clap
+/// as the same command.
+pub fn quick(args: &[OsString]) -> Option<Cmd> {
+    let sub = args.get(1)?.to_str()?;
+    let (mut common, mut runtime) = (
+        Common {
+            base: None,
+            force: false,
+            per_job: false,
+        },
+        RuntimeFlag {
+            no_runtime_dir: false,
+        },
+    );
+    let (mut target, mut quiet, mut no_hook, mut hook_only, mut records) =
+        (None, false, false, false, false);
+    let mut words = args[2..].iter();
+    while let Some(word) = words.next() {
+        let flag = |seen: &mut bool| (!std::mem::replace(seen, true)).then_some(());
+        match word.to_str()? {
+            "--force" => flag(&mut common.force)?,
+            "--per-job" => flag(&mut common.per_job)?,
+            "--no-runtime-dir" => flag(&mut runtime.no_runtime_dir)?,
+            "--quiet" | "-q" => flag(&mut quiet)?,
+            "--no-hook" if sub == "init" => flag(&mut no_hook)?,
+            "--hook-only" if sub == "init" => flag(&mut hook_only)?,
+            "--records" if sub == "path" => flag(&mut records)?,
+            "--base" => common.base = Some(quick_dir(common.base.is_none(), words.next()?)?),
+            w if w.starts_with("--base=") => {
+                let dir = std::ffi::OsStr::new(&w["--base=".len()..]);
+                common.base = Some(quick_dir(common.base.is_none(), dir)?);
+            }
+            w if sub == "init" && target.is_none() && !w.starts_with('-') => {
+                target = Some(<Target as ValueEnum>::from_str(w, false).ok()?);
+            }
+            _ => return None,
+        }
+    }
+    match sub {
+        "init" if !(no_hook && hook_only) => Some(Cmd::Init(InitArgs {
+            shell: target?,
+            common,
+            runtime,
+            quiet,
+            no_hook,
+            hook_only,
+        })),
+        "path" => Some(Cmd::Path(PathArgs {
+            common,
+            runtime,
+            quiet,
+            records,
+        })),
+        _ => None,
+    }
+}
+
+/// `--base`'s value, the first time it is given, when clap would read it the
+/// same way: not empty, not a flag.
+fn quick_dir(first: bool, dir: &std::ffi::OsStr) -> Option<PathBuf> {
+    let bytes = dir.as_encoded_bytes();
+    (first && !bytes.is_empty() && bytes[0] != b'-').then(|| PathBuf::from(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use proptest::prelude::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        std::iter::once("tmpguard")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    /// `quick` read it as clap does, or left it to clap.
+    fn agrees(words: &[&str]) -> Result<(), String> {
+        let Some(fast) = quick(&argv(words)) else {
+            return Ok(());
+        };
+        match Cli::try_parse_from(argv(words)) {
+            Ok(cli) if format!("{:?}", cli.cmd) == format!("{fast:?}") => Ok(()),
+            Ok(cli) => Err(format!("{words:?}: quick {fast:?}, clap {:?}", cli.cmd)),
+            Err(e) => Err(format!("{words:?}: quick {fast:?}, clap refuses: {e}")),
+        }
+    }
+
+    /// The forms init's output, the templates and the login snippets run at
+    /// shell start are all read without clap (else they pay its tree).
+    #[test]
+    fn quick_reads_the_shell_start_forms() {
+        let forms: &[&[&str]] = &[
+            &["init", "bash"],
+            &["init", "zsh", "--hook-only"],
+            &["init", "bash", "--base=/scratch/x y"],
+            &["init", "fish", "--hook-only", "--base=/b"],
+            &["init", "tcsh", "--no-runtime-dir"],
+            &["init", "tcsh", "--base", "/b", "--no-runtime-dir"],
+            &["init", "csh"],
+            &["init", "dash", "-q"],
+            &["init", "slurm", "--per-job", "--force"],
+            &["init", "lmod", "--quiet", "--no-hook"],
+            &["init", "--base", "/b", "xonsh"],
+            &["path"],
+            &["path", "--records", "--per-job"],
+            &["path", "--base", "/b"],
+        ];
+        for words in forms {
+            assert!(quick(&argv(words)).is_some(), "{words:?} left to clap");
+            agrees(words).unwrap();
+        }
+        // Some it must leave to clap: help, errors, what it does not know.
+        for words in [
+            &["init"][..],
+            &["init", "bash", "--help"],
+            &["init", "bash", "bash"],
+            &["init", "nosuch"],
+            &["init", "bash", "--base"],
+            &["init", "bash", "--base="],
+            &["init", "bash", "--base", "--force"],
+            &["init", "bash", "-q", "-q"],
+            &["init", "bash", "--no-hook", "--hook-only"],
+            &["path", "--hook-only"],
+            &["init", "bash", "--records"],
+            &["exec", "--", "true"],
+            &["--version"],
+        ] {
+            assert!(quick(&argv(words)).is_none(), "{words:?} read without clap");
+        }
+    }
+
+    /// Exhaustive for two words, every one-word variation of the shell-start forms.
+    #[test]
+    fn quick_agrees_with_clap_on_short_lines() {
+        for a in WORDS {
+            agrees(&[a]).unwrap();
+            for b in WORDS {
+                agrees(&[a, b]).unwrap();
+            }
+        }
+    }
+
+    const WORDS: &[&str] = &[
+        "init",
+        "path",
+        "exec",
+        "doctor",
+        "bash",
+        "zsh",
+        "fish",
+        "sh",
+        "dash",
+        "ksh",
+        "mksh",
+        "tcsh",
+        "csh",
+        "elvish",
+        "xonsh",
+        "lmod",
+        "modules",
+        "slurm",
+        "Bash",
+        "nosuch",
+        "--base",
+        "--base=/x",
+        "--base=",
+        "--base=-x",
+        "/tmp/a",
+        "-x",
+        "--force",
+        "--per-job",
+        "--no-runtime-dir",
+        "--quiet",
+        "-q",
+        "-qq",
+        "--no-hook",
+        "--hook-only",
+        "--records",
+        "--",
+        "--help",
+        "-h",
+        "--json",
+        "--strict",
+        "",
+        "=",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// Whatever `quick` reads, clap reads as the same command.
+        #[test]
+        fn quick_agrees_with_clap(words in prop::collection::vec(prop::sample::select(WORDS), 0..7)) {
+            prop_assert!(agrees(&words).is_ok(), "{}", agrees(&words).unwrap_err());
+        }
+    }
+}

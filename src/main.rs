@@ -39,9 +39,13 @@ fn run(args: Vec<OsString>) -> u8 {
         let _ = sys::ignore(&[Signal::Pipe]);
         return cmd::runtime_dir::run(&args[2..]);
     }
-    let cli = cli::Cli::parse_from(args);
-    let started_with = sys::ignore(ignored_while_working(&cli.cmd));
-    match &cli.cmd {
+    // The shell-start forms are read without clap (see `cli::quick`).
+    let cmd = match cli::quick(&args) {
+        Some(cmd) => cmd,
+        None => cli::Cli::parse_from(args).cmd,
+    };
+    let started_with = sys::ignore(ignored_while_working(&cmd));
+    match &cmd {
         cli::Cmd::Init(args) => cmd::init::run(args),
         cli::Cmd::Path(args) => cmd::path::run(args),
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
