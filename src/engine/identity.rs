@@ -8,8 +8,7 @@
 
 use std::cell::Cell;
 
-use nix::unistd::{Uid, User};
-
+use crate::engine::getent;
 use crate::engine::hang::NoAnswer;
 
 /// Longest name accepted, in bytes.
@@ -60,7 +59,8 @@ pub trait Passwd {
     fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer>;
 }
 
-/// The system's passwd database, through NSS. Where `nsswitch.conf` names a
+/// The system's passwd database, through NSS as `getent` asks it (see
+/// `getent`: the binary is static). Where `nsswitch.conf` names a
 /// source that may not answer (LDAP, sssd, NIS, winbind: anything but local
 /// files), each lookup runs in a detached process within the run's time
 /// budget; with local sources only, in this process (no fork).
@@ -70,8 +70,8 @@ impl Passwd for SystemPasswd {
     fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
         let name = name.to_owned();
         let what = format!("the passwd lookup of {name}");
-        let answer = lookup(what, move || match User::from_name(&name).ok().flatten() {
-            Some(u) => u.uid.as_raw().to_string().into_bytes(),
+        let answer = lookup(what, move || match getent::uid_of(&name) {
+            Some(uid) => uid.to_string().into_bytes(),
             None => Vec::new(),
         })?;
         Ok(std::str::from_utf8(&answer)
@@ -81,10 +81,7 @@ impl Passwd for SystemPasswd {
     fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
         let what = format!("the passwd lookup of uid {uid}");
         let answer = lookup(what, move || {
-            match User::from_uid(Uid::from_raw(uid)).ok().flatten() {
-                Some(u) => u.name.into_bytes(),
-                None => Vec::new(),
-            }
+            getent::name_of(uid).map(String::into_bytes).unwrap_or_default()
         })?;
         Ok(String::from_utf8(answer).ok().filter(|n| !n.is_empty()))
     }

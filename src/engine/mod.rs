@@ -14,6 +14,7 @@ pub mod errno;
 pub mod failclosed;
 pub mod fallback;
 pub mod fsinfo;
+pub mod getent;
 pub mod hang;
 pub mod identity;
 pub mod jobdir;
