@@ -570,3 +570,183 @@ mod tests {
         assert_eq!(is_ignored(Signal::Xfsz), before);
     }
 }
+
+/// The heap: a bump allocator over a fixed arena, then the C library's.
+///
+/// A shell start allocates a few kilobytes, mostly short-lived, and exits.
+/// musl's allocator (the shipped build is static musl) maps a page per new
+/// size class and spends about a third of the start's instructions in
+/// `malloc`/`free`; glibc's sets up its arena with `brk`. Here an
+/// allocation is an aligned bump of an offset in `.bss` (no system call;
+/// a page costs its fault only when first touched), freeing gives back only
+/// the most recent block, and when the arena is used up the C library's
+/// allocator takes over, so a long `clean` or `doctor` run is never short
+/// of memory: at most the arena's size is never reused.
+pub struct Arena<const N: usize> {
+    space: std::cell::UnsafeCell<[u8; N]>,
+    /// Bytes of `space` handed out (the offset of the next free byte).
+    used: std::sync::atomic::AtomicUsize,
+}
+
+// SAFETY: `space` is only reached through offsets that `used`'s
+// compare-and-swap hands to one caller each, so no two callers share a byte.
+unsafe impl<const N: usize> Sync for Arena<N> {}
+
+impl<const N: usize> Arena<N> {
+    pub const fn new() -> Self {
+        Self {
+            space: std::cell::UnsafeCell::new([0; N]),
+            used: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The offset of `ptr` in the arena, if it is in it.
+    fn offset(&self, ptr: *mut u8) -> Option<usize> {
+        let base = self.space.get() as usize;
+        (ptr as usize).checked_sub(base).filter(|&o| o < N)
+    }
+
+    /// `size` bytes aligned to `align` (a power of two), or null when the
+    /// arena has no room.
+    fn bump(&self, size: usize, align: usize) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let base = self.space.get() as usize;
+        let mut used = self.used.load(Relaxed);
+        loop {
+            let Some(start) = (base + used).checked_next_multiple_of(align) else {
+                return std::ptr::null_mut();
+            };
+            let end = start - base + size;
+            if end > N {
+                return std::ptr::null_mut();
+            }
+            match self.used.compare_exchange_weak(used, end, Relaxed, Relaxed) {
+                // Derived from `space`'s pointer, so it keeps its provenance.
+                Ok(_) => return self.space.get().cast::<u8>().wrapping_add(start - base),
+                Err(now) => used = now,
+            }
+        }
+    }
+}
+
+impl<const N: usize> Default for Arena<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: `alloc` returns either a block of the arena that no other live
+// allocation overlaps (`bump`) or the system allocator's; `dealloc` and
+// `realloc` tell the two apart by address and give the system's back to it.
+unsafe impl<const N: usize> std::alloc::GlobalAlloc for Arena<N> {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = self.bump(layout.size(), layout.align());
+        if p.is_null() {
+            // SAFETY: the caller's layout, passed on unchanged.
+            unsafe { std::alloc::System.alloc(layout) }
+        } else {
+            p
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        use std::sync::atomic::Ordering::Relaxed;
+        match self.offset(ptr) {
+            // The most recent block is given back; any other stays used.
+            Some(o) => {
+                let _ = self
+                    .used
+                    .compare_exchange(o + layout.size(), o, Relaxed, Relaxed);
+            }
+            // SAFETY: not in the arena, so the system allocator made it,
+            // with this layout (the caller's contract).
+            None => unsafe { std::alloc::System.dealloc(ptr, layout) },
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(o) = self.offset(ptr) else {
+            // SAFETY: the system allocator's block, with the caller's layout.
+            return unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        };
+        // The most recent block grows or shrinks in place when it fits.
+        if o + new_size <= N
+            && self
+                .used
+                .compare_exchange(o + layout.size(), o + new_size, Relaxed, Relaxed)
+                .is_ok()
+        {
+            return ptr;
+        }
+        if new_size <= layout.size() {
+            return ptr;
+        }
+        // SAFETY: `layout.align()` is a valid alignment and `new_size` is
+        // non-zero and does not overflow when rounded (the caller's contract).
+        let new_layout =
+            unsafe { std::alloc::Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // SAFETY: a valid layout, as above.
+        let new = unsafe { self.alloc(new_layout) };
+        if !new.is_null() {
+            // SAFETY: both blocks are valid for `layout.size()` bytes (the
+            // new one is larger) and distinct allocations do not overlap.
+            unsafe { std::ptr::copy_nonoverlapping(ptr, new, layout.size()) };
+            // SAFETY: `ptr` was allocated here with `layout`.
+            unsafe { self.dealloc(ptr, layout) };
+        }
+        new
+    }
+}
+
+/// 64 KiB: a shell start, with a site file, uses a fraction of it.
+#[cfg(not(test))]
+#[global_allocator]
+static HEAP: Arena<{ 64 * 1024 }> = Arena::new();
+
+#[cfg(test)]
+mod arena_tests {
+    use super::Arena;
+    use std::alloc::{GlobalAlloc, Layout};
+
+    #[test]
+    fn bumps_aligned_reuses_the_last_block_and_falls_back_when_full() {
+        let a: Box<Arena<256>> = Box::default();
+        let l = |size, align| Layout::from_size_align(size, align).unwrap();
+        // SAFETY (test): layouts are valid and every pointer goes back with its layout.
+        unsafe {
+            let p = a.alloc(l(3, 1));
+            assert_eq!(a.offset(p), Some(0));
+            let q = a.alloc(l(8, 8));
+            assert_eq!(a.offset(q), Some(8), "aligned to 8");
+            q.write_bytes(0xab, 8);
+            // The last block grows in place, keeping its bytes.
+            let q2 = a.realloc(q, l(8, 8), 24);
+            assert_eq!(q2, q);
+            assert_eq!(*q2.add(7), 0xab);
+            // An earlier block that grows moves, its bytes copied.
+            p.write_bytes(7, 3);
+            let p2 = a.realloc(p, l(3, 1), 16);
+            assert_eq!(a.offset(p2), Some(32));
+            assert_eq!(std::slice::from_raw_parts(p2, 3), &[7, 7, 7]);
+            // Freeing the last block gives its room back.
+            a.dealloc(p2, l(16, 1));
+            assert_eq!(a.offset(a.alloc(l(4, 1))), Some(32));
+            // No room: the system allocator's block, outside the arena.
+            let big = a.alloc(l(1000, 16));
+            assert!(!big.is_null());
+            assert_eq!(a.offset(big), None);
+            big.write_bytes(1, 1000);
+            let big2 = a.realloc(big, l(1000, 16), 5000);
+            assert_eq!(*big2.add(999), 1);
+            a.dealloc(big2, l(5000, 16));
+            // A block of the arena that outgrows it moves to the system's.
+            let r = a.alloc(l(8, 1));
+            r.write_bytes(9, 8);
+            let r2 = a.realloc(r, l(8, 1), 4096);
+            assert_eq!(a.offset(r2), None);
+            assert_eq!(*r2.add(7), 9);
+            a.dealloc(r2, l(4096, 1));
+        }
+    }
+}

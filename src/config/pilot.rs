@@ -21,7 +21,9 @@ pub fn includes(list: &[Pilot], uid: u32) -> bool {
     let mut gids: Option<Vec<Gid>> = None;
     list.iter().any(|p| match p {
         Pilot::User(n) => user.get_or_insert_with(name).as_deref() == Some(n.as_str()),
-        Pilot::Group(g) => getent::gid_of(g)
-            .is_some_and(|gid| gids.get_or_insert_with(groups).contains(&Gid::from_raw(gid))),
+        Pilot::Group(g) => getent::gid_of(g).is_some_and(|gid| {
+            gids.get_or_insert_with(groups)
+                .contains(&Gid::from_raw(gid))
+        }),
     })
 }

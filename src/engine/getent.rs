@@ -71,9 +71,15 @@ mod tests {
     #[test]
     fn an_entry_must_carry_the_name_asked_for() {
         let e = |s: &str| Some(s.split(':').map(str::to_owned).collect::<Entry>());
-        assert_eq!(id_of(e("alice:x:1000:1000::/home/alice:/bin/bash"), "alice", 2), Some(1000));
+        assert_eq!(
+            id_of(e("alice:x:1000:1000::/home/alice:/bin/bash"), "alice", 2),
+            Some(1000)
+        );
         // `getent passwd 1000` answers for uid 1000, not for a user named 1000.
-        assert_eq!(id_of(e("alice:x:1000:1000::/home/alice:/bin/bash"), "1000", 2), None);
+        assert_eq!(
+            id_of(e("alice:x:1000:1000::/home/alice:/bin/bash"), "1000", 2),
+            None
+        );
         assert_eq!(id_of(e("alice:x:notanumber:1"), "alice", 2), None);
         assert_eq!(id_of(e("alice"), "alice", 2), None);
         assert_eq!(id_of(None, "alice", 2), None);

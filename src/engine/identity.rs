@@ -81,7 +81,9 @@ impl Passwd for SystemPasswd {
     fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
         let what = format!("the passwd lookup of uid {uid}");
         let answer = lookup(what, move || {
-            getent::name_of(uid).map(String::into_bytes).unwrap_or_default()
+            getent::name_of(uid)
+                .map(String::into_bytes)
+                .unwrap_or_default()
         })?;
         Ok(String::from_utf8(answer).ok().filter(|n| !n.is_empty()))
     }
