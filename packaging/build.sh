@@ -6,10 +6,11 @@
 #   bash packaging/build.sh deb        # only the .deb
 #   bash packaging/build.sh rpm
 #
-# The binary: $DEB_BIN / $RPM_BIN when given; otherwise the .deb gets this
-# machine's release build (cargo build --release) and the .rpm the portable
-# glibc-2.17 build (packaging/portable.sh, cargo-zigbuild) when cargo-zigbuild
-# is installed, else the release build with a warning.
+# The binary: $DEB_BIN / $RPM_BIN when given; otherwise both packages get the
+# static musl build (cargo build --release --target x86_64-unknown-linux-musl):
+# no dynamic loader, so the cheapest shell start, and no C library to
+# match, so one binary runs on every distribution. Passwd lookups go through
+# the system's getent (src/engine/getent.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=${1:-all}
@@ -19,18 +20,13 @@ mkdir -p "$OUT"
 W=$(mktemp -d "${TMPDIR:-/tmp}/tmpguard-pkg.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
+musl=x86_64-unknown-linux-musl
 if [[ -z ${DEB_BIN:-} || ( $want != deb && -z ${RPM_BIN:-} ) ]]; then
-  cargo build --release --locked --quiet
+  rustup target list --installed | grep -qx "$musl" || rustup target add "$musl" >&2
+  cargo build --release --locked --quiet --target "$musl"
 fi
-DEB_BIN=${DEB_BIN:-$PWD/target/release/tmpguard}
-if [[ -z ${RPM_BIN:-} && $want != deb ]]; then
-  if command -v cargo-zigbuild >/dev/null; then
-    RPM_BIN=$(bash packaging/portable.sh)
-  else
-    echo "build.sh: cargo-zigbuild not installed: the .rpm gets this machine's build (glibc $(ldd --version | head -1 | grep -o '[0-9.]*$'))" >&2
-    RPM_BIN=$DEB_BIN
-  fi
-fi
+DEB_BIN=${DEB_BIN:-$PWD/target/$musl/release/tmpguard}
+RPM_BIN=${RPM_BIN:-$PWD/target/$musl/release/tmpguard}
 
 # Man pages from the clap definitions (a generator outside the binary).
 cargo run --locked --quiet --example manpages -- "$W/man" >/dev/null
@@ -96,7 +92,6 @@ Version: $VERSION
 Architecture: amd64
 Maintainer: tmpguard developers <tmpguard@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.35)
 Section: utils
 Priority: optional
 Homepage: https://example.invalid/tmpguard
@@ -148,7 +143,8 @@ Summary: Private, verified TMPDIR at every shell start
 License: MIT OR Apache-2.0
 BuildArch: x86_64
 AutoReqProv: no
-Requires: glibc >= 2.17
+# Static: no C library; getent answers passwd lookups (glibc-common).
+Requires: /usr/bin/getent
 
 %description
 tmpguard makes TMPDIR a private directory (0700, the user's, checked through

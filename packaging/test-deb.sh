@@ -23,6 +23,10 @@ trap cleanup EXIT
 
 dpkg -i "$deb" >/dev/null
 [[ $(dpkg-query -W -f='${Status}' tmpguard) == "install ok installed" ]] || fail "not installed"
+# The static musl build: no dynamic loader at each shell start, no libc6
+# version to depend on.
+ldd /usr/bin/tmpguard 2>&1 | grep -Eq 'not a dynamic|statically linked' || fail "not static: $(ldd /usr/bin/tmpguard 2>&1)"
+[[ -z $(dpkg-query -W -f='${Depends}' tmpguard) ]] || fail "depends on $(dpkg-query -W -f='${Depends}' tmpguard)"
 # Every file in /etc is a conffile (Debian policy 10.7.2): the configuration
 # and the login snippets.
 conffiles="/etc/csh/login.d/tmpguard /etc/fish/conf.d/tmpguard.fish /etc/profile.d/tmpguard.csh /etc/profile.d/tmpguard.sh /etc/tmpguard/tmpguard.toml"

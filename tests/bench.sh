@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What tmpguard costs a shell start, side by side with the floor.
 #
-#   bash tests/bench.sh              # builds the release binary first
-#   TG=/path/to/tmpguard bash tests/bench.sh
+#   bash tests/bench.sh              # builds the static musl binary first
+#   TG=/path/to/tmpguard bash tests/bench.sh   # e.g. target/release/tmpguard (glibc)
 #
 # Run by hand (not part of `cargo test`): timings are noisy. Needs hyperfine,
 # valgrind, strace, python3, bash, zsh and fish.
@@ -40,9 +40,12 @@ RUNS=${RUNS:-2}
 for tool in hyperfine valgrind strace python3 bash zsh fish; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
+# The build the packages carry and the README installs: static musl.
 if [[ -z ${TG:-} ]]; then
-  cargo build --release --quiet
-  TG=$PWD/target/release/tmpguard
+  t=$(uname -m)-unknown-linux-musl
+  rustup target list --installed | grep -qx "$t" || rustup target add "$t" >&2
+  cargo build --release --quiet --target "$t"
+  TG=$PWD/target/$t/release/tmpguard
 fi
 TG=$(readlink -f "$TG")
 

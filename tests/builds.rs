@@ -1,11 +1,12 @@
-//! What every build (glibc, portable glibc-2.17, static musl) must do alike,
-//! run on any of them with `TMPGUARD_TEST_BIN=/abs/path/tmpguard`.
+//! What every build (the glibc release build, the static musl build the
+//! packages carry) must do alike, run on any of them with
+//! `TMPGUARD_TEST_BIN=/abs/path/tmpguard`.
 //!
-//! musl has no NSS modules: a user known only to LDAP or sssd is, to it, a
-//! user not in /etc/passwd. The README's promise for such a user is asserted
-//! here with a uid that no passwd entry has: the fast path still trusts
-//! `$USER` when `<base>/$USER` is already theirs (no lookup at all), and a new
-//! directory is named `uid-<N>`, still private and verified.
+//! Passwd lookups go through the system's `getent`, so a static binary sees
+//! the users the system's NSS modules know (sssd, LDAP): asserted with a
+//! real NSS module, libnss-extrausers. A uid no passwd source knows: the fast
+//! path still trusts `$USER` when `<base>/$USER` is already theirs (no lookup
+//! at all), and a new directory is named `uid-<N>`, still private and verified.
 mod common;
 
 // Tier 2: the test switches to a uid no passwd entry has.
@@ -32,6 +33,43 @@ ghost "$TG" init bash --no-hook --no-runtime-dir"#,
             "/tmp/ghost",
             "export TMPDIR='/tmp/ghost'"
         ],
+        "{}",
+        out.stderr
+    );
+}
+
+/// A user only an NSS module other than `files` knows (libnss-extrausers, as
+/// sssd or LDAP would be): `$USER` is confirmed and the directory takes the
+/// name. A static binary asking its own C library would not see the user and
+/// would name the directory `uid-4343`.
+#[test]
+fn a_user_known_only_to_an_nss_module_is_confirmed() {
+    let Some(sb) = sandbox() else { return };
+    if !common::require(
+        ["/usr/lib", "/usr/lib/x86_64-linux-gnu", "/lib64"]
+            .iter()
+            .any(|d| std::path::Path::new(d).join("libnss_extrausers.so.2").exists()),
+        "libnss-extrausers (apt-get install libnss-extrausers)",
+    ) {
+        return;
+    }
+    let out = sb
+        .run(
+            r#"mkdir -p /var/lib/extrausers && mount -t tmpfs -o mode=0755 tmpfs /var/lib/extrausers
+echo 'nssonly:x:4343:4343::/:/bin/sh' > /var/lib/extrausers/passwd
+echo 'nssonly:x:4343:' > /var/lib/extrausers/group
+sed -i 's/^passwd:.*/passwd: files extrausers/; s/^group:.*/group: files extrausers/' /etc/nsswitch.conf
+grep -q nssonly /etc/passwd && echo "in /etc/passwd"
+getent passwd nssonly | cut -d: -f1,3
+nss() { setpriv --reuid=4343 --regid=4343 --clear-groups env -i PATH=/usr/bin:/bin USER=nssonly HOME=/ "$@"; }
+nss "$TG" path
+stat -c '%a %u' /tmp/nssonly
+ls /tmp | grep -c uid- || true"#,
+        )
+        .ok();
+    assert_eq!(
+        out.lines(),
+        ["nssonly:4343", "/tmp/nssonly", "700 4343", "0"],
         "{}",
         out.stderr
     );
