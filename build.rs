@@ -25,7 +25,7 @@ fn main() {
     let crt_static = var("CARGO_CFG_TARGET_FEATURE")
         .split(',')
         .any(|f| f == "crt-static");
-    // The portable build (cargo zigbuild, packaging/portable.sh) links
+    // A cargo-zigbuild build for an older glibc (e.g. --target x86_64-unknown-linux-gnu.2.17) links
     // against glibc 2.17 symbols: Debian's libgcc_eh.a would bring back
     // `_dl_find_object@GLIBC_2.35`. zigbuild sets CC for the target to its
     // zig wrapper; TMPGUARD_PORTABLE says so explicitly.
