@@ -7,11 +7,12 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-/// `argv[0]` made absolute: joined to the current directory when it contains a
-/// `/`, else found on `PATH` as a shell would; `/proc/self/exe` as a last resort.
-pub fn invoked() -> PathBuf {
-    let arg0 = std::env::args_os().next().unwrap_or_default();
-    from_arg0(&arg0, std::env::var_os("PATH").as_deref())
+/// `argv[0]` (as the C runtime passed it to `sys::main`: std's `args_os` is
+/// empty in a static musl binary) made absolute: joined to the current
+/// directory when it contains a `/`, else found on `PATH` as a shell would;
+/// `/proc/self/exe` as a last resort.
+pub fn invoked(arg0: &OsStr) -> PathBuf {
+    from_arg0(arg0, std::env::var_os("PATH").as_deref())
         .or_else(|| std::env::current_exe().ok())
         .unwrap_or_else(|| PathBuf::from("tmpguard"))
 }

@@ -39,6 +39,7 @@ fn run(args: Vec<OsString>) -> u8 {
         let _ = sys::ignore(&[Signal::Pipe]);
         return cmd::runtime_dir::run(&args[2..]);
     }
+    let arg0 = args.first().cloned().unwrap_or_default();
     // The shell-start forms are read without clap (see `cli::quick`).
     let cmd = match cli::quick(&args) {
         Some(cmd) => cmd,
@@ -46,7 +47,7 @@ fn run(args: Vec<OsString>) -> u8 {
     };
     let started_with = sys::ignore(ignored_while_working(&cmd));
     match &cmd {
-        cli::Cmd::Init(args) => cmd::init::run(args),
+        cli::Cmd::Init(args) => cmd::init::run(args, &arg0),
         cli::Cmd::Path(args) => cmd::path::run(args),
         cli::Cmd::Exec(args) => cmd::exec::run(args, &started_with),
         cli::Cmd::Doctor(args) => cmd::doctor::run(args),

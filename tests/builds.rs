@@ -48,7 +48,11 @@ fn a_user_known_only_to_an_nss_module_is_confirmed() {
     if !common::require(
         ["/usr/lib", "/usr/lib/x86_64-linux-gnu", "/lib64"]
             .iter()
-            .any(|d| std::path::Path::new(d).join("libnss_extrausers.so.2").exists()),
+            .any(|d| {
+                std::path::Path::new(d)
+                    .join("libnss_extrausers.so.2")
+                    .exists()
+            }),
         "libnss-extrausers (apt-get install libnss-extrausers)",
     ) {
         return;
@@ -73,4 +77,32 @@ ls /tmp | grep -c uid- || true"#,
         "{}",
         out.stderr
     );
+}
+
+/// The hook and the modulefiles call tmpguard again by the path it was
+/// invoked by, a symlink left unresolved (an upgrade that repoints
+/// /usr/local/bin/tmpguard keeps them working). `argv[0]` comes from the C
+/// runtime: a static musl binary's std sees no arguments, and fell back to
+/// /proc/self/exe, the resolved path.
+#[test]
+fn the_hook_calls_tmpguard_by_the_path_it_was_invoked_by() {
+    let dir = std::env::temp_dir().join(format!("tg-arg0-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("tg-link");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(common::tmpguard_bin(), &link).unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&link)
+            .args(args)
+            .env("TMPGUARD_BASE", &dir)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let hook = run(&["init", "bash", "--hook-only"]);
+    let lmod = run(&["init", "lmod"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let want = link.to_str().unwrap();
+    assert!(hook.contains(&format!("__tgx='{want}'")), "{hook}");
+    assert!(lmod.contains(want), "{lmod}");
 }

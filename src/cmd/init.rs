@@ -1,7 +1,7 @@
 //! `tmpguard init <target>`: shell code (or a modulefile, or TaskProlog
 //! lines) on stdout, notes on stderr.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -19,11 +19,13 @@ use crate::render::quote;
 use crate::render::shell::{Exports, Shell, Unquotable, render, render_exports};
 
 /// Print what the target needs; see each function for what failure means.
-pub fn run(args: &InitArgs) -> u8 {
+/// `arg0` is `argv[0]` as the C runtime gave it: the hook and the
+/// modulefiles call tmpguard again by the path it was invoked by.
+pub fn run(args: &InitArgs, arg0: &OsStr) -> u8 {
     match args.shell {
-        Target::Shell(shell) => shell_code(shell, args),
-        Target::Lmod => module(System::Lmod, args),
-        Target::Modules => module(System::Modules, args),
+        Target::Shell(shell) => shell_code(shell, args, arg0),
+        Target::Lmod => module(System::Lmod, args, arg0),
+        Target::Modules => module(System::Modules, args, arg0),
         Target::Slurm => slurm(args),
     }
 }
@@ -88,9 +90,9 @@ fn runtime_notes(runtime: Option<&runtime::Resolved>, quiet: bool) {
 }
 
 /// Decide, then print the code for the shell; nothing on stdout on failure.
-fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
+fn shell_code(shell: Shell, args: &InitArgs, arg0: &OsStr) -> u8 {
     if args.hook_only {
-        return hook_code(shell, args);
+        return hook_code(shell, args, arg0);
     }
     let snap = Snapshot::read();
     if !enabled(&snap) {
@@ -113,7 +115,7 @@ fn shell_code(shell: Shell, args: &InitArgs) -> u8 {
     let exe = if args.no_hook || !resolved.settings.hook.value || !shell.has_hook() {
         PathBuf::new()
     } else {
-        exe::invoked()
+        exe::invoked(arg0)
     };
     // The hook's repair runs init again with the same base (TMPGUARD_BASE it inherits).
     let base = args
@@ -196,14 +198,14 @@ fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotabl
 
 /// `init SHELL --hook-only`: the hook's code, which init's output runs in an
 /// interactive shell. Nothing is decided or checked here (init just did).
-fn hook_code(shell: Shell, args: &InitArgs) -> u8 {
+fn hook_code(shell: Shell, args: &InitArgs, arg0: &OsStr) -> u8 {
     if !shell.hook_apart() {
         say(format_args!(
             "--hook-only: {shell:?} has no hook code apart"
         ));
         return FAILED;
     }
-    let exe = exe::invoked();
+    let exe = exe::invoked(arg0);
     let base = args
         .common
         .base
@@ -255,8 +257,8 @@ fn fail_closed(shell: Shell, snap: &Snapshot) {
 }
 
 /// A modulefile that runs `tmpguard path` (with this `--base`/`--force`) at load.
-fn module(system: System, args: &InitArgs) -> u8 {
-    match modulefile_text(system, args) {
+fn module(system: System, args: &InitArgs, arg0: &OsStr) -> u8 {
+    match modulefile_text(system, args, arg0) {
         Ok(text) if emit(&text) => OK,
         Ok(_) => FAILED,
         Err(e) => {
@@ -266,7 +268,7 @@ fn module(system: System, args: &InitArgs) -> u8 {
     }
 }
 
-fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
+fn modulefile_text(system: System, args: &InitArgs, arg0: &OsStr) -> Result<Vec<u8>, String> {
     let mut path_args: Vec<OsString> = Vec::new();
     if let Some(base) = &args.common.base {
         // Made absolute now: the modulefile is loaded from anywhere.
@@ -280,7 +282,7 @@ fn modulefile_text(system: System, args: &InitArgs) -> Result<Vec<u8>, String> {
     if args.runtime.no_runtime_dir {
         path_args.push("--no-runtime-dir".into());
     }
-    modulefile::render(system, &exe::invoked(), &path_args)
+    modulefile::render(system, &exe::invoked(arg0), &path_args)
         .map_err(|e| format!("cannot write the modulefile: {e}"))
 }
 
