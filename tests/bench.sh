@@ -88,6 +88,10 @@ pair "zsh: eval" "zsh -f -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -c 'eval \
 pair "zsh -i: eval" "zsh -f -i -c 'eval \"\$(tmpguard init zsh)\"'" "zsh -f -i -c 'eval \"\$(/bin/true)\"'" $tty
 pair "fish: source" "fish --no-config -c 'tmpguard init fish | source'" "fish --no-config -c '/bin/true | source'"
 pair "fish -i: source" "fish --no-config -i -c 'tmpguard init fish | source'" "fish --no-config -i -c '/bin/true | source'" $tty
+# The same interactive bash with init's stdin not a terminal: the hook's code
+# from a second process (`. <(tmpguard init bash --hook-only)`), which the
+# inline form saves.
+pair "bash -i: hook apart" "bash --norc -i -c 'eval \"\$(tmpguard init bash </dev/null)\"'" "bash --norc -i -c 'eval \"\$(/bin/true)\"'" $tty
 pair "bash on a terminal: eval" "bash --norc -c 'eval \"\$(tmpguard init bash)\"'" "bash --norc -c 'eval \"\$(/bin/true)\"'" $tty
 pair "the binary alone" "tmpguard init bash" "/bin/true"
 pair "path vs Python" "tmpguard path" "python3 -c 'import tempfile; print(tempfile.gettempdir())'"
