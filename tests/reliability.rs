@@ -567,23 +567,35 @@ LIST
     );
 }
 
-/// A passwd lookup that never answers (nsswitch.conf naming sss, and
-/// /etc/passwd a FIFO with no writer standing in for a stuck LDAP/sssd):
-/// init fails within the budget with that
+/// A passwd lookup that never answers (/etc/passwd a FIFO with no writer
+/// standing in for a stuck LDAP/sssd): init fails within the budget with that
 /// reason and exports nothing (never `uid-N`); the next start fails at once;
-/// once the lookup answers again, init works.
+/// once the lookup answers again, init works. A site whose passwd comes from
+/// sssd too (the module need not exist: the files source, a FIFO, hangs
+/// first).
 #[test]
 fn stuck_identity_service_fails_in_time_and_takes_no_other_name() {
+    stuck_identity_service("passwd: files sss");
+}
+
+/// The same with only sources that look local (`files`, as `compat` and
+/// `systemd` do; red team 7: they were asked with no time limit, and a
+/// lookup that could not start named the directory `uid-N`): any source can
+/// hang, and every lookup has the budget.
+#[test]
+fn stuck_local_passwd_source_fails_in_time_too() {
+    stuck_identity_service("passwd: files");
+}
+
+fn stuck_identity_service(passwd_line: &str) {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
     check(
         sb.user("erin", ERIN),
-        r#"
+        &(format!("printf '%s\\ngroup: files\\n' '{passwd_line}' >\"$AUX/nsswitch.conf\"\n")
+            + r#"
 mkfifo -m 644 "$AUX/pwfifo"
-# A site whose passwd comes from sssd too (the module need not exist: the
-# files source, a FIFO, hangs first).
-printf 'passwd: files sss\ngroup: files\n' >"$AUX/nsswitch.conf"
 # erin's login, with /etc/passwd a FIFO in a mount namespace of its own.
 login() {
   # (Not setpriv: it reads passwd itself. python3 -I -S does not.)
@@ -613,6 +625,63 @@ grep -q 'a check started earlier' <<<"$out" || fail "next start: $out"
 for i in $(seq 50); do [ -z "$(ps -u 27317 -o pid= | head -1)" ] && break; sleep 0.1; done
 out=$(as erin "$TG" init bash 2>&1)
 grep -q "export TMPDIR='/tmp/erin'" <<<"$out" || fail "after the outage: $out"
+"#),
+    );
+}
+
+/// A passwd lookup that cannot even start (`ulimit -u 1`: no process can be
+/// forked) is no answer, not "no such user": init fails with the reason and
+/// names nothing `uid-N` (red team 7: it made /tmp/uid-27317).
+#[test]
+fn a_lookup_that_cannot_start_is_no_answer() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    check(
+        sb.user("erin", ERIN),
+        r#"
+out=$(as erin bash -c 'ulimit -u 1; exec "$TG" init bash' 2>&1); rc=$?
+echo "ulimit -u 1: exit $rc: $out"
+[ "$rc" = 1 ] || fail "exit $rc, want 1"
+grep -q 'the passwd lookup of erin could not be checked' <<<"$out" || fail "reason: $out"
+grep -q 'export TMP' <<<"$out" && fail "exported something: $out"
+[ -e /tmp/uid-27317 ] && fail "made /tmp/uid-27317"
+out=$(as erin "$TG" init bash 2>&1)
+grep -q "export TMPDIR='/tmp/erin'" <<<"$out" || fail "without the limit: $out"
+"#,
+    );
+}
+
+/// A site's `pilot` list asks for the user's groups at every start: when
+/// the group source hangs (/etc/group a FIFO), the start ends within the
+/// budget and tmpguard stays off for it (red team 7: every login hung).
+#[test]
+fn a_pilot_list_with_a_stuck_group_source_holds_no_login() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    check(
+        sb.user("erin", ERIN),
+        r#"
+mkdir -p /etc/tmpguard && printf 'pilot = ["@hpcstaff"]\n' >/etc/tmpguard/tmpguard.toml
+chmod 644 /etc/tmpguard/tmpguard.toml
+mkfifo -m 644 "$AUX/grfifo"
+printf 'passwd: files\ngroup: files\n' >"$AUX/nsswitch.conf"
+login() {
+  unshare -m bash -c 'mount --bind "$AUX/nsswitch.conf" /etc/nsswitch.conf &&
+    mount --bind "$AUX/grfifo" /etc/group &&
+    exec "$PY" -I -S -c "
+import os, sys
+os.setgroups([]); os.setgid(27317); os.setuid(27317)
+os.execve(sys.argv[1], [sys.argv[1], \"init\", \"bash\"], {\"PATH\": \"/usr/bin:/bin\", \"HOME\": \"/\", \"USER\": \"erin\"})
+" "$TG"' 2>&1
+}
+start=$(date +%s%N); out=$(login); rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "stuck group lookup: exit $rc after $ms ms: $out"
+[ "$rc" = 0 ] || fail "exit $rc, want 0"
+[ "$ms" -lt 3000 ] || fail "took $ms ms"
+grep -q 'export TMPDIR' <<<"$out" && fail "on for a user not known to be in the pilot: $out"
+: >"$AUX/grfifo"
 "#,
     );
 }

@@ -10,7 +10,9 @@ use super::Pilot;
 
 /// `uid` is named in the list, or one of this process's groups is.
 pub fn includes(list: &[Pilot], uid: u32) -> bool {
-    let name = || getent::name_of(uid);
+    // Within the run's time budget; no answer counts as not listed (tmpguard
+    // stays off for this start rather than hold a login).
+    let name = || getent::name_of(uid).ok().flatten();
     // The kernel's group list of this process: no NSS for membership itself.
     let groups = || {
         let mut g = getgroups().unwrap_or_default();
@@ -21,7 +23,7 @@ pub fn includes(list: &[Pilot], uid: u32) -> bool {
     let mut gids: Option<Vec<Gid>> = None;
     list.iter().any(|p| match p {
         Pilot::User(n) => user.get_or_insert_with(name).as_deref() == Some(n.as_str()),
-        Pilot::Group(g) => getent::gid_of(g).is_some_and(|gid| {
+        Pilot::Group(g) => getent::gid_of(g).ok().flatten().is_some_and(|gid| {
             gids.get_or_insert_with(groups)
                 .contains(&Gid::from_raw(gid))
         }),

@@ -67,6 +67,8 @@ pub enum Why {
     Spent,
     /// The check could not be started (errno).
     Failed(nix::errno::Errno),
+    /// `getent` ended without an answer: its exit status (-1: a signal).
+    Exit(i32),
 }
 
 impl fmt::Display for NoAnswer {
@@ -95,6 +97,8 @@ impl fmt::Display for NoAnswer {
                 self.what,
                 crate::engine::errno::text(e)
             ),
+            Why::Exit(-1) => write!(f, "{} failed: getent was killed", self.what),
+            Why::Exit(n) => write!(f, "{} failed: getent exited with status {n}", self.what),
         }
     }
 }

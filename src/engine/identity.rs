@@ -60,76 +60,16 @@ pub trait Passwd {
 }
 
 /// The system's passwd database, through NSS as `getent` asks it (see
-/// `getent`: the binary is static). Where `nsswitch.conf` names a
-/// source that may not answer (LDAP, sssd, NIS, winbind: anything but local
-/// files), each lookup runs in a detached process within the run's time
-/// budget; with local sources only, in this process (no fork).
+/// `getent`: the binary is static), each lookup within the run's time budget.
 pub struct SystemPasswd;
 
 impl Passwd for SystemPasswd {
     fn uid_of(&self, name: &str) -> Result<Option<u32>, NoAnswer> {
-        let name = name.to_owned();
-        let what = format!("the passwd lookup of {name}");
-        let answer = lookup(what, move || match getent::uid_of(&name) {
-            Some(uid) => uid.to_string().into_bytes(),
-            None => Vec::new(),
-        })?;
-        Ok(std::str::from_utf8(&answer)
-            .ok()
-            .and_then(|t| t.parse().ok()))
+        getent::uid_of(name)
     }
     fn name_of(&self, uid: u32) -> Result<Option<String>, NoAnswer> {
-        let what = format!("the passwd lookup of uid {uid}");
-        let answer = lookup(what, move || {
-            getent::name_of(uid)
-                .map(String::into_bytes)
-                .unwrap_or_default()
-        })?;
-        Ok(String::from_utf8(answer).ok().filter(|n| !n.is_empty()))
+        getent::name_of(uid)
     }
-}
-
-/// Run a lookup here, or detached when a passwd source may hang.
-fn lookup(what: String, q: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, NoAnswer> {
-    if !passwd_may_hang() {
-        return Ok(q());
-    }
-    // One outstanding NSS lookup per user.
-    let key = format!("{}/nss", nix::unistd::getuid());
-    crate::engine::hang::ask(&key, what, crate::engine::hang::Young::Parallel, q)
-}
-
-/// Whether the `passwd:` line of /etc/nsswitch.conf names a source other
-/// than local files (read once per run; without the file, glibc uses files).
-fn passwd_may_hang() -> bool {
-    use std::sync::atomic::{AtomicU8, Ordering};
-    static KNOWN: AtomicU8 = AtomicU8::new(0);
-    match KNOWN.load(Ordering::Relaxed) {
-        1 => return false,
-        2 => return true,
-        _ => {}
-    }
-    let hang = std::fs::read("/etc/nsswitch.conf")
-        .map(|t| remote_passwd_source(&String::from_utf8_lossy(&t)))
-        .unwrap_or(false);
-    KNOWN.store(if hang { 2 } else { 1 }, Ordering::Relaxed);
-    hang
-}
-
-/// The `passwd:` line names a source that is not local.
-pub fn remote_passwd_source(nsswitch: &str) -> bool {
-    const LOCAL: &[&str] = &["files", "compat", "systemd", "cache", "db", "altfiles"];
-    nsswitch
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or_default().trim())
-        .filter_map(|l| l.strip_prefix("passwd:"))
-        .next_back()
-        .is_some_and(|sources| {
-            sources
-                .split_whitespace()
-                .filter(|w| !w.starts_with('['))
-                .any(|w| !LOCAL.contains(&w))
-        })
 }
 
 /// Decide the name. `owns(name)` answers "does `<base>/<name>` exist and belong
@@ -261,20 +201,6 @@ mod tests {
             what: "the passwd lookup".into(),
             why: crate::engine::hang::Why::Timeout,
         }
-    }
-
-    #[test]
-    fn only_non_local_passwd_sources_are_asked_detached() {
-        assert!(!remote_passwd_source(
-            "passwd:         files systemd\ngroup: files\n"
-        ));
-        assert!(!remote_passwd_source(
-            "passwd: compat [NOTFOUND=return] files\n"
-        ));
-        assert!(remote_passwd_source("passwd: files sss\n"));
-        assert!(remote_passwd_source("# c\npasswd:\tfiles ldap # x\n"));
-        assert!(!remote_passwd_source("passwd: files # sss\n"));
-        assert!(!remote_passwd_source(""));
     }
 
     #[test]
