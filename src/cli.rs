@@ -33,7 +33,7 @@ pub enum Cmd {
     /// one-line warning (unless --strict). Exit status 127: CMD not found;
     /// 126: CMD cannot be executed.
     #[command(
-        override_usage = "tmpguard exec [--base DIR] [--force] [--per-job] [--strict] [--no-lock] [--] CMD [ARGS]..."
+        override_usage = "tmpguard exec [--base DIR] [--force] [--per-job] [--no-runtime-dir] [--strict] [--no-lock] [--] CMD [ARGS]..."
     )]
     Exec(ExecArgs),
     /// Show where temp files really go, and why; change nothing

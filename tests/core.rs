@@ -358,4 +358,20 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
+    // The hidden --hook-only is for bash, zsh and fish: any other target says
+    // so by its name (red team 7: "Sh has no hook code apart"; lmod, modules
+    // and slurm printed their whole output).
+    for target in ["sh", "tcsh", "xonsh", "elvish", "lmod", "modules", "slurm"] {
+        let out = std::process::Command::new(common::tmpguard_bin())
+            .args(["init", target, "--hook-only"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{target}: {err}");
+        assert!(out.stdout.is_empty(), "{target}");
+        assert!(
+            err.contains(&format!("`init {target}` has no hook code apart")),
+            "{target}: {err}"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::{FAILED, OK, emit, say};
+use super::{FAILED, OK, USAGE, emit, say};
 use crate::cli::{InitArgs, Target};
 use crate::engine::decide::Why;
 use crate::engine::env::Snapshot;
@@ -22,6 +22,18 @@ use crate::render::shell::{Exports, Shell, Unquotable, render, render_exports};
 /// `arg0` is `argv[0]` as the C runtime gave it: the hook and the
 /// modulefiles call tmpguard again by the path it was invoked by.
 pub fn run(args: &InitArgs, arg0: &OsStr) -> u8 {
+    // The hidden `--hook-only` is for the shells whose hook code init can
+    // print apart; anything else says so (not silently the whole output).
+    let apart = matches!(args.shell, Target::Shell(s) if s.hook_apart());
+    if args.hook_only && !apart {
+        let name = clap::ValueEnum::to_possible_value(&args.shell)
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
+        say(format_args!(
+            "--hook-only: `init {name}` has no hook code apart from its output (bash, zsh and fish only)"
+        ));
+        return USAGE;
+    }
     match args.shell {
         Target::Shell(shell) => shell_code(shell, args, arg0),
         Target::Lmod => module(System::Lmod, args, arg0),
@@ -199,12 +211,6 @@ fn slurm_runtime_line(r: &runtime::Resolved) -> Option<Result<Vec<u8>, Unquotabl
 /// `init SHELL --hook-only`: the hook's code, which init's output runs in an
 /// interactive shell. Nothing is decided or checked here (init just did).
 fn hook_code(shell: Shell, args: &InitArgs, arg0: &OsStr) -> u8 {
-    if !shell.hook_apart() {
-        say(format_args!(
-            "--hook-only: {shell:?} has no hook code apart"
-        ));
-        return FAILED;
-    }
     let exe = exe::invoked(arg0);
     let base = args
         .common

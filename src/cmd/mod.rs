@@ -28,6 +28,8 @@ pub fn runtime_dir(
 pub const OK: u8 = 0;
 /// Exit status: it could not be done (the reason is on stderr).
 pub const FAILED: u8 = 1;
+/// A command line that cannot be run, as clap exits on a usage error.
+pub const USAGE: u8 = 2;
 
 /// Print one `tmpguard:` line on stderr, ignoring a closed stderr.
 /// Control characters in it (a hostile path or mount name) are made visible.
