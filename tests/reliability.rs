@@ -604,10 +604,10 @@ login() {
     exec "$PY" -I -S -c "
 import os, sys
 os.setgroups([]); os.setgid(27317); os.setuid(27317)
-os.execve(sys.argv[1], [sys.argv[1], \"init\", \"bash\"], {\"PATH\": \"/usr/bin:/bin\", \"HOME\": \"/\", \"USER\": \"erin\"})
-" "$TG"' 2>&1
+os.execve(sys.argv[1], sys.argv[1:], {\"PATH\": \"/usr/bin:/bin\", \"HOME\": \"/\", \"USER\": \"erin\"})
+" "$TG" "$@"' bash "$@" 2>&1
 }
-start=$(date +%s%N); out=$(login); rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
+start=$(date +%s%N); out=$(login init bash); rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "stuck passwd lookup: exit $rc after $ms ms: $out"
 [ "$rc" = 1 ] || fail "exit $rc, want 1"
 [ "$ms" -lt 3000 ] || fail "took $ms ms"
@@ -616,10 +616,14 @@ grep -q 'the passwd lookup of erin did not answer within 2 s' <<<"$out" || fail 
 # exported even when TMPDIR fails, issue 18.)
 grep -q 'export TMP' <<<"$out" && fail "exported something: $out"
 [ -e /tmp/uid-27317 ] && fail "made /tmp/uid-27317"
-start=$(date +%s%N); out=$(login); ms=$(( ($(date +%s%N) - start) / 1000000 ))
+start=$(date +%s%N); out=$(login init bash); ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "next start: $ms ms"
 [ "$ms" -lt 1000 ] || fail "the next start took $ms ms"
 grep -q 'a check started earlier' <<<"$out" || fail "next start: $out"
+# doctor says the lookup did not answer (not "no passwd entry").
+out=$(login doctor --json)
+grep -q '"passwd_no_answer"' <<<"$out" || fail "doctor: $out"
+grep -q 'no_passwd_entry' <<<"$out" && fail "doctor says no passwd entry: $out"
 # The service answers again (a writer comes and goes: EOF, no such user).
 : >"$AUX/pwfifo"
 for i in $(seq 50); do [ -z "$(ps -u 27317 -o pid= | head -1)" ] && break; sleep 0.1; done

@@ -831,7 +831,11 @@ impl Judge<'_> {
             }
             _ => {}
         }
-        if p.passwd_name.is_none() {
+        if let Some(e) = &p.passwd_error {
+            let msg =
+                format!("{e}: tmpguard cannot confirm your name, and init fails until it answers");
+            self.add(Code::PasswdNoAnswer, Severity::Error, msg, None);
+        } else if p.passwd_name.is_none() {
             self.add(
                 Code::NoPasswdEntry,
                 Severity::Info,

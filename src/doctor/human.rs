@@ -179,6 +179,9 @@ fn identity(out: &mut String, p: Paint, r: &Report) {
             format!("{} (matches passwd)", show(u))
         }
         (Some(u), Some(pw)) => format!("{} (passwd says {pw})", show(u)),
+        (Some(u), None) if pv.passwd_error.is_some() => {
+            format!("{} (passwd did not answer)", show(u))
+        }
         (Some(u), None) => format!("{} (no passwd entry for uid {})", show(u), r.uid),
     };
     row(out, "$USER", user);

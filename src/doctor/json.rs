@@ -64,6 +64,7 @@ struct SiteConfig {
 struct Identity {
     uid: u32,
     passwd_name: Option<String>,
+    passwd_error: Option<String>,
     user_env: Option<String>,
     user_matches: bool,
     /// The name of the private directory, and where it came from.
@@ -200,6 +201,7 @@ fn render_report(r: &Report) -> String {
     let identity = Identity {
         uid: r.uid,
         passwd_name: pv.passwd_name.clone(),
+        passwd_error: pv.passwd_error.clone(),
         user_env: r.user.as_ref().map(|u| t.of(u)),
         user_matches: matches!((&r.user, &pv.passwd_name), (Some(u), Some(p)) if u.as_bytes() == p.as_bytes()),
         name: pv.ident.name.clone(),

@@ -114,6 +114,7 @@ fn healthy() -> (Report, World) {
                 source: Source::EnvOwned,
             },
             passwd_name: Some("alice".into()),
+            passwd_error: None,
             decision: Some(Decision {
                 choice: Choice::Target,
                 why: Why::IsTarget,
@@ -616,6 +617,15 @@ fn no_passwd_entry() {
     let (mut r, w) = healthy();
     r.private.passwd_name = None;
     one(&r, &w, Code::NoPasswdEntry);
+}
+
+/// A lookup that did not answer is not "no passwd entry" (red team 7).
+#[test]
+fn passwd_no_answer() {
+    let (mut r, w) = healthy();
+    r.private.passwd_name = None;
+    r.private.passwd_error = Some("the passwd lookup of alice did not answer within 2 s".into());
+    one(&r, &w, Code::PasswdNoAnswer);
 }
 
 fn in_slurm_job(r: &mut Report, w: &mut World) {

@@ -141,6 +141,8 @@ pub enum Code {
     UserMismatch,
     /// the uid has no passwd entry.
     NoPasswdEntry,
+    /// the passwd lookup did not answer: init fails until it does.
+    PasswdNoAnswer,
     /// inside a batch job, TMPDIR is the job's directory.
     JobDirOk,
     /// inside a batch job, TMPDIR is not the job's directory.
@@ -164,7 +166,7 @@ pub enum Code {
 impl Code {
     /// Every code, in the order the judge may give them.
     #[cfg(test)]
-    pub const ALL: [Code; 44] = [
+    pub const ALL: [Code; 45] = [
         Code::TmpVarUnusable,
         Code::PythonNoCwd,
         Code::NoUsableDir,
@@ -200,6 +202,7 @@ impl Code {
         Code::UserUnset,
         Code::UserMismatch,
         Code::NoPasswdEntry,
+        Code::PasswdNoAnswer,
         Code::JobDirOk,
         Code::JobDirReplaced,
         Code::JobDirUnknown,
@@ -249,6 +252,7 @@ impl Code {
             Code::UserUnset => "user_unset",
             Code::UserMismatch => "user_mismatch",
             Code::NoPasswdEntry => "no_passwd_entry",
+            Code::PasswdNoAnswer => "passwd_no_answer",
             Code::JobDirOk => "job_dir_ok",
             Code::JobDirReplaced => "job_dir_replaced",
             Code::JobDirUnknown => "job_dir_unknown",
@@ -463,6 +467,8 @@ pub struct Private {
     pub ident: Identity,
     /// The uid's own passwd name, for the identity section.
     pub passwd_name: Option<String>,
+    /// A passwd lookup that did not answer (init's, or the uid's name).
+    pub passwd_error: Option<String>,
     pub decision: Option<Decision>,
     /// The directory init would export, and its state.
     pub dir: Option<PathBuf>,
@@ -867,7 +873,16 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
         .as_ref()
         .map_or_else(|_| PathBuf::from(DEFAULT_BASE), |b| b.path.clone());
     let base_error = plan.base.as_ref().err().cloned();
-    let passwd_name = fs.passwd().name_of(uid).ok().flatten();
+    let (passwd_name, passwd_error) = match fs.passwd().name_of(uid) {
+        Ok(name) => (name, None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    // The lookup init would make (of $USER) comes first: it is what fails init.
+    let passwd_error = plan
+        .ident_error
+        .as_ref()
+        .map(ToString::to_string)
+        .or(passwd_error);
     let abs = plan.tmpdir.clone();
     let dir = plan.dir();
     // Doctor looks at TMPDIR even where init's fast path need not.
@@ -909,6 +924,7 @@ fn private_view(fs: &dyn Fs, w: &World) -> (Option<Tmpdir>, Private) {
         base_error,
         ident,
         passwd_name,
+        passwd_error,
         decision: Some(decision),
         dir,
         state,
