@@ -2,8 +2,9 @@
 //!
 //! The crate denies `unsafe_code` (Cargo.toml, `[lints]`); this module alone
 //! allows it. What is here: the C `main` (the process entry point, without
-//! std's runtime set-up), the check that fds 0-2 are open, and the signal
-//! dispositions tmpguard changes while it works and gives back before `exec`.
+//! std's runtime set-up), the check that fds 0-2 are open, the signal
+//! dispositions tmpguard changes while it works and gives back before `exec`,
+//! the system calls nix lacks, and the heap ([`Arena`]).
 //! Keep it small: a new `unsafe` elsewhere is a build error, on purpose.
 #![allow(unsafe_code)]
 
