@@ -575,7 +575,7 @@ LIST
 /// first).
 #[test]
 fn stuck_identity_service_fails_in_time_and_takes_no_other_name() {
-    stuck_identity_service("passwd: files sss");
+    stuck_identity_service("passwd: files sss", ("erin", ERIN));
 }
 
 /// The same with only sources that look local (`files`, as `compat` and
@@ -584,17 +584,19 @@ fn stuck_identity_service_fails_in_time_and_takes_no_other_name() {
 /// hang, and every lookup has the budget.
 #[test]
 fn stuck_local_passwd_source_fails_in_time_too() {
-    stuck_identity_service("passwd: files");
+    // Another user than the test above: the lookup's lock is a socket in the
+    // abstract namespace, which the two sandboxes share.
+    stuck_identity_service("passwd: files", ("gwen", GWEN));
 }
 
-fn stuck_identity_service(passwd_line: &str) {
+fn stuck_identity_service(passwd_line: &str, (user, uid): (&str, u32)) {
     let Some(sb) = common::root_sandbox() else {
         return;
     };
     check(
-        sb.user("erin", ERIN),
+        sb.user(user, uid),
         &(format!("printf '%s\\ngroup: files\\n' '{passwd_line}' >\"$AUX/nsswitch.conf\"\n")
-            + r#"
+            + &r#"
 mkfifo -m 644 "$AUX/pwfifo"
 # erin's login, with /etc/passwd a FIFO in a mount namespace of its own.
 login() {
@@ -629,7 +631,9 @@ grep -q 'no_passwd_entry' <<<"$out" && fail "doctor says no passwd entry: $out"
 for i in $(seq 50); do [ -z "$(ps -u 27317 -o pid= | head -1)" ] && break; sleep 0.1; done
 out=$(as erin "$TG" init bash 2>&1)
 grep -q "export TMPDIR='/tmp/erin'" <<<"$out" || fail "after the outage: $out"
-"#),
+"#
+            .replace("erin", user)
+            .replace("27317", &uid.to_string())),
     );
 }
 
@@ -642,8 +646,8 @@ fn a_lookup_that_cannot_start_is_no_answer() {
         return;
     };
     check(
-        sb.user("erin", ERIN),
-        r#"
+        sb.user("hana", HANA),
+        &r#"
 out=$(as erin bash -c 'ulimit -u 1; exec "$TG" init bash' 2>&1); rc=$?
 echo "ulimit -u 1: exit $rc: $out"
 [ "$rc" = 1 ] || fail "exit $rc, want 1"
@@ -652,7 +656,9 @@ grep -q 'export TMP' <<<"$out" && fail "exported something: $out"
 [ -e /tmp/uid-27317 ] && fail "made /tmp/uid-27317"
 out=$(as erin "$TG" init bash 2>&1)
 grep -q "export TMPDIR='/tmp/erin'" <<<"$out" || fail "without the limit: $out"
-"#,
+"#
+        .replace("erin", "hana")
+        .replace("27317", &HANA.to_string()),
     );
 }
 
@@ -665,9 +671,11 @@ fn a_pilot_list_with_a_stuck_group_source_holds_no_login() {
         return;
     };
     check(
-        sb.user("erin", ERIN),
-        r#"
-mkdir -p /etc/tmpguard && printf 'pilot = ["@hpcstaff"]\n' >/etc/tmpguard/tmpguard.toml
+        sb.user("ivy", IVY),
+        &r#"
+# The site's timeout (500 ms) is the pilot lookups' budget too (red team 8:
+# they always took the default 2 s).
+mkdir -p /etc/tmpguard && printf 'pilot = ["@hpcstaff"]\ntimeout = "500ms"\n' >/etc/tmpguard/tmpguard.toml
 chmod 644 /etc/tmpguard/tmpguard.toml
 mkfifo -m 644 "$AUX/grfifo"
 printf 'passwd: files\ngroup: files\n' >"$AUX/nsswitch.conf"
@@ -683,9 +691,56 @@ os.execve(sys.argv[1], [sys.argv[1], \"init\", \"bash\"], {\"PATH\": \"/usr/bin:
 start=$(date +%s%N); out=$(login); rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "stuck group lookup: exit $rc after $ms ms: $out"
 [ "$rc" = 0 ] || fail "exit $rc, want 0"
-[ "$ms" -lt 3000 ] || fail "took $ms ms"
+[ "$ms" -lt 1600 ] || fail "took $ms ms (the site's timeout is 500 ms)"
 grep -q 'export TMPDIR' <<<"$out" && fail "on for a user not known to be in the pilot: $out"
 : >"$AUX/grfifo"
+"#
+        .replace("erin", "ivy")
+        .replace("27317", &IVY.to_string()),
+    );
+}
+
+/// The lookup's lock is a socket name in the abstract namespace, which any
+/// user can take. Another user who binds it and fills its queue (connects
+/// that are never accepted) must not make jill's starts give up as if an
+/// earlier lookup of hers were stuck (red team 8: init failed at every start
+/// while /tmp/jill was missing, and a pilot site left tmpguard off).
+#[test]
+fn a_lookup_lock_squatted_by_another_user_is_ignored() {
+    let Some(sb) = common::root_sandbox() else {
+        return;
+    };
+    check(
+        sb.user("jill", JILL),
+        r#"
+cat >"$AUX/squat.py" <<'PY'
+import socket, sys, time
+name = b"\0tmpguard/27322/nss"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(name)
+s.listen(0)
+held = []
+while True:
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.setblocking(False)
+    try:
+        c.connect(name)
+        held.append(c)
+    except BlockingIOError:
+        break
+open(sys.argv[1], "w").write("full %d\n" % len(held))
+time.sleep(20)
+PY
+chmod 755 "$AUX/squat.py" && mkdir -m 777 "$AUX/sq"
+as mallory "$PY" "$AUX/squat.py" "$AUX/sq/full" &
+squatter=$!
+for i in $(seq 100); do [ -s "$AUX/sq/full" ] && break; sleep 0.05; done
+[ -s "$AUX/sq/full" ] || fail "the squatter did not fill its queue"
+out=$(as jill "$TG" init bash 2>&1); rc=$?
+echo "with the lock squatted: exit $rc: $out"
+[ "$rc" = 0 ] || fail "exit $rc: $out"
+grep -q "export TMPDIR='/tmp/jill'" <<<"$out" || fail "no TMPDIR: $out"
+pkill -u mallory -f squat.py; wait 2>/dev/null
 "#,
     );
 }
@@ -712,6 +767,13 @@ echo "fast path: $n system calls"
 
 /// A user only the remote-hook test has.
 const FAY: u32 = 27318;
+/// A user of her own for the second stuck-lookup test.
+const GWEN: u32 = 27319;
+/// And for the lookup that cannot start, and the stuck pilot lookup.
+const HANA: u32 = 27320;
+const IVY: u32 = 27321;
+/// The user whose lookup lock another user squats.
+const JILL: u32 = 27322;
 
 /// A TMPDIR on a FUSE mount of the user's own gets no prompt check (a hung
 /// mount would block every prompt at its check): the hook checks

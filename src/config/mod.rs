@@ -172,6 +172,7 @@ impl Site {
         // Only these two keys: no whole settings built on the fast path.
         let mut enable = (true, Origin::Default);
         let mut pilot = None;
+        let mut timeout = None;
         for (keys, node) in sections(self.file, self.host.as_deref()) {
             let origin = |line| match node {
                 None => Origin::File(line),
@@ -183,6 +184,14 @@ impl Site {
             if let Some(p) = &keys.pilot {
                 pilot = Some((&p.value, origin(p.line)));
             }
+            if let Some(t) = &keys.timeout {
+                timeout = Some(t.value);
+            }
+        }
+        // The pilot list's lookups wait as long as the site said (red team 8:
+        // they always took the default 2 s).
+        if pilot.is_some() {
+            crate::engine::hang::set_budget(timeout);
         }
         if !enable.0 {
             return Err(format!(

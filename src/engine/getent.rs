@@ -84,15 +84,20 @@ fn ask(
     q: impl FnOnce() -> Result<Option<String>, Why>,
 ) -> Result<Option<String>, NoAnswer> {
     let key = format!("{}/{key}", nix::unistd::getuid());
-    let answer = hang::ask(&key, what.clone(), hang::Young::Parallel, move || {
-        match q() {
+    let grace = hang::LOOKUP_GRACE;
+    let answer = hang::ask(
+        &key,
+        what.clone(),
+        hang::Young::Parallel,
+        grace,
+        move || match q() {
             Ok(Some(v)) => format!("={v}").into_bytes(),
             Ok(None) => Vec::new(),
             Err(Why::Failed(e)) => format!("!e{}", e as i32).into_bytes(),
             Err(Why::Exit(n)) => format!("!x{n}").into_bytes(),
             Err(_) => b"!x-1".to_vec(),
-        }
-    })?;
+        },
+    )?;
     let text = String::from_utf8_lossy(&answer);
     match text.split_at_checked(1) {
         None => Ok(None),

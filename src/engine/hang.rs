@@ -207,7 +207,7 @@ fn answers(m: &Mount) -> Result<(), NoAnswer> {
         nix::sys::stat::major(m.dev),
         nix::sys::stat::minor(m.dev)
     );
-    let r = ask(&key, what, Young::Wait, move || {
+    let r = ask(&key, what, Young::Wait, Duration::ZERO, move || {
         // Any answer, even an error (ESTALE), is an answer.
         let _ = nix::sys::statvfs::statvfs(&point);
         vec![b'1']
@@ -219,11 +219,20 @@ fn answers(m: &Mount) -> Result<(), NoAnswer> {
 
 /// This run's budget, and what is left of it at `now` (the first asking
 /// starts the clock).
-fn left(s: &mut State, now: Instant) -> (Duration, Duration) {
+fn left(s: &mut State, now: Instant, grace: Duration) -> (Duration, Duration) {
     let started = *s.started.get_or_insert(now);
     let budget = s.budget.unwrap_or(BUDGET);
-    (budget, budget.saturating_sub(now.duration_since(started)))
+    (
+        budget,
+        (budget + grace).saturating_sub(now.duration_since(started)),
+    )
 }
+
+/// What a passwd or group lookup may take past the budget, when hung
+/// filesystems used it up: a local source answers in milliseconds, and a
+/// hung TMPDIR must not leave the user without a name (moving to
+/// `/tmp/$USER` needs one). A run waits at most the budget and this.
+pub const LOOKUP_GRACE: Duration = Duration::from_millis(500);
 
 /// Ask `question` detached, within what is left of the budget. A holder of
 /// the lock started at least a budget ago is stuck, not busy.
@@ -231,9 +240,10 @@ pub fn ask(
     key: &str,
     what: String,
     young: Young,
+    grace: Duration,
     question: impl FnOnce() -> Vec<u8>,
 ) -> Result<Vec<u8>, NoAnswer> {
-    let (budget, left) = left(&mut state(), Instant::now());
+    let (budget, left) = left(&mut state(), Instant::now(), grace);
     let no = |why| {
         Err(NoAnswer {
             what: what.clone(),
@@ -272,16 +282,22 @@ mod tests {
         assert_eq!(said(Duration::from_millis(500)), "500 ms");
         let t0 = Instant::now();
         let mut s = State::default();
-        assert_eq!(left(&mut s, t0), (BUDGET, BUDGET));
+        assert_eq!(left(&mut s, t0, Duration::ZERO), (BUDGET, BUDGET));
         let t1 = t0 + Duration::from_millis(1500);
-        assert_eq!(left(&mut s, t1).1, Duration::from_millis(500));
+        assert_eq!(
+            left(&mut s, t1, Duration::ZERO).1,
+            Duration::from_millis(500)
+        );
         s.budget = Some(Duration::from_secs(5));
         assert_eq!(
-            left(&mut s, t1),
+            left(&mut s, t1, Duration::ZERO),
             (Duration::from_secs(5), Duration::from_millis(3500))
         );
         s.budget = Some(Duration::from_millis(1000));
-        assert_eq!(left(&mut s, t1).1, Duration::ZERO);
+        assert_eq!(left(&mut s, t1, Duration::ZERO).1, Duration::ZERO);
+        // A lookup may go on past a budget the filesystems used up, by the grace.
+        let t2 = t0 + Duration::from_millis(1200);
+        assert_eq!(left(&mut s, t2, LOOKUP_GRACE).1, Duration::from_millis(300));
     }
 
     #[test]
