@@ -626,6 +626,7 @@ grep -q 'a check started earlier' <<<"$out" || fail "next start: $out"
 out=$(login doctor --json)
 grep -q '"passwd_no_answer"' <<<"$out" || fail "doctor: $out"
 grep -q 'no_passwd_entry' <<<"$out" && fail "doctor says no passwd entry: $out"
+grep -q '"init_would": *"fail: the passwd lookup of erin' <<<"$out" || fail "doctor, init would: $out"
 # The service answers again (a writer comes and goes: EOF, no such user).
 : >"$AUX/pwfifo"
 for i in $(seq 50); do [ -z "$(ps -u 27317 -o pid= | head -1)" ] && break; sleep 0.1; done

@@ -185,11 +185,13 @@ fn identity(out: &mut String, p: Paint, r: &Report) {
         (Some(u), None) => format!("{} (no passwd entry for uid {})", show(u), r.uid),
     };
     row(out, "$USER", user);
-    row(
-        out,
-        "name",
-        format!("{} (from {})", pv.ident.name, source_words(pv.ident.source)),
-    );
+    let name = match (&pv.passwd_error, pv.ident.source) {
+        (Some(_), crate::engine::identity::Source::Uid) => {
+            "none: the passwd lookup did not answer".to_owned()
+        }
+        _ => format!("{} (from {})", pv.ident.name, source_words(pv.ident.source)),
+    };
+    row(out, "name", name);
 }
 
 fn python(out: &mut String, p: Paint, r: &Report) {

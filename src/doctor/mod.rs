@@ -487,6 +487,11 @@ impl Private {
         if let Some(e) = &self.base_error {
             return format!("fail: {e}");
         }
+        // The name could not be confirmed: init fails with that reason
+        // (`uid-N` here is only a placeholder, never used).
+        if let (Some(e), identity::Source::Uid) = (&self.passwd_error, self.ident.source) {
+            return format!("fail: {e}");
+        }
         let what = match &self.state {
             None => return "fail: no base directory".into(),
             Some(DirState::Kept(_)) => format!("keep {dir}"),
