@@ -113,12 +113,22 @@ fn ask(
     }
 }
 
-/// The uid of the account called `name`. An all-digit key is a uid to
-/// `getent`, so the entry must also carry the name asked for.
+/// The uid of the account called `name`.
 pub fn uid_of(name: &str) -> Result<Option<u32>, NoAnswer> {
+    id_by_name("passwd", name)
+}
+
+/// The gid of the group called `name`.
+pub fn gid_of(name: &str) -> Result<Option<u32>, NoAnswer> {
+    id_by_name("group", name)
+}
+
+/// The id (field 2) of the entry called `name` in `db`. An all-digit key is
+/// an id to `getent`, so the entry must also carry the name asked for.
+fn id_by_name(db: &'static str, name: &str) -> Result<Option<u32>, NoAnswer> {
     let n = name.to_owned();
-    let v = ask(format!("the passwd lookup of {name}"), "nss", move || {
-        Ok(id_of(getent("passwd", &n)?, &n, 2).map(|u| u.to_string()))
+    let v = ask(format!("the {db} lookup of {name}"), "nss", move || {
+        Ok(id_of(getent(db, &n)?, &n, 2).map(|id| id.to_string()))
     })?;
     Ok(v.and_then(|v| v.parse().ok()))
 }
@@ -134,15 +144,6 @@ pub fn name_of(uid: u32) -> Result<Option<String>, NoAnswer> {
                 .and_then(|mut e| Some(e.swap_remove(0)).filter(|n| !n.is_empty())))
         },
     )
-}
-
-/// The gid of the group called `name`.
-pub fn gid_of(name: &str) -> Result<Option<u32>, NoAnswer> {
-    let n = name.to_owned();
-    let v = ask(format!("the group lookup of {name}"), "nss", move || {
-        Ok(id_of(getent("group", &n)?, &n, 2).map(|g| g.to_string()))
-    })?;
-    Ok(v.and_then(|v| v.parse().ok()))
 }
 
 #[cfg(test)]
