@@ -77,13 +77,12 @@ fn id_of(entry: Option<Entry>, name: &str, i: usize) -> Option<u32> {
 /// any NSS source can hang, `files` included (`compat` loads NIS, systemd's
 /// talks to a daemon, `/etc/passwd` can sit on a hung mount), and `getent`
 /// is a fork either way. The answer travels as text: `=VALUE`, empty for no
-/// such entry, `!CODE` for no answer.
+/// such entry, `!CODE` for no answer. One lock per user for all lookups.
 fn ask(
     what: String,
-    key: &str,
     q: impl FnOnce() -> Result<Option<String>, Why>,
 ) -> Result<Option<String>, NoAnswer> {
-    let key = format!("{}/{key}", nix::unistd::getuid());
+    let key = format!("{}/nss", nix::unistd::getuid());
     let grace = hang::LOOKUP_GRACE;
     let answer = hang::ask(
         &key,
@@ -127,7 +126,7 @@ pub fn gid_of(name: &str) -> Result<Option<u32>, NoAnswer> {
 /// an id to `getent`, so the entry must also carry the name asked for.
 fn id_by_name(db: &'static str, name: &str) -> Result<Option<u32>, NoAnswer> {
     let n = name.to_owned();
-    let v = ask(format!("the {db} lookup of {name}"), "nss", move || {
+    let v = ask(format!("the {db} lookup of {name}"), move || {
         Ok(id_of(getent(db, &n)?, &n, 2).map(|id| id.to_string()))
     })?;
     Ok(v.and_then(|v| v.parse().ok()))
@@ -135,15 +134,11 @@ fn id_by_name(db: &'static str, name: &str) -> Result<Option<u32>, NoAnswer> {
 
 /// The name of the account with `uid`, checked against the entry's uid.
 pub fn name_of(uid: u32) -> Result<Option<String>, NoAnswer> {
-    ask(
-        format!("the passwd lookup of uid {uid}"),
-        "nss",
-        move || {
-            Ok(getent("passwd", &uid.to_string())?
-                .filter(|e| e.get(2).and_then(|u| u.parse().ok()) == Some(uid))
-                .and_then(|mut e| Some(e.swap_remove(0)).filter(|n| !n.is_empty())))
-        },
-    )
+    ask(format!("the passwd lookup of uid {uid}"), move || {
+        Ok(getent("passwd", &uid.to_string())?
+            .filter(|e| e.get(2).and_then(|u| u.parse().ok()) == Some(uid))
+            .and_then(|mut e| Some(e.swap_remove(0)).filter(|n| !n.is_empty())))
+    })
 }
 
 #[cfg(test)]

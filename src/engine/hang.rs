@@ -6,7 +6,7 @@
 //! `/proc/self/mountinfo` (without touching the path), whether the mount
 //! under it is such a filesystem; if so, a detached process asks the mount
 //! (`statvfs`) first, and tmpguard touches the path only once that answered.
-//! NSS lookups (`getpwnam`, `getpwuid`: LDAP, sssd) are asked the same way.
+//! Passwd and group lookups (`getent`: any NSS source may hang) are asked the same way.
 //! All of these share one budget per run, [`budget`] (the site's `timeout`,
 //! else [`BUDGET`]): past it, the mount or
 //! the lookup counts as not answering and the rules go on without it.
